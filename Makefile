@@ -1,0 +1,58 @@
+# The CRM's commands. `make help` lists them.
+PYTHON_SYSTEM ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NODE_STAMP := node_modules/.package-lock.json
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format check messages env clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+run: $(VENV)/.deps-base $(NODE_STAMP) ## Run the whole system with demo data (web, worker, beat) until Ctrl-C
+	@$(PY) scripts/stack.py run
+
+test: $(VENV)/.deps-dev $(NODE_STAMP) ## Run the whole test suite (checks, ruff, browser tests included)
+	@$(PY) scripts/stack.py test $(PYTEST_ARGS)
+
+lint: $(VENV)/.deps-dev ## Lint and check formatting with ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.deps-dev ## Format the code and fix what ruff can
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: $(VENV)/.deps-dev ## Update the Hungarian and English message catalogues
+	DEBUG=true $(PY) manage.py makemessages -l hu -l en --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
+
+env: $(VENV)/.deps-base ## Print the DATABASE_URL and REDIS_URL that run and test would use
+	@$(PY) scripts/stack.py env
+
+clean: ## Remove the virtualenv, node_modules and everything under var/ (private databases too)
+	rm -rf $(VENV) node_modules var
+
+$(VENV)/bin/python:
+	@$(PYTHON_SYSTEM) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || \
+		{ echo "crm: Python 3.11 or newer is needed as $(PYTHON_SYSTEM) (apt-get install python3 python3-venv), or set PYTHON_SYSTEM=python3.12"; exit 1; }
+	@$(PYTHON_SYSTEM) -m venv $(VENV) || { echo "crm: cannot create $(VENV): install python3-venv"; rm -rf $(VENV); exit 1; }
+	@$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.deps-base: pyproject.toml | $(VENV)/bin/python
+	@echo "crm: installing Python dependencies"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e . 2>&1 | grep -v "^WARNING: Location" || true
+	@$(PY) -c 'import django, celery, psycopg' || { echo "crm: installing the Python dependencies failed; see above"; exit 1; }
+	@touch $@
+
+$(VENV)/.deps-dev: pyproject.toml | $(VENV)/bin/python
+	@echo "crm: installing Python dependencies (with the test tools)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
+	@$(PY) -c 'import django, celery, psycopg, pytest, playwright' || { echo "crm: installing the Python dependencies failed; see above"; exit 1; }
+	@touch $@ $(VENV)/.deps-base
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "crm: Node.js is missing (npm not found): install it (apt-get install nodejs npm), or use docker compose up"; exit 1; }
+	@echo "crm: installing front-end libraries from the npm registry"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@

@@ -1,0 +1,24 @@
+"""Test settings: the real settings plus the few overrides tests need, in one place.
+
+Tests run against the real PostgreSQL (database ``test_crm``, created by pytest-django) and the
+real Redis, on a database number of its own (15 unless ``TEST_REDIS_URL`` says otherwise).
+"""
+
+import os
+import re
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 50)
+_redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+os.environ["REDIS_URL"] = os.environ.get(
+    "TEST_REDIS_URL", re.sub(r"(/\d+)?$", "/15", _redis.rstrip("/"), count=1)
+)
+os.environ.pop("CACHE_URL", None)
+os.environ.pop("CELERY_BROKER_URL", None)
+
+from crm.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+CACHES["default"]["KEY_PREFIX"] = "crm-test"  # noqa: F405
