@@ -6,4 +6,3 @@ class ActivitiesConfig(AppConfig):
     name = "activities"
     verbose_name = _("Activities")
     default_auto_field = "django.db.models.BigAutoField"
-

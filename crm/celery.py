@@ -1,4 +1,4 @@
-"""The Celery app. The beat schedule lives here, in code, each entry with an ``expires``."""
+"""The Celery app. Its beat schedule is ``CELERY_BEAT_SCHEDULE`` in ``crm/settings.py``."""
 
 import os
 
@@ -10,20 +10,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-@app.on_after_finalize.connect
-def _schedule(sender, **kwargs):
-    from django.conf import settings
-
-    interval = settings.HEARTBEAT_INTERVAL
-    sender.conf.beat_schedule = {
-        "worker-heartbeat": {
-            "task": "crm.tasks.heartbeat",
-            "schedule": float(interval),
-            "options": {"expires": max(interval - 1, 1)},
-        },
-    }
 
 
 @worker_ready.connect

@@ -35,9 +35,7 @@ def check_database() -> Check:
 
 
 def check_redis() -> Check:
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
-    )
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
     try:
         client.ping()
     except redis.RedisError as exc:

@@ -5,9 +5,11 @@ Apps register theirs in ``AppConfig.ready()``::
 
     from crm.panels import Panel, panels
 
-    panels.register(Panel(key="my-tasks", title=_("My tasks"),
+    def my_tasks(request):
+        return {"tasks": Task.objects.visible_to(request.user).open()[:10]}
+
+    panels.register(Panel(key="my-tasks", title=_("My tasks"), context=my_tasks,
                           template="activities/panels/my_tasks.html",
-                          context=lambda request: {"tasks": Task.objects.visible_to(request.user)...},
                           order=20, permission="activities.view_task"))
 
 Each panel's ``context`` runs a constant number of queries, whatever the user's data.

@@ -61,7 +61,9 @@ DEBUG = env_bool("DEBUG", False)
 HTTPS = env_bool("HTTPS", False)
 
 if DEBUG:
-    SECRET_KEY = env_secret("SECRET_KEY", default="insecure-development-key-do-not-use-in-production")
+    SECRET_KEY = env_secret(
+        "SECRET_KEY", default="insecure-development-key-do-not-use-in-production"
+    )
 else:
     SECRET_KEY = env_secret("SECRET_KEY")
     if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
@@ -141,7 +143,9 @@ except (ImproperlyConfigured, ValueError, KeyError) as exc:
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL; only PostgreSQL works.")
 DATABASES["default"].setdefault("OPTIONS", {})
-DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+DATABASES["default"]["OPTIONS"].setdefault(
+    "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+)
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_crm")}
@@ -173,6 +177,14 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 30)
 # /healthz reports the worker as down when its last heartbeat is older than this.
 HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 120)
+# The beat schedule, in code. Every entry expires, so a backlog never runs stale copies.
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {
+        "task": "crm.tasks.heartbeat",
+        "schedule": float(HEARTBEAT_INTERVAL),
+        "options": {"expires": max(HEARTBEAT_INTERVAL - 1, 1)},
+    },
+}
 
 # --- Authentication -----------------------------------------------------------------------
 
@@ -245,7 +257,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- E-mail -------------------------------------------------------------------------------
 
 # Development prints mails on the console; production must name its SMTP server.
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+EMAIL_CONFIG = env.email_url(
+    "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
+)
 globals().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CRM <crm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -6,4 +6,3 @@ class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
     default_auto_field = "django.db.models.BigAutoField"
-

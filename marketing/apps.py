@@ -6,4 +6,3 @@ class MarketingConfig(AppConfig):
     name = "marketing"
     verbose_name = _("Marketing")
     default_auto_field = "django.db.models.BigAutoField"
-

@@ -6,4 +6,3 @@ class PartnersConfig(AppConfig):
     name = "partners"
     verbose_name = _("Partners")
     default_auto_field = "django.db.models.BigAutoField"
-

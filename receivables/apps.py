@@ -6,4 +6,3 @@ class ReceivablesConfig(AppConfig):
     name = "receivables"
     verbose_name = _("Receivables")
     default_auto_field = "django.db.models.BigAutoField"
-

@@ -6,4 +6,3 @@ class SalesConfig(AppConfig):
     name = "sales"
     verbose_name = _("Sales")
     default_auto_field = "django.db.models.BigAutoField"
-

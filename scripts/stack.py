@@ -86,8 +86,9 @@ def _pg_connect(parts: dict, dbname: str | None = None):
     import psycopg
 
     kwargs = {k: v for k, v in parts.items() if v is not None and k != "dbname"}
-    return psycopg.connect(dbname=dbname or parts["dbname"], connect_timeout=3, autocommit=True,
-                           **kwargs)
+    return psycopg.connect(
+        dbname=dbname or parts["dbname"], connect_timeout=3, autocommit=True, **kwargs
+    )
 
 
 def _pg_reason(exc: Exception) -> str:
@@ -128,7 +129,9 @@ def _pg_binaries() -> Path | None:
         return Path(found).parent
     candidates = sorted(
         glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
-        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+        key=lambda p: (
+            int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0
+        ),
     )
     return Path(candidates[-1]).parent if candidates else None
 
@@ -160,22 +163,46 @@ def pg_start_private(started: Started) -> str:
                 shutil.chown(path, "postgres", "postgres")
     if not (data / "PG_VERSION").exists():
         say(f"initialising a private PostgreSQL in {data.relative_to(ROOT)}")
-        _run(_as_postgres_user([str(bindir / "initdb"), "-D", str(data), "-A", "trust",
-                                "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"]),
-             "initdb failed")
+        _run(
+            _as_postgres_user(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            ),
+            "initdb failed",
+        )
     url = f"postgres://postgres@127.0.0.1:{PRIVATE_PG_PORT}/crm"
-    status = subprocess.run(_as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "status"]),
-                            capture_output=True, check=False)
+    status = subprocess.run(
+        _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "status"]),
+        capture_output=True,
+        check=False,
+    )
     if status.returncode != 0:
         _require_free_port(PRIVATE_PG_PORT, "CRM_PRIVATE_PG_PORT", "the private PostgreSQL")
         say(f"starting a private PostgreSQL on 127.0.0.1:{PRIVATE_PG_PORT}")
         opts = f"-p {PRIVATE_PG_PORT} -k {run_dir} -c listen_addresses=127.0.0.1"
-        _run(_as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l",
-                                str(log), "-w", "start"]),
-             f"the private PostgreSQL did not start; see {log}")
-        started.stoppers.append(lambda: subprocess.run(
-            _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-            capture_output=True, check=False))
+        _run(
+            _as_postgres_user(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log), "-w", "start"]
+            ),
+            f"the private PostgreSQL did not start; see {log}",
+        )
+        started.stoppers.append(
+            lambda: subprocess.run(
+                _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
+                capture_output=True,
+                check=False,
+            )
+        )
     return url
 
 
@@ -236,9 +263,28 @@ def redis_start_private(started: Started) -> str:
     _require_free_port(PRIVATE_REDIS_PORT, "CRM_PRIVATE_REDIS_PORT", "the private Redis")
     say(f"starting a private Redis on 127.0.0.1:{PRIVATE_REDIS_PORT}")
     pidfile = base / "redis.pid"
-    _run([server, "--port", str(PRIVATE_REDIS_PORT), "--bind", "127.0.0.1", "--daemonize", "yes",
-          "--dir", str(base), "--pidfile", str(pidfile), "--logfile", str(base / "redis.log"),
-          "--save", "", "--appendonly", "no"], "the private Redis did not start")
+    _run(
+        [
+            server,
+            "--port",
+            str(PRIVATE_REDIS_PORT),
+            "--bind",
+            "127.0.0.1",
+            "--daemonize",
+            "yes",
+            "--dir",
+            str(base),
+            "--pidfile",
+            str(pidfile),
+            "--logfile",
+            str(base / "redis.log"),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        "the private Redis did not start",
+    )
     for _ in range(50):
         with contextlib.suppress(Exception):
             _redis_ping(url)
@@ -328,8 +374,9 @@ def prepare(started: Started) -> dict[str, str]:
     redis_url = find_redis(started)
     compile_translations()
     environment = dict(os.environ)
-    environment.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                        "PYTHONUNBUFFERED": "1"})
+    environment.update(
+        {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"}
+    )
     return environment
 
 
@@ -398,10 +445,12 @@ def cmd_run(started: Started) -> int:
     celery = [PYTHON, "-m", "celery", "-A", "crm"]
     processes = [
         spawn(PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"),
-        spawn(*celery, "worker", "--loglevel", "INFO", "--concurrency", "2",
-              "--hostname", "worker@%h"),
-        spawn(*celery, "beat", "--loglevel", "INFO",
-              "--schedule", str(VAR / "celerybeat-schedule")),
+        spawn(
+            *celery, "worker", "--loglevel", "INFO", "--concurrency", "2", "--hostname", "worker@%h"
+        ),
+        spawn(
+            *celery, "beat", "--loglevel", "INFO", "--schedule", str(VAR / "celerybeat-schedule")
+        ),
     ]
     names = ["web server", "Celery worker", "Celery beat"]
     stop_requested = False
@@ -446,10 +495,13 @@ def cmd_test(started: Started, pytest_args: list[str]) -> int:
         if environment.get("CI", "").lower() == "true":
             say(f"Chromium is missing at {chromium}; under CI=true the browser tests will fail")
         else:
-            say(f"Chromium is missing at {chromium}: the browser tests are skipped"
-                " (apt-get install chromium to run them)")
-    result = subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=ROOT, env=environment,
-                            check=False)
+            say(
+                f"Chromium is missing at {chromium}: the browser tests are skipped"
+                " (apt-get install chromium to run them)"
+            )
+    result = subprocess.run(
+        [PYTHON, "-m", "pytest", *pytest_args], cwd=ROOT, env=environment, check=False
+    )
     return result.returncode
 
 

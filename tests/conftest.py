@@ -105,6 +105,84 @@ def wait_for(predicate, timeout: float = 30, interval: float = 0.2):
 
 def run_python(*args: str, env: dict | None = None, timeout: float = 120):
     return subprocess.run(
-        [PYTHON, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+        [PYTHON, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         check=False,
     )
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL server of its own, for tests that stop the database."""
+
+    def __init__(self, base: Path):
+        import glob
+        import shutil
+
+        candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        found = shutil.which("pg_ctl")
+        self.bindir = (
+            Path(found).parent if found else (Path(candidates[-1]).parent if candidates else None)
+        )
+        self.base = base
+        self.data = base / "data"
+        self.port = free_port()
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _cmd(self, *args: str) -> list[str]:
+        cmd = [str(self.bindir / args[0]), *args[1:]]
+        return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+    def start(self) -> None:
+        import shutil
+
+        self.base.chmod(0o755)
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres", "postgres")
+        subprocess.run(
+            self._cmd("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"),
+            check=True,
+            capture_output=True,
+        )
+        opts = f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run(
+            self._cmd(
+                "pg_ctl",
+                "-D",
+                str(self.data),
+                "-o",
+                opts,
+                "-l",
+                str(self.base / "log"),
+                "-w",
+                "start",
+            ),
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self) -> None:
+        subprocess.run(
+            self._cmd("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop"),
+            check=False,
+            capture_output=True,
+        )
+
+
+@pytest.fixture
+def private_postgres():
+    import shutil
+    import tempfile
+
+    server = PrivatePostgres(Path(tempfile.mkdtemp(prefix="crm-pg-")))
+    if server.bindir is None:
+        pytest.skip("the PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.base, ignore_errors=True)

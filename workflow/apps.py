@@ -6,4 +6,3 @@ class WorkflowConfig(AppConfig):
     name = "workflow"
     verbose_name = _("Workflow")
     default_auto_field = "django.db.models.BigAutoField"
-

@@ -81,7 +81,11 @@ def test_password_change_rejects_a_weak_password_and_keeps_the_old_one(logged_in
 def test_password_change(logged_in_client, user):
     response = logged_in_client.post(
         reverse("password_change"),
-        {"old_password": PASSWORD, "new_password1": "Uj-Jelszo-2027!", "new_password2": "Uj-Jelszo-2027!"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Uj-Jelszo-2027!",
+            "new_password2": "Uj-Jelszo-2027!",
+        },
         follow=True,
     )
     assert "A jelszavát módosítottuk." in response.content.decode()
@@ -90,9 +94,12 @@ def test_password_change(logged_in_client, user):
 
 
 def test_password_reset_by_email_over_smtp(client, smtp_server):
-    user = UserFactory(username="szabo.eva", first_name="Éva", last_name="Szabó",
-                       email="szabo.eva@example.hu")
-    response = client.post(reverse("password_reset"), {"email": "szabo.eva@example.hu"}, follow=True)
+    user = UserFactory(
+        username="szabo.eva", first_name="Éva", last_name="Szabó", email="szabo.eva@example.hu"
+    )
+    response = client.post(
+        reverse("password_reset"), {"email": "szabo.eva@example.hu"}, follow=True
+    )
     assert "E-mail elküldve" in response.content.decode()
 
     assert len(smtp_server.messages) == 1
@@ -124,7 +131,9 @@ def test_password_reset_with_the_mail_server_refusing_is_no_error_page(client, s
     """Django logs the failure and shows the same page as for any address (no enumeration)."""
     UserFactory(username="toth.bela", email="toth.bela@example.hu")
     smtp_server.refuse_with = "554 Transaction failed"
-    response = client.post(reverse("password_reset"), {"email": "toth.bela@example.hu"}, follow=True)
+    response = client.post(
+        reverse("password_reset"), {"email": "toth.bela@example.hu"}, follow=True
+    )
     assert response.status_code == 200
     assert "E-mail elküldve" in response.content.decode()
     assert "Failed to send password reset email" in caplog.text

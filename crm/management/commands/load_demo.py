@@ -8,7 +8,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = load_demo()
-        self.stdout.write(f"Demo data: {created} new user(s); password of every demo login:"
-                          f" {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"Demo data: {created} new user(s); password of every demo login: {DEMO_PASSWORD}"
+        )
         for demo in DEMO_USERS:
             self.stdout.write(f"  {demo.username:<14} {demo.role}")
