@@ -27,12 +27,25 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Taken before anything imports the crm package (whose Celery module sets
+# DJANGO_SETTINGS_MODULE), so the children see only what the user set.
+ORIGINAL_ENV = dict(os.environ)
 VAR = ROOT / "var"
 PYTHON = sys.executable
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-PRIVATE_PG_PORT = int(os.environ.get("CRM_PRIVATE_PG_PORT", "54329"))
-PRIVATE_REDIS_PORT = int(os.environ.get("CRM_PRIVATE_REDIS_PORT", "63799"))
+
+
+def _port_from_env(variable: str, default: int) -> int:
+    text = os.environ.get(variable, str(default)).strip()
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        print(f"crm: {variable}={text!r} is not a port number", flush=True)
+        sys.exit(1)
+    return int(text)
+
+
+PRIVATE_PG_PORT = _port_from_env("CRM_PRIVATE_PG_PORT", 54329)
+PRIVATE_REDIS_PORT = _port_from_env("CRM_PRIVATE_REDIS_PORT", 63799)
 
 
 class StackError(Exception):
@@ -350,14 +363,9 @@ def _require_free_port(port: int, variable: str, what: str) -> None:
 
 
 def compile_translations() -> None:
-    """Compiles locale/*/LC_MESSAGES/*.po to .mo (with polib, so no gettext tools needed)."""
-    import polib
+    from crm.i18n import compile_catalogues
 
-    for po_path in sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+    compile_catalogues()
 
 
 def masked(url: str) -> str:
@@ -373,7 +381,7 @@ def prepare(started: Started) -> dict[str, str]:
     database_url = find_database(started)
     redis_url = find_redis(started)
     compile_translations()
-    environment = dict(os.environ)
+    environment = dict(ORIGINAL_ENV)
     environment.update(
         {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"}
     )
@@ -427,10 +435,7 @@ def _stop(processes: list[subprocess.Popen]) -> None:
 
 
 def cmd_run(started: Started) -> int:
-    port_text = os.environ.get("PORT", "8000")
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise StackError(f"PORT={port_text!r} is not a port number; use e.g. PORT=8001")
-    port = int(port_text)
+    port = _port_from_env("PORT", 8000)
     _require_free_port(port, "PORT", "the web server")
     environment = prepare(started)
     environment.setdefault("DEBUG", "true")

@@ -1,0 +1,84 @@
+"""A demo user logs in and sees the Hungarian home page, on a desktop and on a phone."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from crm.demo import DEMO_PASSWORD
+
+from .conftest import log_in, screenshot
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo")
+
+
+def test_a_demo_user_logs_in_and_sees_the_hungarian_home_page(page, demo):
+    page.goto("/")
+    assert "/accounts/login/" in page.url
+    assert page.locator("h1").inner_text() == "Bejelentkezés"
+    screenshot(page, "login-hu")
+
+    log_in(page, "kovacs.anna", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    assert page.locator("h1").inner_text() == "Jó napot, Anna!"
+    assert page.get_by_test_id("today").inner_text() == datetime.date.today().strftime(
+        "%Y. %m. %d."
+    )
+    assert page.locator("[data-panel=today] .card-header").inner_text() == "Ma"
+    assert page.get_by_test_id("user-menu").inner_text().strip() == "Kovács Anna"
+    # Bootstrap's and our own styles and scripts came from the app itself, without CSP errors.
+    assert page.evaluate("typeof window.htmx") == "object"
+    assert page.evaluate("typeof window.bootstrap") == "object"
+    assert page.console_errors == []
+    screenshot(page, "home-hu")
+
+
+def test_switching_to_english_and_back(page, demo):
+    log_in(page, "kovacs.anna", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.get_by_test_id("language-menu").click()
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Good day, Anna!"
+    assert "My day" in page.get_by_test_id("app-menu").inner_text()
+    screenshot(page, "home-en")
+
+    page.get_by_test_id("language-menu").click()
+    page.get_by_role("button", name="Magyar").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Jó napot, Anna!"
+
+
+def test_the_menu_folds_on_a_phone(page, demo):
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "kovacs.anna", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    menu_link = page.get_by_test_id("app-menu").get_by_text("Napom")
+    assert not menu_link.is_visible()
+    page.get_by_label("Menü megnyitása").click()
+    menu_link.wait_for(state="visible")
+    page.wait_for_selector("#crm-nav.show:not(.collapsing)")
+    # Nothing is wider than the phone's screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "home-phone-menu")
+
+
+def test_logging_out_from_the_user_menu(page, demo):
+    log_in(page, "kovacs.anna", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.get_by_test_id("user-menu").click()
+    page.get_by_role("button", name="Kijelentkezés").click()
+    page.wait_for_url("**/accounts/login/")
+    page.goto("/")
+    assert "/accounts/login/" in page.url
+
+
+def test_a_wrong_password_shows_the_error_in_hungarian(page, demo):
+    log_in(page, "kovacs.anna", "rossz-jelszo")
+    assert "Írjon be egy helyes" in page.locator(".alert-danger").inner_text()
+    assert page.input_value("input[name=username]") == "kovacs.anna"
+    screenshot(page, "login-error-hu")
