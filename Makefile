@@ -25,7 +25,7 @@ format: $(VENV)/.deps-dev ## Format the code and fix what ruff can
 	$(VENV)/bin/ruff format .
 
 messages: $(VENV)/.deps-dev ## Update the Hungarian and English message catalogues
-	DEBUG=true $(PY) manage.py makemessages -l hu -l en --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
+	DEBUG=true $(PY) manage.py makemessages -l hu -l en --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=deploy --no-obsolete
 
 env: $(VENV)/.deps-base ## Print the DATABASE_URL and REDIS_URL that run and test would use
 	@$(PY) scripts/stack.py env

@@ -147,3 +147,13 @@ def test_the_hungarian_date_is_accepted_in_forms():
         form = F({"day": "2026. 11. 22."})
         assert form.is_valid(), form.errors
         assert form.cleaned_data["day"] == datetime.date(2026, 11, 22)
+
+
+def test_every_hungarian_message_is_translated():
+    import polib
+
+    from tests.conftest import ROOT
+
+    catalogue = polib.pofile(str(ROOT / "locale" / "hu" / "LC_MESSAGES" / "django.po"))
+    untranslated = [e.msgid for e in catalogue if not e.translated() and not e.obsolete]
+    assert untranslated == []
