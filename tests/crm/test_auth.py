@@ -144,3 +144,26 @@ def test_an_unknown_page_is_a_hungarian_404(logged_in_client, settings):
     response = logged_in_client.get("/nincs-ilyen-oldal/")
     assert response.status_code == 404
     assert "Nem található" in response.content.decode()
+
+
+def test_behind_a_proxy_the_lock_is_per_client_address(client, user, settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("login"),
+            {"username": user.username, "password": "rossz"},
+            HTTP_X_FORWARDED_FOR="198.51.100.7, 127.0.0.1",
+        )
+    locked = client.post(
+        reverse("login"),
+        {"username": user.username, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.7, 127.0.0.1",
+    )
+    assert locked.status_code == 429
+    other = client.post(
+        reverse("login"),
+        {"username": user.username, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.8, 127.0.0.1",
+    )
+    assert other.status_code == 302
