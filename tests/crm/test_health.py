@@ -110,7 +110,9 @@ def test_a_stopped_postgresql_makes_healthz_503_with_the_reason(private_postgres
         assert status == 503
         assert body["status"] == "error"
         assert body["checks"]["database"]["ok"] is False
-        assert "OperationalError" in body["checks"]["database"]["error"]
+        error = body["checks"]["database"]["error"]
+        assert error.startswith("OperationalError: connection")
+        assert f"port {private_postgres.port} failed" in error
         assert body["checks"]["worker"]["error"].startswith("unknown")
     finally:
         server.terminate()
