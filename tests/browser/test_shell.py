@@ -15,6 +15,20 @@ def demo(db):
     call_command("load_demo")
 
 
+@pytest.fixture
+def anna(page, demo):
+    """The page, with the demo sales rep logged in and looking at her home page."""
+    log_in(page, "kovacs.anna", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    return page
+
+
+def choose_language(page, name: str) -> None:
+    page.get_by_test_id("language-menu").click()
+    page.get_by_role("button", name=name).click()
+    page.wait_for_load_state()
+
+
 def test_a_demo_user_logs_in_and_sees_the_hungarian_home_page(page, demo):
     page.goto("/")
     assert "/accounts/login/" in page.url
@@ -36,27 +50,21 @@ def test_a_demo_user_logs_in_and_sees_the_hungarian_home_page(page, demo):
     screenshot(page, "home-hu")
 
 
-def test_switching_to_english_and_back(page, demo):
-    log_in(page, "kovacs.anna", DEMO_PASSWORD)
-    page.wait_for_url("**/")
-    page.get_by_test_id("language-menu").click()
-    page.get_by_role("button", name="English").click()
-    page.wait_for_load_state()
+def test_switching_to_english_and_back(anna):
+    page = anna
+    choose_language(page, "English")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Good day, Anna!"
     assert "My day" in page.get_by_test_id("app-menu").inner_text()
     screenshot(page, "home-en")
 
-    page.get_by_test_id("language-menu").click()
-    page.get_by_role("button", name="Magyar").click()
-    page.wait_for_load_state()
+    choose_language(page, "Magyar")
     assert page.locator("h1").inner_text() == "Jó napot, Anna!"
 
 
-def test_the_menu_folds_on_a_phone(page, demo):
+def test_the_menu_folds_on_a_phone(anna):
+    page = anna
     page.set_viewport_size({"width": 390, "height": 844})
-    log_in(page, "kovacs.anna", DEMO_PASSWORD)
-    page.wait_for_url("**/")
     menu_link = page.get_by_test_id("app-menu").get_by_text("Napom")
     assert not menu_link.is_visible()
     page.get_by_label("Menü megnyitása").click()
@@ -67,9 +75,8 @@ def test_the_menu_folds_on_a_phone(page, demo):
     screenshot(page, "home-phone-menu")
 
 
-def test_logging_out_from_the_user_menu(page, demo):
-    log_in(page, "kovacs.anna", DEMO_PASSWORD)
-    page.wait_for_url("**/")
+def test_logging_out_from_the_user_menu(anna):
+    page = anna
     page.get_by_test_id("user-menu").click()
     page.get_by_role("button", name="Kijelentkezés").click()
     page.wait_for_url("**/accounts/login/")
