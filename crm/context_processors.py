@@ -1,10 +1,28 @@
 from django.conf import settings
 
 from .menu import menu
+from .models import Company
 
 
 def shell(request) -> dict:
-    """What the base layout needs on every page: the menu and the languages."""
+    """What the base layout needs on every page: the menu, the languages, the companies."""
     user = getattr(request, "user", None)
-    entries = menu.for_user(user, request.path) if user and user.is_authenticated else []
-    return {"main_menu": entries, "shell_languages": settings.LANGUAGES}
+    context = {
+        "shell_languages": settings.LANGUAGES,
+        "main_menu": [],
+        "my_companies": [],
+        "current_company": None,
+    }
+    if not (user and user.is_authenticated):
+        return context
+    context["main_menu"] = menu.for_user(user, request.path)
+    companies = list(
+        Company.objects.filter(memberships__user=user, is_active=True).order_by("name")
+    )
+    user._crm_company_ids = frozenset(c.pk for c in companies)
+    context["my_companies"] = companies
+    context["current_company"] = next(
+        (c for c in companies if c.pk == user.current_company_id),
+        companies[0] if companies else None,
+    )
+    return context

@@ -86,6 +86,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "guardian",
+    "mptt",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
     "crm",
     "partners",
     "activities",
@@ -104,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -191,7 +197,11 @@ CELERY_BEAT_SCHEDULE = {
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
 ]
+# django-guardian: no anonymous user row; object permissions are for staff only.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RENDER_403 = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,11 +1,19 @@
+from django.apps import apps as django_apps
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.core.exceptions import FieldDoesNotExist
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from pghistory.models import Events
 
 from . import health
 from .panels import panels
+from .scoping import company_ids, get_visible_or_404
 
 
 @login_required
@@ -18,3 +26,90 @@ def home(request):
 def healthz(request):
     healthy, body = health.report()
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@login_required
+@require_POST
+def switch_company(request):
+    """The own-company switcher of the top bar; the choice is remembered on the user."""
+    company_id = request.POST.get("company", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    if not company_id.isdigit() or int(company_id) not in company_ids(request.user):
+        messages.error(request, _("You do not belong to that company, so you cannot switch to it."))
+        return redirect(next_url)
+    request.user.current_company_id = int(company_id)
+    request.user.save(update_fields=["current_company"])
+    return redirect(next_url)
+
+
+HISTORY_LIMIT = 200
+
+
+@login_required
+def record_history(request, model_label: str, pk: str):
+    """Who changed what and when on one record. Scoped records go through ``visible_to``;
+    organisation records (users, companies, ...) need the staff flag and the view function."""
+    try:
+        model = django_apps.get_model(model_label)
+    except (LookupError, ValueError):
+        raise Http404 from None
+    if not hasattr(model, "events") or not pk.isdigit():
+        raise Http404
+    manager = model._default_manager
+    if hasattr(manager, "visible_to"):
+        obj = get_visible_or_404(manager, request.user, pk=pk)
+    else:
+        opts = model._meta
+        if not (
+            request.user.is_staff
+            and request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+        ):
+            raise Http404
+        obj = get_object_or_404(manager, pk=pk)
+    events = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:HISTORY_LIMIT])
+    user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context}
+    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids - {None})}
+    hidden = {
+        "pgh_id",
+        "pgh_created_at",
+        "pgh_label",
+        "pgh_obj",
+        "pgh_context",
+        "version",
+        "updated_at",
+        "lft",
+        "rght",
+        "tree_id",
+        "level",
+    }
+    rows = []
+    for event in events:
+        context = event.pgh_context or {}
+        diff = event.pgh_diff or {}
+        source = diff if diff else (event.pgh_data or {})
+        changes = []
+        for field_name, value in source.items():
+            if field_name in hidden:
+                continue
+            try:
+                label = model._meta.get_field(field_name.removesuffix("_id")).verbose_name
+            except FieldDoesNotExist:
+                label = field_name
+            before, after = value if diff else (None, value)
+            changes.append({"field": label, "before": before, "after": after})
+        rows.append(
+            {
+                "when": event.pgh_created_at,
+                "action": event.pgh_label,
+                "who": names.get(context.get("user"), _("system")),
+                "url": context.get("url", ""),
+                "changes": changes,
+            }
+        )
+    return render(
+        request,
+        "crm/history.html",
+        {"object": obj, "rows": rows, "opts": model._meta, "limit": HISTORY_LIMIT},
+    )

@@ -18,3 +18,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class MemoFactory(factory.django.DjangoModelFactory):
+    """The sample scoped record of tests/scoping_app."""
+
+    class Meta:
+        model = "scoping_app.Memo"
+
+    title = factory.Sequence(lambda n: f"Feljegyzés {n}")
+    body = "Tárgyalás a beszállítóval."
+    company = factory.LazyAttribute(lambda m: m.owner.current_company)
+    created_by = factory.SelfAttribute("owner")

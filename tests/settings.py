@@ -22,3 +22,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 CACHES["default"]["KEY_PREFIX"] = "crm-test"  # noqa: F405
+
+# A sample scoped model with its views, used by the access tests (tests/scoping_app).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.scoping_app"]  # noqa: F405
+ROOT_URLCONF = "tests.scoping_app.urls"

@@ -1,0 +1,160 @@
+"""Access scoping: the one mechanism every list, detail, search, export and report starts from.
+
+``Model.objects.visible_to(user)`` and ``Model.objects.editable_by(user)`` combine:
+
+1. **functions**: the model's Django permissions (``view_<model>`` / ``change_<model>``) that
+   the user's permission groups give (groups combine with OR);
+2. **tenant**: only rows of the user's current own company, and only if they belong to it;
+3. **ownership and hierarchy**: rows owned by the user or by any subordinate at any depth;
+   with the "see all in company" function (``crm.view_all_company_records`` or the model's
+   own ``view_all_<model>``), every row of the company;
+4. **explicit grants**: object permissions of django-guardian, to the user or their groups.
+
+Superusers see everything; deactivated and anonymous users nothing. ``get_visible_or_404``
+and ``get_editable_or_403`` are the fetch helpers: "missing" and "not yours" look the same.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Cast
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from .hierarchy import scope_owner_ids
+from .models import Company
+
+SEE_ALL = "crm.view_all_company_records"
+
+
+def company_ids(user) -> frozenset[int]:
+    """The own companies the user belongs to (active ones), cached on the user object."""
+    cached = getattr(user, "_crm_company_ids", None)
+    if cached is None:
+        cached = frozenset(
+            user.memberships.filter(company__is_active=True).values_list("company_id", flat=True)
+        )
+        user._crm_company_ids = cached
+    return cached
+
+
+def current_company_id(user) -> int | None:
+    """The company the user works in now: their chosen one if they still belong to it, else
+    the first of theirs by name; None for a user without any company."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    mine = company_ids(user)
+    if user.current_company_id in mine:
+        return user.current_company_id
+    if not mine:
+        return None
+    first = Company.objects.filter(pk__in=mine).order_by("name").values_list("pk", flat=True)
+    return first.first()
+
+
+def _granted_pks(user, model, action: str):
+    """Primary keys of ``model`` rows shared with ``user`` (or a group of theirs) through
+    django-guardian object permissions for ``action`` (view / change / delete)."""
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    content_type = ContentType.objects.get_for_model(model)
+    codename = f"{action}_{model._meta.model_name}"
+    by_user = UserObjectPermission.objects.filter(
+        user=user, content_type=content_type, permission__codename=codename
+    )
+    by_group = GroupObjectPermission.objects.filter(
+        group__user=user, content_type=content_type, permission__codename=codename
+    )
+    pk_field = model._meta.pk
+    cast_to = models.BigIntegerField() if isinstance(pk_field, models.AutoField) else pk_field
+    return (
+        by_user.annotate(obj=Cast("object_pk", cast_to))
+        .values("obj")
+        .union(by_group.annotate(obj=Cast("object_pk", cast_to)).values("obj"))
+    )
+
+
+class ScopedQuerySet(models.QuerySet):
+    """The queryset of every company-specific, owned business record."""
+
+    def _scoped(self, user, action: str):
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        company_id = current_company_id(user)
+        if company_id is None:
+            return self.none()
+        opts = self.model._meta
+        in_company = self.filter(company_id=company_id)
+        may_act = user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+        sees_all = user.has_perm(SEE_ALL) or user.has_perm(
+            f"{opts.app_label}.view_all_{opts.model_name}"
+        )
+        if may_act and sees_all:
+            return in_company
+        condition = Q(pk__in=_granted_pks(user, self.model, action))
+        if may_act:
+            condition |= Q(owner_id__in=sorted(scope_owner_ids(user)))
+        return in_company.filter(condition)
+
+    def visible_to(self, user):
+        return self._scoped(user, "view")
+
+    def editable_by(self, user):
+        return self._scoped(user, "change")
+
+    def deletable_by(self, user):
+        return self._scoped(user, "delete")
+
+
+class ScopedModel(models.Model):
+    """Base of every company-specific business record: tenant, owner, audit columns and a
+    version for lost-update detection (see ``crm/versioning.py``)."""
+
+    company = models.ForeignKey(
+        "crm.Company", verbose_name=_("company"), on_delete=models.PROTECT, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+def get_visible_or_404(queryset_or_model, user, **lookup):
+    """The record if ``user`` may see it; 404 for both missing and not visible."""
+    manager = getattr(queryset_or_model, "objects", queryset_or_model)
+    try:
+        return manager.visible_to(user).get(**lookup)
+    except manager.model.DoesNotExist:
+        raise Http404 from None
+
+
+def get_editable_or_403(queryset_or_model, user, *, action: str = "change", **lookup):
+    """404 if not visible; 403 if visible but not editable (or deletable) by ``user``."""
+    obj = get_visible_or_404(queryset_or_model, user, **lookup)
+    manager = getattr(queryset_or_model, "objects", queryset_or_model)
+    scoped = manager.deletable_by(user) if action == "delete" else manager.editable_by(user)
+    if not scoped.filter(pk=obj.pk).exists():
+        raise PermissionDenied
+    return obj

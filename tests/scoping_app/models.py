@@ -1,0 +1,16 @@
+import pghistory
+from django.db import models
+
+from crm.scoping import ScopedModel
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Memo(ScopedModel):
+    title = models.CharField("title", max_length=200)
+    body = models.TextField("body", blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["company", "owner", "-id"], name="memo_scope_idx")]
+
+    def __str__(self) -> str:
+        return self.title
