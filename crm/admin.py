@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from mptt.admin import MPTTModelAdmin
@@ -54,9 +55,7 @@ class UserAdmin(DjangoUserAdmin):
             return "–"
         if obj.is_superuser:
             return _("Superuser: every function.")
-        perms = Permission.objects.filter(group__user=obj).distinct() | Permission.objects.filter(
-            user=obj
-        )
+        perms = Permission.objects.filter(Q(group__user=obj) | Q(user=obj))
         rows = (
             perms.distinct()
             .select_related("content_type")

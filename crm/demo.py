@@ -2,16 +2,31 @@
 
 Rows are found by a natural key and created only when missing, so a demo user whose password
 or name was changed keeps the change. Later apps add their own demo data through
-``DEMO_LOADERS`` (see ``register``).
+``register`` (each loader idempotent the same way).
+
+The demo organisation: in the first own company a sales director over two sales managers, each
+with two sales reps, and one more rep who reports to both managers; in the second company one
+manager with two reps; plus a marketing user, a finance user and an administrator.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 
+from .groups import DEFAULT_GROUPS
+from .models import Company, Membership, SupervisorLink
+
 DEMO_PASSWORD = "demo"
+
+FIRST = "Példa Kereskedelmi Kft."
+SECOND = "Példa Szolgáltató Zrt."
+DEMO_COMPANIES = [
+    (FIRST, "10773381-2-44", "01-09-123456"),
+    (SECOND, "12345676-2-41", "13-10-654321"),
+]
 
 
 @dataclass(frozen=True)
@@ -20,13 +35,77 @@ class DemoUser:
     last_name: str
     first_name: str
     role: str
+    companies: tuple[str, ...]
+    groups: tuple[str, ...]
+    supervisors: tuple[str, ...] = ()
     is_superuser: bool = False
 
 
 DEMO_USERS = [
-    DemoUser("admin", "Admin", "Adél", "administrator", is_superuser=True),
-    DemoUser("kovacs.anna", "Kovács", "Anna", "sales rep"),
-    DemoUser("nagy.peter", "Nagy", "Péter", "sales manager"),
+    DemoUser(
+        "admin",
+        "Admin",
+        "Adél",
+        "administrator",
+        (FIRST, SECOND),
+        ("administrator",),
+        is_superuser=True,
+    ),
+    DemoUser("szabo.gabor", "Szabó", "Gábor", "sales director", (FIRST,), ("sales_manager",)),
+    DemoUser(
+        "nagy.peter",
+        "Nagy",
+        "Péter",
+        "sales manager",
+        (FIRST,),
+        ("sales_manager",),
+        ("szabo.gabor",),
+    ),
+    DemoUser(
+        "kiss.eszter",
+        "Kiss",
+        "Eszter",
+        "sales manager",
+        (FIRST,),
+        ("sales_manager",),
+        ("szabo.gabor",),
+    ),
+    DemoUser(
+        "kovacs.anna", "Kovács", "Anna", "sales rep", (FIRST,), ("sales_rep",), ("nagy.peter",)
+    ),
+    DemoUser(
+        "toth.balazs", "Tóth", "Balázs", "sales rep", (FIRST,), ("sales_rep",), ("nagy.peter",)
+    ),
+    DemoUser(
+        "horvath.zsofia",
+        "Horváth",
+        "Zsófia",
+        "sales rep",
+        (FIRST,),
+        ("sales_rep",),
+        ("kiss.eszter",),
+    ),
+    DemoUser(
+        "varga.mate", "Varga", "Máté", "sales rep", (FIRST,), ("sales_rep",), ("kiss.eszter",)
+    ),
+    DemoUser(
+        "molnar.david",
+        "Molnár",
+        "Dávid",
+        "sales rep (reports to both managers)",
+        (FIRST,),
+        ("sales_rep",),
+        ("nagy.peter", "kiss.eszter"),
+    ),
+    DemoUser("farkas.judit", "Farkas", "Judit", "sales manager", (SECOND,), ("sales_manager",)),
+    DemoUser(
+        "balogh.adam", "Balogh", "Ádám", "sales rep", (SECOND,), ("sales_rep",), ("farkas.judit",)
+    ),
+    DemoUser(
+        "papp.reka", "Papp", "Réka", "sales rep", (SECOND,), ("sales_rep",), ("farkas.judit",)
+    ),
+    DemoUser("lakatos.nora", "Lakatos", "Nóra", "marketing", (FIRST, SECOND), ("marketing",)),
+    DemoUser("simon.laszlo", "Simon", "László", "finance", (FIRST, SECOND), ("finance",)),
 ]
 
 DEMO_LOADERS: list[Callable[[], None]] = []
@@ -38,9 +117,18 @@ def register(loader: Callable[[], None]) -> None:
         DEMO_LOADERS.append(loader)
 
 
-def load_users() -> int:
+def load_organisation() -> int:
+    """The demo companies, users, memberships, groups and supervisors; returns new users."""
     User = get_user_model()
-    created = 0
+    companies = {}
+    for name, tax_number, registration in DEMO_COMPANIES:
+        companies[name], _ = Company.objects.get_or_create(
+            name=name, defaults={"tax_number": tax_number, "registration_number": registration}
+        )
+    groups = {
+        key: Group.objects.get_or_create(name=name)[0] for key, name in DEFAULT_GROUPS.items()
+    }
+    users, created = {}, 0
     for demo in DEMO_USERS:
         user, was_created = User.objects.get_or_create(
             username=demo.username,
@@ -50,19 +138,28 @@ def load_users() -> int:
                 "email": f"{demo.username}@demo.example",
                 "is_staff": demo.is_superuser,
                 "is_superuser": demo.is_superuser,
+                "current_company": companies[demo.companies[0]],
             },
         )
-        if was_created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-            created += 1
+        users[demo.username] = user
+        if not was_created:
+            continue
+        created += 1
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        for company in demo.companies:
+            Membership.objects.get_or_create(user=user, company=companies[company])
+        user.groups.add(*(groups[key] for key in demo.groups))
+        # Supervisors come earlier in DEMO_USERS than the people they supervise.
+        for supervisor in demo.supervisors:
+            SupervisorLink.objects.get_or_create(user=user, supervisor=users[supervisor])
     return created
 
 
 def load_demo() -> int:
     """Loads every demo data set; returns how many users were created."""
     with transaction.atomic():
-        created = load_users()
+        created = load_organisation()
         for loader in DEMO_LOADERS:
             loader()
     return created

@@ -475,7 +475,10 @@ def cmd_run(started: Started) -> int:
             say(f"database {masked(environment['DATABASE_URL'])}, redis {environment['REDIS_URL']}")
             say(f"demo logins (password for each: {DEMO_PASSWORD}):")
             for demo in DEMO_USERS:
-                print(f"      {demo.username:<14} {demo.role}", flush=True)
+                print(
+                    f"      {demo.username:<15} {demo.role}; {', '.join(demo.companies)}",
+                    flush=True,
+                )
             say("press Ctrl-C to stop the web server, the worker and beat")
             print("=" * 64 + "\n", flush=True)
         while not stop_requested:
