@@ -21,17 +21,23 @@ class ScopedListView(LoginRequiredMixin, generic.ListView):
     page_size = 50
     select_related: tuple[str, ...] = ("owner",)
 
-    def get_queryset(self):
-        queryset = self.model.objects.visible_to(self.request.user)
+    def base_queryset(self):
+        """The rows before scoping: filters of the screen go here, never access rules."""
+        queryset = self.model.objects.all()
         if self.select_related:
             queryset = queryset.select_related(*self.select_related)
-        after = self.request.GET.get("after", "")
-        if after.isdigit():
-            queryset = queryset.filter(pk__lt=int(after))
-        return queryset.order_by("-pk")
+        return queryset
+
+    def get_queryset(self):
+        return self.base_queryset().visible_to(self.request.user)
 
     def get_context_data(self, **kwargs):
-        rows = list(self.get_queryset()[: self.page_size + 1])
+        after = self.request.GET.get("after", "")
+        rows = self.base_queryset().visible_page(
+            self.request.user,
+            after=int(after) if after.isdigit() else None,
+            size=self.page_size,
+        )
         has_next = len(rows) > self.page_size
         rows = rows[: self.page_size]
         kwargs.setdefault("object_list", rows)

@@ -3,6 +3,7 @@
     python scripts/stack.py run      # services, migrations, demo data, web + worker + beat
     python scripts/stack.py test     # services, then the whole pytest suite (arguments pass on)
     python scripts/stack.py env      # print the DATABASE_URL and REDIS_URL it would use
+    python scripts/stack.py bench bench/scoping.py   # a benchmark against the same services
 
 PostgreSQL and Redis are found in this order: ``DATABASE_URL`` / ``REDIS_URL`` when set (they
 must work); else the local defaults (127.0.0.1:5432, database ``crm``; 127.0.0.1:6379); else
@@ -514,7 +515,7 @@ def cmd_test(started: Started, pytest_args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "test", "env"):
+    if not argv or argv[0] not in ("run", "test", "env", "bench"):
         print(__doc__)
         return 2
     sys.path.insert(0, str(ROOT))
@@ -525,6 +526,11 @@ def main(argv: list[str]) -> int:
             return cmd_run(started)
         if argv[0] == "test":
             return cmd_test(started, argv[1:])
+        if argv[0] == "bench":
+            environment = prepare(started)
+            return subprocess.run(
+                [PYTHON, *argv[1:]], cwd=ROOT, env=environment, check=False
+            ).returncode
         environment = prepare(started)
         started.stoppers.clear()  # leave private servers running for the caller
         print(f"DATABASE_URL={environment['DATABASE_URL']}")

@@ -194,3 +194,24 @@ def test_the_list_pages_by_keyset(client, org):
     second = client.get(reverse("memo-list"), {"after": after})
     assert len(second.context["object_list"]) == 5
     assert second.context["next_after"] is None
+
+
+def test_the_merged_page_equals_the_plain_scoped_page_for_every_persona(org):
+    import random
+
+    rng = random.Random(7)
+    owners = [org.owner, org.peer, org.supervisor, org.second_supervisor, org.boss]
+    memos = [MemoFactory(owner=rng.choice(owners)) for _ in range(120)]
+    assign_perm("scoping_app.view_memo", org.peer, memos[3])
+    assign_perm("scoping_app.view_memo", org.peer, memos[100])
+    for persona, user in org.users.items():
+        user = type(user).objects.get(pk=user.pk)
+        expected = list(Memo.objects.visible_to(user).order_by("-pk"))
+        got, after = [], None
+        while True:
+            page = Memo.objects.visible_page(user, after=after, size=20)
+            got.extend(page[:20])
+            if len(page) <= 20:
+                break
+            after = page[19].pk
+        assert got == expected, persona

@@ -9,8 +9,8 @@ class Memo(ScopedModel):
     title = models.CharField("title", max_length=200)
     body = models.TextField("body", blank=True)
 
-    class Meta:
-        indexes = [models.Index(fields=["company", "owner", "-id"], name="memo_scope_idx")]
+    class Meta(ScopedModel.Meta):
+        pass
 
     def __str__(self) -> str:
         return self.title
