@@ -241,6 +241,25 @@ class SupervisorLink(models.Model):
             )
 
 
+class Visibility(models.Model):
+    """The visibility index (``crm/sql/visibility.sql``): which viewer may see which record of
+    which scoped table through the supervisor hierarchy. Written only by database triggers."""
+
+    pk = models.CompositePrimaryKey("viewer_id", "tab", "company_id", "record_id")
+    viewer_id = models.BigIntegerField()
+    tab = models.BigIntegerField()
+    company_id = models.BigIntegerField()
+    record_id = models.BigIntegerField()
+    owner_id = models.BigIntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "crm_visibility"
+
+    def __str__(self) -> str:
+        return f"{self.viewer_id} sees {self.tab}:{self.record_id}"
+
+
 class WorkerHeartbeat(models.Model):
     """The last time a Celery worker ran the heartbeat task (one row per queue)."""
 

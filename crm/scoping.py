@@ -16,10 +16,11 @@ and ``get_editable_or_403`` are the fetch helpers: "missing" and "not yours" loo
 
 from dataclasses import dataclass
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -122,11 +123,6 @@ def scope_for(user, model, action: str) -> Scope:
     )
 
 
-# Up to this many owners, a keyset page is read as one ordered index scan per owner, merged
-# by PostgreSQL (Merge Append): it touches about (owners + page size) index entries.
-UNION_MAX_OWNERS = 6
-
-
 class ScopedQuerySet(models.QuerySet):
     """The queryset of every company-specific, owned business record."""
 
@@ -157,36 +153,100 @@ class ScopedQuerySet(models.QuerySet):
         """One keyset page, newest first, of ``self`` ∩ ``visible_to(user)``: ``size + 1``
         rows at most (the extra one tells that a next page exists), in one SQL query.
 
-        A supervisor's page is the merge of one ordered index scan per visible owner
-        (``UNION ALL`` of ``ORDER BY id DESC LIMIT n`` branches), so it costs about the same
-        as the unscoped page instead of walking past every invisible row."""
-        queryset = self.filter(pk__lt=after) if after else self
+        For a user who sees by hierarchy, an unfiltered page is read from the visibility index
+        (``crm_visibility``, kept by triggers): one ordered index scan of the user's own entries,
+        then the rows by primary key, so it costs about the same as the unscoped page whatever
+        the size of the team. Filtered querysets, shared records and "see all" users take the
+        plain ``visible_to`` query."""
         scope = scope_for(user, self.model, "view")
         limit = size + 1
         if scope.nothing:
             return []
-        if (
-            scope.everything
-            or scope.owner_ids is None
-            or len(scope.owner_ids) + (scope.granted is not None) > UNION_MAX_OWNERS
-        ):
+        hierarchy_only = (
+            not scope.everything
+            and scope.owner_ids
+            and scope.granted is None
+            and not self.query.where
+        )
+        if not hierarchy_only:
+            queryset = self.filter(pk__lt=after) if after else self
             return list(queryset.visible_to(user).order_by("-pk")[:limit])
-        base = queryset.filter(company_id=scope.company_id)
-        branches = [
-            base.filter(owner_id=owner_id).order_by("-pk")[:limit]
-            for owner_id in sorted(scope.owner_ids)
-        ]
-        if scope.granted is not None:
-            branches.append(
-                base.filter(pk__in=scope.granted)
-                .exclude(owner_id__in=sorted(scope.owner_ids))
-                .order_by("-pk")[:limit]
-            )
-        if not branches:
-            return []
-        if len(branches) == 1:
-            return list(branches[0])
-        return list(branches[0].union(*branches[1:], all=True).order_by("-pk")[:limit])
+        from .models import Visibility
+
+        entries = Visibility.objects.filter(
+            viewer_id=user.pk, tab=table_id(self.model), company_id=scope.company_id
+        )
+        if after:
+            entries = entries.filter(record_id__lt=after)
+        page_ids = entries.order_by("-record_id").values("record_id")[:limit]
+        return list(self.filter(pk__in=page_ids).order_by("-pk"))
+
+
+_TABLE_IDS: dict[str, int] = {}
+
+
+def table_id(model) -> int:
+    """The oid of ``model``'s table, as the visibility triggers record it (TG_RELID)."""
+    table = model._meta.db_table
+    if table not in _TABLE_IDS:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s::regclass::oid::bigint", [table])
+            _TABLE_IDS[table] = cursor.fetchone()[0]
+    return _TABLE_IDS[table]
+
+
+# Statement-level triggers that keep crm_visibility (crm/sql/visibility.sql) in step with the
+# rows of every scoped table, in the writing transaction. Bulk writes cost one statement each.
+_PAIRS_OF_NEW = (
+    "crm_viewer_pairs(ARRAY(SELECT DISTINCT owner_id FROM new_rows)) p ON p.owner_id = n.owner_id"
+)
+_CHANGED = "(n.owner_id IS DISTINCT FROM o.owner_id OR n.company_id IS DISTINCT FROM o.company_id)"
+VISIBILITY_TRIGGERS = [
+    pgtrigger.Trigger(
+        name="visibility_ins",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Insert,
+        referencing=pgtrigger.Referencing(new="new_rows"),
+        func=f"""
+            INSERT INTO crm_visibility (viewer_id, tab, company_id, record_id, owner_id)
+            SELECT p.viewer_id, TG_RELID::bigint, n.company_id, n.id, n.owner_id
+            FROM new_rows n JOIN {_PAIRS_OF_NEW}
+            ON CONFLICT DO NOTHING;
+            RETURN NULL;
+        """,  # noqa: S608 - constant SQL, no user input
+    ),
+    pgtrigger.Trigger(
+        name="visibility_upd",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Update,
+        referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
+        func=f"""
+            DELETE FROM crm_visibility v
+            USING old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE v.tab = TG_RELID::bigint AND v.record_id = o.id AND {_CHANGED};
+            INSERT INTO crm_visibility (viewer_id, tab, company_id, record_id, owner_id)
+            SELECT p.viewer_id, TG_RELID::bigint, n.company_id, n.id, n.owner_id
+            FROM new_rows n JOIN old_rows o ON o.id = n.id AND {_CHANGED}
+            JOIN {_PAIRS_OF_NEW}
+            ON CONFLICT DO NOTHING;
+            RETURN NULL;
+        """,  # noqa: S608 - constant SQL, no user input
+    ),
+    pgtrigger.Trigger(
+        name="visibility_del",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Delete,
+        referencing=pgtrigger.Referencing(old="old_rows"),
+        func="""
+            DELETE FROM crm_visibility v USING old_rows o
+            WHERE v.tab = TG_RELID::bigint AND v.record_id = o.id;
+            RETURN NULL;
+        """,
+    ),
+]
 
 
 class ScopedModel(models.Model):
@@ -219,6 +279,7 @@ class ScopedModel(models.Model):
     class Meta:
         abstract = True
         # Subclasses that declare a Meta inherit these: class Meta(ScopedModel.Meta).
+        triggers = VISIBILITY_TRIGGERS
         indexes = [
             # the scoped page: one ordered scan per visible owner
             models.Index(fields=["company", "owner", "-id"], name="%(app_label)s_%(class)s_own"),
