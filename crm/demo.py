@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from .groups import DEFAULT_GROUPS
+from .groups import DEFAULT_GROUPS, ensure_default_groups
 from .models import Company, Membership, SupervisorLink
 
 DEMO_PASSWORD = "demo"
@@ -125,9 +125,8 @@ def load_organisation() -> int:
         companies[name], _ = Company.objects.get_or_create(
             name=name, defaults={"tax_number": tax_number, "registration_number": registration}
         )
-    groups = {
-        key: Group.objects.get_or_create(name=name)[0] for key, name in DEFAULT_GROUPS.items()
-    }
+    ensure_default_groups()
+    groups = {key: Group.objects.get(name=name) for key, name in DEFAULT_GROUPS.items()}
     users, created = {}, 0
     for demo in DEMO_USERS:
         user, was_created = User.objects.get_or_create(

@@ -11,13 +11,60 @@ DEFAULT_GROUPS = {
 }
 
 
+_ORG_MODELS = ["company", "membership", "department", "role", "supervisorlink", "user"]
+
+# The platform's functions of each default group (data migration crm/0002). Later apps add
+# theirs with ``grant`` in their own data migrations.
+CORE_GRANTS = {
+    "sales_rep": ["crm.view_company"],
+    "sales_manager": [
+        "crm.view_company",
+        "crm.view_user",
+        "crm.export_data",
+        "crm.run_query_builder",
+    ],
+    "marketing": ["crm.view_company", "crm.export_data"],
+    "finance": ["crm.view_company", "crm.export_data", "crm.view_all_company_records"],
+    "administrator": [
+        *(
+            f"crm.{action}_{model}"
+            for model in _ORG_MODELS
+            for action in ("view", "add", "change", "delete")
+        ),
+        "auth.view_group",
+        "auth.add_group",
+        "auth.change_group",
+        "auth.delete_group",
+        "auth.view_permission",
+        "crm.view_all_company_records",
+        "crm.export_data",
+        "crm.run_query_builder",
+    ],
+}
+
+
+def ensure_default_groups() -> None:
+    """Creates the default groups that do not exist (with the platform's functions); an
+    existing group is left exactly as the admins made it."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    for key, name in DEFAULT_GROUPS.items():
+        if not Group.objects.filter(name=name).exists():
+            grant(apps, None, {key: CORE_GRANTS[key]})
+
+
 def grant(apps, schema_editor, grants: dict[str, list[str]]) -> None:
     """In a data migration: gives each default group (by key) the listed ``app.codename``
     functions, creating the groups and the permission rows when they do not exist yet."""
+    from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
-    # Permissions are normally created after all migrations; create them now (Django's recipe).
     for app_config in apps.get_app_configs():
+        if apps is global_apps:
+            create_permissions(app_config, verbosity=0)
+            continue
+        # In a migration, permissions are not created yet: create them now (Django's recipe).
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None

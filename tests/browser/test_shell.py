@@ -89,3 +89,30 @@ def test_a_wrong_password_shows_the_error_in_hungarian(page, demo):
     assert "Írjon be egy helyes" in page.locator(".alert-danger").inner_text()
     assert page.input_value("input[name=username]") == "kovacs.anna"
     screenshot(page, "login-error-hu")
+
+
+def test_switching_the_own_company_in_the_top_bar(page, demo):
+    log_in(page, "lakatos.nora", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    menu = page.get_by_test_id("company-menu")
+    assert "Példa Kereskedelmi Kft." in menu.inner_text()
+    menu.click()
+    screenshot(page, "company-menu")
+    page.get_by_role("button", name="Példa Szolgáltató Zrt.").click()
+    page.wait_for_load_state()
+    assert "Példa Szolgáltató Zrt." in page.get_by_test_id("company-menu").inner_text()
+
+
+def test_the_admin_shows_whose_records_a_manager_sees(page, demo):
+    log_in(page, "admin", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto("/admin/crm/user/?q=nagy.peter")
+    page.get_by_role("link", name="nagy.peter").click()
+    scope = page.locator(".field-people_in_scope")
+    for name in ("Nagy Péter", "Kovács Anna", "Tóth Balázs", "Molnár Dávid"):
+        assert name in scope.inner_text()
+    assert "Horváth Zsófia" not in scope.inner_text()
+    functions = page.locator(".field-effective_functions").inner_text()
+    assert "crm.export_data" in functions
+    scope.scroll_into_view_if_needed()
+    screenshot(page, "admin-user-scope")
