@@ -443,7 +443,18 @@ def cmd_run(started: Started) -> int:
     if environment["DEBUG"].lower() in ("1", "true", "yes", "on"):
         environment.setdefault("SECRET_KEY", _dev_secret())
     manage(environment, "migrate", "--noinput", "-v", "0")
-    manage(environment, "load_demo")
+    demo = subprocess.run(
+        [PYTHON, "manage.py", "load_demo"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if demo.returncode != 0:
+        print(demo.stdout + demo.stderr, flush=True)
+        raise StackError(f"manage.py load_demo failed (exit {demo.returncode})")
+    demo_lines = demo.stdout.strip().splitlines()
 
     def spawn(*args: str) -> subprocess.Popen:
         return subprocess.Popen(list(args), cwd=ROOT, env=environment, start_new_session=True)
@@ -469,16 +480,12 @@ def cmd_run(started: Started) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         if _wait_for_port(port, processes):
-            from crm.demo import DEMO_PASSWORD, DEMO_USERS
-
             print("\n" + "=" * 64, flush=True)
             say(f"the CRM runs at http://127.0.0.1:{port}/  (health: /healthz)")
             say(f"database {masked(environment['DATABASE_URL'])}, redis {environment['REDIS_URL']}")
-            say(f"demo logins (password for each: {DEMO_PASSWORD}):")
-            for demo in DEMO_USERS:
+            for line in demo_lines:  # what load_demo printed: the logins and their roles
                 print(
-                    f"      {demo.username:<15} {demo.role}; {', '.join(demo.companies)}",
-                    flush=True,
+                    f"      {line.strip()}" if line.startswith(" ") else f"crm: {line}", flush=True
                 )
             say("press Ctrl-C to stop the web server, the worker and beat")
             print("=" * 64 + "\n", flush=True)
