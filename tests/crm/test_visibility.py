@@ -47,20 +47,22 @@ def test_random_changes_keep_the_index_equal_to_the_rule():
         if not hierarchy.would_create_cycle(user_id=user.pk, supervisor_id=supervisor.pk):
             SupervisorLink.objects.get_or_create(user=user, supervisor=supervisor)
 
+    def pick(queryset, count=1):
+        """Deterministic choice (the seed decides, not the database)."""
+        ids = sorted(queryset.values_list("pk", flat=True))
+        return rng.sample(ids, min(count, len(ids)))
+
     def remove_link():
-        link = SupervisorLink.objects.order_by("?").first()
-        if link:
-            link.delete()
+        SupervisorLink.objects.filter(pk__in=pick(SupervisorLink.objects)).delete()
 
     def move_link():
-        link = SupervisorLink.objects.order_by("?").first()
-        candidate = rng.choice(users)
-        if link and not hierarchy.would_create_cycle(
-            user_id=link.user_id, supervisor_id=candidate.pk
-        ):
-            SupervisorLink.objects.filter(pk=link.pk).exclude(
-                user_id=link.user_id, supervisor=candidate
-            ).update(supervisor=candidate)
+        for link in SupervisorLink.objects.filter(pk__in=pick(SupervisorLink.objects)):
+            candidate = rng.choice(users)
+            taken = SupervisorLink.objects.filter(user_id=link.user_id, supervisor=candidate)
+            if not taken.exists() and not hierarchy.would_create_cycle(
+                user_id=link.user_id, supervisor_id=candidate.pk
+            ):
+                SupervisorLink.objects.filter(pk=link.pk).update(supervisor=candidate)
 
     def create_memos():
         Memo.objects.bulk_create(
@@ -69,19 +71,16 @@ def test_random_changes_keep_the_index_equal_to_the_rule():
         )
 
     def reassign():
-        ids = list(Memo.objects.order_by("?").values_list("pk", flat=True)[:3])
-        Memo.objects.filter(pk__in=ids).update(owner=rng.choice(users))
+        Memo.objects.filter(pk__in=pick(Memo.objects, 3)).update(owner=rng.choice(users))
 
     def move_company():
-        memo = Memo.objects.order_by("?").first()
-        if memo:
-            Memo.objects.filter(pk=memo.pk).update(company=rng.choice(companies))
+        Memo.objects.filter(pk__in=pick(Memo.objects)).update(company=rng.choice(companies))
 
     def retitle():
-        Memo.objects.filter(pk__in=Memo.objects.order_by("?").values("pk")[:2]).update(title="y")
+        Memo.objects.filter(pk__in=pick(Memo.objects, 2)).update(title="y")
 
     def delete_memos():
-        Memo.objects.filter(pk__in=Memo.objects.order_by("?").values("pk")[:2]).delete()
+        Memo.objects.filter(pk__in=pick(Memo.objects, 2)).delete()
 
     steps = [
         add_link,
