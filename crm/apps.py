@@ -8,6 +8,6 @@ class CrmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import home
+        from . import checks, home  # noqa: F401 - registers the system checks
 
         home.register_panels()

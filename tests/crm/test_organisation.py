@@ -218,3 +218,25 @@ def test_new_users_get_no_company_silently(client):
     user = UserFactory()
     client.force_login(user)
     assert "Nincs cég" in client.get("/").content.decode()
+
+
+def test_the_system_check_catches_a_scoped_model_without_history_or_triggers():
+    from django.db import models
+
+    from crm.checks import scoped_models_are_complete
+    from crm.scoping import ScopedModel
+
+    class Careless(ScopedModel):
+        name = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "scoping_app"
+
+    try:
+        ids = {e.id for e in scoped_models_are_complete() if e.obj is Careless}
+        assert ids == {"crm.E001", "crm.E002"}
+    finally:
+        from django.apps import apps
+
+        del apps.all_models["scoping_app"]["careless"]
+        apps.clear_cache()
