@@ -11,3 +11,4 @@ class CrmConfig(AppConfig):
         from . import checks, home  # noqa: F401 - registers the system checks
 
         home.register_panels()
+        home.register_menu()

@@ -16,7 +16,7 @@ def scoped_models_are_complete(app_configs=None, **kwargs):
         if not issubclass(model, ScopedModel):
             continue
         label = model._meta.label
-        if not hasattr(model, "events"):
+        if not hasattr(model, "events") and getattr(model, "scoped_history", True):
             errors.append(
                 checks.Error(
                     f"{label} is a ScopedModel without change history.",

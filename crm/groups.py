@@ -43,6 +43,25 @@ CORE_GRANTS = {
 }
 
 
+_TEMPLATES = ["crm.view_messagetemplate", "crm.change_messagetemplate", "crm.add_messagetemplate"]
+# The outbox's functions (data migration crm/0006).
+MESSAGING_GRANTS = {
+    "sales_rep": ["crm.view_message"],
+    "sales_manager": ["crm.view_message"],
+    "marketing": ["crm.view_message", "crm.resend_message", *_TEMPLATES],
+    "finance": ["crm.view_message", "crm.resend_message"],
+    "administrator": [
+        "crm.view_message",
+        "crm.resend_message",
+        *_TEMPLATES,
+        "crm.delete_messagetemplate",
+        "crm.view_suppression",
+        "crm.delete_suppression",
+    ],
+}
+ALL_GRANTS = [CORE_GRANTS, MESSAGING_GRANTS]
+
+
 def ensure_default_groups() -> None:
     """Creates the default groups that do not exist (with the platform's functions); an
     existing group is left exactly as the admins made it."""
@@ -51,7 +70,8 @@ def ensure_default_groups() -> None:
 
     for key, name in DEFAULT_GROUPS.items():
         if not Group.objects.filter(name=name).exists():
-            grant(apps, None, {key: CORE_GRANTS[key]})
+            for grants in ALL_GRANTS:
+                grant(apps, None, {key: grants[key]})
 
 
 def grant(apps, schema_editor, grants: dict[str, list[str]]) -> None:

@@ -19,6 +19,21 @@ def today_context(request) -> dict:
     }
 
 
+def register_menu() -> None:
+    from .menu import MenuItem, menu
+
+    menu.register(
+        MenuItem(
+            key="outbox",
+            label=_("Outbox"),
+            url_name="messaging:outbox",
+            icon="envelope-paper",
+            order=900,
+            permission="crm.view_message",
+        )
+    )
+
+
 def register_panels() -> None:
     panels.register(
         Panel(

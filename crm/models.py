@@ -298,3 +298,13 @@ UserGroupEvent = pghistory.create_event_model(
     model_name="UserGroupEvent",
     app_label="crm",
 )
+
+
+# The messaging outbox lives in crm/messaging/; its models belong to this app.
+from .messaging.models import (  # noqa: E402, F401
+    Message,
+    MessageAttachment,
+    MessageEvent,
+    MessageTemplate,
+    Suppression,
+)

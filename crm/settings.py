@@ -190,6 +190,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(HEARTBEAT_INTERVAL),
         "options": {"expires": max(HEARTBEAT_INTERVAL - 1, 1)},
     },
+    # The outbox: due messages (retries, rate-limited ones), stuck ones, bounces.
+    "messaging-send-due": {
+        "task": "crm.messaging.send_due",
+        "schedule": 15.0,
+        "options": {"expires": 14},
+    },
+    "messaging-reconcile": {
+        "task": "crm.messaging.reconcile",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
+    "messaging-fetch-bounces": {
+        "task": "crm.messaging.fetch_bounces",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 
 # --- Authentication -----------------------------------------------------------------------
@@ -278,6 +294,30 @@ globals().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CRM <crm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+
+# --- Messaging outbox (crm/messaging) ------------------------------------------------------
+
+# The address people reach the CRM at; links in mails (open pixel, unsubscribe) start with it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Bounces come back to bounce+<token>@BOUNCE_DOMAIN (VERP), so each matches its message.
+MESSAGING_BOUNCE_DOMAIN = env.str("MESSAGING_BOUNCE_DOMAIN", default="")
+MESSAGING_BOUNCE_IMAP_URL = env.str("MESSAGING_BOUNCE_IMAP_URL", default="")
+MESSAGING_MAX_BYTES = env_int("MESSAGING_MAX_BYTES", 10 * 1024 * 1024)
+MESSAGING_MAX_ATTEMPTS = env_int("MESSAGING_MAX_ATTEMPTS", 8)
+MESSAGING_RETRY_BASE_SECONDS = env_int("MESSAGING_RETRY_BASE_SECONDS", 60)
+MESSAGING_STUCK_AFTER_SECONDS = env_int("MESSAGING_STUCK_AFTER_SECONDS", 600)
+MESSAGING_BATCH_SIZE = env_int("MESSAGING_BATCH_SIZE", 200)
+# Per-minute caps per channel, so a newsletter does not trip the providers' limits (0 = none).
+MESSAGING_RATE_PER_MINUTE = {
+    "email": env_int("MESSAGING_EMAIL_PER_MINUTE", 0),
+    "sms": env_int("MESSAGING_SMS_PER_MINUTE", 60),
+    "fax": env_int("MESSAGING_FAX_PER_MINUTE", 10),
+}
+MESSAGING_SMS_GATEWAY_URL = env.str("MESSAGING_SMS_GATEWAY_URL", default="")
+MESSAGING_SMS_GATEWAY_TOKEN = env_secret("MESSAGING_SMS_GATEWAY_TOKEN", default="")
+MESSAGING_SMS_SENDER = env.str("MESSAGING_SMS_SENDER", default="CRM")
+MESSAGING_SMS_CALLBACK_SECRET = env_secret("MESSAGING_SMS_CALLBACK_SECRET", default=SECRET_KEY)
+MESSAGING_FAX_ADDRESS = env.str("MESSAGING_FAX_ADDRESS", default="{number}@fax.example")
 
 # --- Security -----------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from . import health
+from .messaging import tasks as messaging_tasks  # noqa: F401 - registers them
 
 
 @shared_task(name="crm.tasks.heartbeat", ignore_result=True)

@@ -10,5 +10,6 @@ urlpatterns = [
     path("history/<str:model_label>/<str:pk>/", views.record_history, name="record_history"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("messages/", include("crm.messaging.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -48,12 +48,31 @@ class RecordingHandler:
     def __init__(self):
         self.messages = []
         self.refuse_with = None
+        # One-off answers, used in order before falling back to refuse_with / accepting.
+        self.answers: list[str] = []
+        self.delay = 0.0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
+        if self.answers:
+            return self.answers.pop(0)
         if self.refuse_with:
             return self.refuse_with
         self.messages.append(envelope)
         return "250 Message accepted for delivery"
+
+    def parsed(self):
+        """The received messages as email.message.EmailMessage objects."""
+        import email
+        from email import policy
+
+        return [
+            email.message_from_bytes(e.original_content or e.content, policy=policy.default)
+            for e in self.messages
+        ]
 
 
 @pytest.fixture
