@@ -133,3 +133,6 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from .messaging import admin as messaging_admin  # noqa: E402, F401 - registers the outbox admin
