@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.template import Context
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -236,8 +237,7 @@ def claim(*, limit: int, ids: list[int] | None = None) -> list[int]:
         claimed = [row[0] for row in cursor.fetchall()]
         now = timezone.now()
         MessageEvent.objects.bulk_create(
-            MessageEvent(message_id=pk, at=now, from_status=Status.QUEUED, to_status=Status.SENDING)
-            for pk in claimed
+            _event(pk, Status.SENDING, at=now, frm=Status.QUEUED) for pk in claimed
         )
     return claimed
 
@@ -279,24 +279,22 @@ def _defer(messages: list[Message], *, until) -> None:
     now = timezone.now()
     ids = [m.pk for m in messages]
     with transaction.atomic():
-        from django.db.models import F
-
         Message.objects.filter(pk__in=ids, status=Status.SENDING).update(
             status=Status.QUEUED, next_attempt_at=until, attempts=F("attempts") - 1
         )
         MessageEvent.objects.bulk_create(
-            MessageEvent(
-                message_id=pk,
-                at=now,
-                from_status=Status.SENDING,
-                to_status=Status.QUEUED,
-                detail="rate limit; next minute",
-            )
-            for pk in ids
+            _event(pk, Status.QUEUED, at=now, detail="rate limit; next minute") for pk in ids
         )
 
 
+def _event(message_id: int, to: str, *, at, detail: str = "", frm: str = Status.SENDING):
+    return MessageEvent(
+        message_id=message_id, at=at, from_status=frm, to_status=to, detail=detail[:2000]
+    )
+
+
 def record_outcomes(messages: list[Message], outcomes: list[Outcome]) -> int:
+    """Writes what became of a sent batch: the sent ones in one UPDATE, the others each."""
     now = timezone.now()
     events, sent_ids = [], []
     with transaction.atomic():
@@ -305,50 +303,25 @@ def record_outcomes(messages: list[Message], outcomes: list[Outcome]) -> int:
                 sent_ids.append(message.pk)
                 if outcome.provider_id and outcome.provider_id != message.provider_id:
                     Message.objects.filter(pk=message.pk).update(provider_id=outcome.provider_id)
-                events.append(
-                    MessageEvent(
-                        message_id=message.pk,
-                        at=now,
-                        from_status=Status.SENDING,
-                        to_status=Status.SENT,
-                    )
-                )
+                events.append(_event(message.pk, Status.SENT, at=now))
                 continue
-            gives_up = not outcome.transient or message.attempts >= settings.MESSAGING_MAX_ATTEMPTS
-            if gives_up:
-                detail = (
-                    outcome.error
-                    if not outcome.transient
-                    else _("gave up after %(n)s attempts: %(error)s")
-                    % {"n": message.attempts, "error": outcome.error}
-                )
-                Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
-                    status=Status.FAILED, failed_at=now, last_error=detail[:2000]
-                )
-                events.append(
-                    MessageEvent(
-                        message_id=message.pk,
-                        at=now,
-                        from_status=Status.SENDING,
-                        to_status=Status.FAILED,
-                        detail=detail[:2000],
-                    )
-                )
-            else:
-                Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+            still_sending = Message.objects.filter(pk=message.pk, status=Status.SENDING)
+            if outcome.transient and message.attempts < settings.MESSAGING_MAX_ATTEMPTS:
+                still_sending.update(
                     status=Status.QUEUED,
                     last_error=outcome.error[:2000],
                     next_attempt_at=now + retry_delay(message.attempts),
                 )
-                events.append(
-                    MessageEvent(
-                        message_id=message.pk,
-                        at=now,
-                        from_status=Status.SENDING,
-                        to_status=Status.QUEUED,
-                        detail=outcome.error[:2000],
-                    )
-                )
+                events.append(_event(message.pk, Status.QUEUED, at=now, detail=outcome.error))
+                continue
+            detail = (
+                outcome.error
+                if not outcome.transient
+                else _("gave up after %(n)s attempts: %(error)s")
+                % {"n": message.attempts, "error": outcome.error}
+            )
+            still_sending.update(status=Status.FAILED, failed_at=now, last_error=detail[:2000])
+            events.append(_event(message.pk, Status.FAILED, at=now, detail=detail))
         if sent_ids:
             Message.objects.filter(pk__in=sent_ids, status=Status.SENDING).update(
                 status=Status.SENT, sent_at=now, last_error=""
