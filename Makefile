@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 NODE_STAMP := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format check messages env clean bench-scoping
+.PHONY: help run test lint format check messages env clean bench-scoping bench-outbox
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ messages: $(VENV)/.deps-dev ## Update the Hungarian and English message catalogu
 
 bench-scoping: $(VENV)/.deps-dev ## Benchmark: a scoped list page beside the unscoped one on 1M rows
 	@$(PY) scripts/stack.py bench bench/scoping.py
+
+bench-outbox: $(VENV)/.deps-dev ## Benchmark: 50,000 e-mails through the outbox beside a raw SMTP script
+	@$(PY) scripts/stack.py bench bench/outbox.py
 
 env: $(VENV)/.deps-base ## Print the DATABASE_URL and REDIS_URL that run and test would use
 	@$(PY) scripts/stack.py env

@@ -176,17 +176,45 @@ def message_queue(
     except IntegrityError:
         # Another transaction queued the same key meanwhile.
         return Message.objects.get(idempotency_key=idempotency_key)
-    transaction.on_commit(lambda: _enqueue_send(message.pk))
+    _schedule_send(message.pk)
     return message
 
 
-def _enqueue_send(message_id: int) -> None:
-    from .tasks import send_message
+class _PendingSends:
+    """The messages one transaction queued; after its commit they go to Celery in chunks
+    (one task per ``MESSAGING_BATCH_SIZE`` messages, not one per message)."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def __call__(self) -> None:
+        size = settings.MESSAGING_BATCH_SIZE
+        for start in range(0, len(self.ids), size):
+            _enqueue_send(self.ids[start : start + size])
+
+
+def _schedule_send(message_id: int) -> None:
+    conn = transaction.get_connection()
+    if conn.in_atomic_block:
+        for _savepoints, callback, _robust in conn.run_on_commit:
+            if isinstance(callback, _PendingSends):
+                callback.ids.append(message_id)
+                return
+        pending = _PendingSends()
+        pending.ids.append(message_id)
+        transaction.on_commit(pending)
+    else:
+        _enqueue_send([message_id])
+
+
+def _enqueue_send(message_ids: list[int]) -> None:
+    from .tasks import send_messages
 
     try:
-        send_message.delay(message_id)
-    except Exception:  # noqa: BLE001 - the broker is down: the periodic send_due picks it up
-        logger.warning("could not enqueue message %s; send_due will send it", message_id)
+        send_messages.delay(message_ids)
+    except Exception:  # noqa: BLE001 - the broker is down: the periodic send_due picks them up
+        for message_id in message_ids:
+            logger.warning("could not enqueue message %s; send_due will send it", message_id)
 
 
 def refuse_suppressed(address: str, *, marketing: bool) -> None:
@@ -364,7 +392,7 @@ def message_resend(message: Message, *, user) -> bool:
         attempts=0,
     )
     if done:
-        transaction.on_commit(lambda: _enqueue_send(message.pk))
+        _schedule_send(message.pk)
     return done
 
 

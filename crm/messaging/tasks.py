@@ -12,6 +12,12 @@ def send_message(message_id: int) -> None:
     services.deliver(ids=[message_id])
 
 
+@shared_task(name="crm.messaging.send_messages", ignore_result=True)
+def send_messages(message_ids: list[int]) -> None:
+    """The messages one transaction queued (a chunk of them), over one connection."""
+    services.deliver(ids=list(message_ids), limit=len(message_ids))
+
+
 @shared_task(name="crm.messaging.send_due", ignore_result=True)
 def send_due(seconds: float = 12.0) -> int:
     """Sends whatever is due (retries, deferred ones, ones whose task was lost), in batches,

@@ -65,10 +65,10 @@ def queue(company):
 
 @pytest.fixture
 def enqueued(monkeypatch):
-    """Keeps the after-commit ``send_message`` tasks off the shared test broker; the test decides
+    """Keeps the after-commit ``send_messages`` tasks off the shared test broker; the test decides
     who sends (a batch worker, or ``deliver`` in this process). Returns the ids enqueued."""
     ids: list[int] = []
-    monkeypatch.setattr(services, "_enqueue_send", ids.append)
+    monkeypatch.setattr(services, "_enqueue_send", ids.extend)
     return ids
 
 

@@ -393,3 +393,33 @@ def test_two_workers_never_claim_the_same_message(company, sender_user):
     first, second = results
     assert not set(first) & set(second)
     assert len(first) + len(second) == 40
+
+
+def test_one_transaction_sends_one_task_per_chunk(
+    queue, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.MESSAGING_BATCH_SIZE = 20
+    chunks: list[list[int]] = []
+    monkeypatch.setattr(services, "_enqueue_send", chunks.append)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        made = [queue(recipient=f"v{n}@pelda.hu") for n in range(45)]
+    assert len(callbacks) == 1
+    assert [len(chunk) for chunk in chunks] == [20, 20, 5]
+    assert sum(chunks, []) == [m.pk for m in made]
+
+
+def test_a_rolled_back_transaction_sends_nothing(
+    queue, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import transaction as tx
+
+    chunks: list[list[int]] = []
+    monkeypatch.setattr(services, "_enqueue_send", chunks.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with tx.atomic():
+                queue()
+                raise RuntimeError("the caller's work failed")
+        except RuntimeError:
+            pass
+    assert chunks == [] and not Message.objects.exists()
