@@ -2,10 +2,14 @@
 answers, for every message, one ``Outcome``: sent (with the provider's id), a transient error
 (retried later) or a permanent one (the message fails with the reason)."""
 
+import binascii
 import hmac
+import secrets
 import smtplib
 from dataclasses import dataclass
+from email.header import Header
 from email.mime.image import MIMEImage
+from email.utils import formataddr, formatdate, parseaddr
 
 import requests
 from django.conf import settings
@@ -87,6 +91,56 @@ def build_email(message: Message, *, to: str | None = None) -> EmailMultiAlterna
     return email
 
 
+def _header(value: str) -> str:
+    """A header value: ASCII as it is, anything else as RFC 2047 encoded words."""
+    if value.isascii():
+        return value
+    return Header(value, "utf-8").encode()
+
+
+def _quoted_printable(text: str) -> bytes:
+    data = binascii.b2a_qp(text.replace("\r\n", "\n").encode(), istext=True)
+    return data.replace(b"\n", b"\r\n")
+
+
+def fast_email_bytes(message: Message, *, to: str) -> tuple[str, bytes]:
+    """(envelope sender, MIME bytes) of a text + HTML mail without attachments, built
+    directly: Django's mail classes cost about half of a batch's CPU. The same headers and
+    bodies as ``build_email`` (a test compares both)."""
+    from .links import open_pixel_url, unsubscribe_url
+
+    sender = message.sender or settings.DEFAULT_FROM_EMAIL
+    envelope = bounce_address(message) or parseaddr(sender)[1]
+    name, address = parseaddr(sender)
+    boundary = "=_" + secrets.token_hex(16)
+    head = [
+        f"Subject: {_header(message.subject)}",
+        f"From: {formataddr((name, address), charset='utf-8') if name else address}",
+        f"To: {to}",
+        f"Date: {formatdate(localtime=True)}",
+        f"Message-ID: {message.provider_id or message_id_for(message)}",
+    ]
+    if message.marketing:
+        head.append(f"List-Unsubscribe: <{unsubscribe_url(message)}>")
+        head.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    head += ["MIME-Version: 1.0", f'Content-Type: multipart/alternative; boundary="{boundary}"']
+    parts = [("\r\n".join(head) + "\r\n\r\n").encode()]
+    bodies = [("plain", message.body_text)]
+    if message.body_html:
+        pixel = f'<img src="{open_pixel_url(message)}" width="1" height="1" alt="">'
+        html = message.body_html
+        html = html.replace("</body>", pixel + "</body>") if "</body>" in html else html + pixel
+        bodies.append(("html", html))
+    for subtype, body in bodies:
+        parts.append(
+            f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode()
+        )
+        parts.append(_quoted_printable(body) + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return envelope, b"".join(parts)
+
+
 def _text(value) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
@@ -117,10 +171,17 @@ def send_email_batch(messages: list[Message], *, to_for=None) -> list[Outcome]:
                 if not opened:
                     connection.open()
                     opened = True
-                email = build_email(message, to=to_for(message) if to_for else None)
-                email.connection = connection
-                email.send()
-                outcomes.append(Outcome(ok=True, provider_id=email.extra_headers["Message-ID"]))
+                to = to_for(message) if to_for else message.recipient
+                if message.attachments.all():
+                    email = build_email(message, to=to)
+                    email.connection = connection
+                    email.send()
+                else:
+                    envelope, data = fast_email_bytes(message, to=to)
+                    connection.connection.sendmail(envelope, [to], data)
+                outcomes.append(
+                    Outcome(ok=True, provider_id=message.provider_id or message_id_for(message))
+                )
             except (TimeoutError, smtplib.SMTPException, OSError) as exc:
                 outcomes.append(classify_smtp_error(exc))
                 if not isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):

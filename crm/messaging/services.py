@@ -112,6 +112,10 @@ def message_queue(
     existing = Message.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         return existing
+    # Header values are one line: a line break in them would let text forge other headers.
+    subject = " ".join(subject.split())
+    if "\n" in sender or "\r" in sender:
+        raise ValidationError(_("The sender must be one line."), code="sender")
     address = normalise_recipient(channel, recipient)
     refuse_suppressed(address, marketing=marketing)
     language = language or translation.get_language() or "hu"

@@ -423,3 +423,47 @@ def test_a_rolled_back_transaction_sends_nothing(
         except RuntimeError:
             pass
     assert chunks == [] and not Message.objects.exists()
+
+
+def test_the_fast_path_builds_the_same_mail_as_djangos_classes(queue, settings):
+    import email
+    from email import policy
+
+    from crm.messaging.channels import build_email, fast_email_bytes
+
+    settings.MESSAGING_BOUNCE_DOMAIN = "bounces.pelda.hu"
+    settings.DEFAULT_FROM_EMAIL = "Példa Kereskedelmi Kft. <crm@pelda.hu>"
+    message = queue(
+        marketing=True,
+        subject="Őszi ajánlat: árvíztűrő tükörfúrógép – " + "nagyon hosszú tárgy " * 6,
+        text="Tisztelt Ügyfelünk!\n" + "Hosszú sor ékezetekkel őű " * 20,
+        html="<p>Tisztelt <b>Ügyfelünk</b>!</p>",
+    )
+    envelope, data = fast_email_bytes(message, to=message.recipient)
+    fast = email.message_from_bytes(data, policy=policy.default)
+    slow = email.message_from_bytes(
+        build_email(message).message().as_bytes(), policy=policy.default
+    )
+    assert envelope == f"bounce+{message.token}@bounces.pelda.hu"
+    for header in (
+        "Subject",
+        "From",
+        "To",
+        "Message-ID",
+        "List-Unsubscribe",
+        "List-Unsubscribe-Post",
+    ):
+        assert str(fast[header]).strip() == str(slow[header]).strip(), header
+    for kind in ("plain", "html"):  # on the wire both use CRLF; compare the text itself
+        assert fast.get_body((kind,)).get_content().replace("\r\n", "\n") == (
+            slow.get_body((kind,)).get_content().replace("\r\n", "\n")
+        )
+    assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+
+
+def test_a_subject_cannot_carry_extra_headers(queue, smtp_server):
+    message = queue(subject="Ajánlat\r\nBcc: titkos@pelda.hu")
+    services.deliver()
+    mail = smtp_server.parsed()[0]
+    assert mail["Bcc"] is None and smtp_server.messages[0].rcpt_tos == [message.recipient]
+    assert mail["Subject"] == "Ajánlat Bcc: titkos@pelda.hu"
