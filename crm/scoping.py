@@ -253,8 +253,13 @@ class ScopedModel(models.Model):
     """Base of every company-specific business record: tenant, owner, audit columns and a
     version for lost-update detection (see ``crm/versioning.py``)."""
 
+    # No index of its own: the two scoping indexes below lead with it.
     company = models.ForeignKey(
-        "crm.Company", verbose_name=_("company"), on_delete=models.PROTECT, related_name="+"
+        "crm.Company",
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -68,16 +68,22 @@ class Message(ScopedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     language = models.CharField(_("language"), max_length=10, default="hu")
-    content_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    content_type = models.ForeignKey(  # message_about_idx leads with it
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     object_id = models.CharField(max_length=64, blank=True)
     about = GenericForeignKey("content_type", "object_id")
-    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     marketing = models.BooleanField(_("marketing"), default=False)
-    token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
+    token = models.CharField(max_length=32, default=new_token, editable=False)
     provider_id = models.CharField(_("provider id"), max_length=255, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -102,6 +108,12 @@ class Message(ScopedModel):
                 fields=["claimed_at"], condition=Q(status="sending"), name="message_sending_idx"
             ),
             models.Index(fields=["content_type", "object_id"], name="message_about_idx"),
+        ]
+        # Constraints rather than unique=True: no extra LIKE-pattern indexes, since every
+        # status change of a message rewrites all of its table's indexes.
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="message_idempotency_key"),
+            models.UniqueConstraint(fields=["token"], name="message_token"),
         ]
         permissions = [("resend_message", _("Resend failed messages"))]
 
