@@ -2,14 +2,15 @@
 answers, for every message, one ``Outcome``: sent (with the provider's id), a transient error
 (retried later) or a permanent one (the message fails with the reason)."""
 
+import base64
 import binascii
 import hmac
 import secrets
 import smtplib
 from dataclasses import dataclass
-from email.header import Header
 from email.mime.image import MIMEImage
 from email.utils import formataddr, formatdate, parseaddr
+from functools import lru_cache
 
 import requests
 from django.conf import settings
@@ -92,10 +93,26 @@ def build_email(message: Message, *, to: str | None = None) -> EmailMultiAlterna
 
 
 def _header(value: str) -> str:
-    """A header value: ASCII as it is, anything else as RFC 2047 encoded words."""
+    """A header value: ASCII as it is, anything else as RFC 2047 base64 encoded words of at
+    most 75 characters, cut on character boundaries, on folded lines."""
     if value.isascii():
         return value
-    return Header(value, "utf-8").encode()
+    words, chunk = [], b""
+    for char in value:
+        encoded = char.encode()
+        if len(chunk) + len(encoded) > 45:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
+
+
+@lru_cache(maxsize=64)
+def _from_header(sender: str) -> tuple[str, str]:
+    """(From header, bare address) of a sender, parsed once per sender, not once per mail."""
+    name, address = parseaddr(sender)
+    return (formataddr((name, address), charset="utf-8") if name else address), address
 
 
 def _quoted_printable(text: str) -> bytes:
@@ -109,13 +126,12 @@ def fast_email_bytes(message: Message, *, to: str) -> tuple[str, bytes]:
     bodies as ``build_email`` (a test compares both)."""
     from .links import open_pixel_url, unsubscribe_url
 
-    sender = message.sender or settings.DEFAULT_FROM_EMAIL
-    envelope = bounce_address(message) or parseaddr(sender)[1]
-    name, address = parseaddr(sender)
+    from_header, address = _from_header(message.sender or settings.DEFAULT_FROM_EMAIL)
+    envelope = bounce_address(message) or address
     boundary = "=_" + secrets.token_hex(16)
     head = [
         f"Subject: {_header(message.subject)}",
-        f"From: {formataddr((name, address), charset='utf-8') if name else address}",
+        f"From: {from_header}",
         f"To: {to}",
         f"Date: {formatdate(localtime=True)}",
         f"Message-ID: {message.provider_id or message_id_for(message)}",

@@ -5,17 +5,30 @@ from django.urls import reverse
 
 from .models import Message
 
+_PLACEHOLDER = "0" * 24
+
 
 def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def _with_token(name: str, token: str) -> str:
+    """reverse() once per URL name, then the token put in (a campaign builds thousands)."""
+    key = (name, settings.SITE_URL)
+    if key not in _PATTERNS:
+        _PATTERNS[key] = _absolute(reverse(name, args=[_PLACEHOLDER]))
+    return _PATTERNS[key].replace(_PLACEHOLDER, token)
+
+
+_PATTERNS: dict[tuple[str, str], str] = {}
+
+
 def open_pixel_url(message: Message) -> str:
-    return _absolute(reverse("messaging:opened", args=[message.token]))
+    return _with_token("messaging:opened", message.token)
 
 
 def unsubscribe_url(message: Message) -> str:
-    return _absolute(reverse("messaging:unsubscribe", args=[message.token]))
+    return _with_token("messaging:unsubscribe", message.token)
 
 
 def sms_callback_url(message: Message) -> str:
