@@ -26,9 +26,10 @@ of the same sink fed by a minimal smtplib script, in the same run.
    100 ms and prints p50/p95 against the same probe on the idle system just before.
 
 Its own database (``crm_bench_outbox``, created if missing, migrated) and its own Redis database
-(``BENCH_REDIS_URL``, default database 11 of the local Redis). ``BENCH_WORKERS`` (default: the
-CPU count), ``BENCH_MODE``, ``BENCH_BATCH`` (``MESSAGING_BATCH_SIZE``, default 200),
-``BENCH_PROFILE=1`` (cProfile of ``deliver()`` in this process, printed at the end).
+(``BENCH_REDIS_URL``, default database 11 of the local Redis). ``BENCH_WORKERS`` (default: two per
+core, like ``CELERY_WORKER_CONCURRENCY``), ``BENCH_MODE``, ``BENCH_BATCH``
+(``MESSAGING_BATCH_SIZE``, default 200), ``BENCH_PROFILE=1`` (cProfile of ``deliver()`` in this
+process, printed at the end).
 """
 
 import contextlib
@@ -58,7 +59,8 @@ BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", re.sub(r"(/\d+)?$", "/11", _
 os.environ["TEST_REDIS_URL"] = BENCH_REDIS_URL
 
 N = int(os.environ.get("BENCH_MESSAGES", "50000"))
-K = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
+# The worker processes production runs: CELERY_WORKER_CONCURRENCY, two per core by default.
+K = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1))))
 MODE = os.environ.get("BENCH_MODE", "batch")
 BATCH = os.environ.get("BENCH_BATCH", "200")
 PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")

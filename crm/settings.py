@@ -7,6 +7,7 @@ A bad or missing value stops the start with ``ImproperlyConfigured`` naming the 
 """
 
 import contextlib
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -180,6 +181,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Budapest"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Worker processes: two per core by default, because the outbox mostly waits on mail servers
+# and gateways (the benchmark bench/outbox.py measures it).
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2 * (os.cpu_count() or 1))
 HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 30)
 # /healthz reports the worker as down when its last heartbeat is older than this.
 HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 120)

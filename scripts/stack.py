@@ -462,9 +462,7 @@ def cmd_run(started: Started) -> int:
     celery = [PYTHON, "-m", "celery", "-A", "crm"]
     processes = [
         spawn(PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"),
-        spawn(
-            *celery, "worker", "--loglevel", "INFO", "--concurrency", "2", "--hostname", "worker@%h"
-        ),
+        spawn(*celery, "worker", "--loglevel", "INFO", "--hostname", "worker@%h"),
         spawn(
             *celery, "beat", "--loglevel", "INFO", "--schedule", str(VAR / "celerybeat-schedule")
         ),
