@@ -10,7 +10,7 @@ from django.template import Engine, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.scoping import ScopedModel
+from crm.scoping import ScopedModel, ScopedQuerySet
 
 
 class Channel(models.TextChoices):
@@ -43,6 +43,26 @@ STATUS_COLOURS = {
 
 def new_token() -> str:
     return secrets.token_hex(12)
+
+
+class MessageQuerySet(ScopedQuerySet):
+    def filtered(self, *, status="", channel="", day_from=None, day_to=None, about="", **_):
+        """The outbox filters (``OutboxFilterForm``'s cleaned data); access comes on top."""
+        queryset = self
+        if status:
+            queryset = queryset.filter(status=status)
+        if channel:
+            queryset = queryset.filter(channel=channel)
+        if day_from:
+            queryset = queryset.filter(created_at__date__gte=day_from)
+        if day_to:
+            queryset = queryset.filter(created_at__date__lte=day_to)
+        if about:
+            app_label, model, pk = about.split(".")
+            queryset = queryset.filter(
+                content_type__app_label=app_label, content_type__model=model, object_id=pk
+            )
+        return queryset
 
 
 class Message(ScopedModel):
@@ -95,6 +115,8 @@ class Message(ScopedModel):
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta(ScopedModel.Meta):
         verbose_name = _("message")

@@ -315,7 +315,8 @@ def _defer(messages: list[Message], *, until) -> None:
             status=Status.QUEUED, next_attempt_at=until, attempts=F("attempts") - 1
         )
         MessageEvent.objects.bulk_create(
-            _event(pk, Status.QUEUED, at=now, detail="rate limit; next minute") for pk in ids
+            _event(pk, Status.QUEUED, at=now, detail=_("rate limit reached; next minute"))
+            for pk in ids
         )
 
 
@@ -377,7 +378,7 @@ def reconcile_stuck() -> int:
             pk,
             to=Status.QUEUED,
             frm=Status.SENDING,
-            detail="worker stopped while sending; queued again",
+            detail=_("the worker stopped while sending; queued again"),
             next_attempt_at=timezone.now(),
         )
     return count
@@ -391,7 +392,7 @@ def message_resend(message: Message, *, user) -> bool:
         message.pk,
         to=Status.QUEUED,
         frm=Status.FAILED,
-        detail=f"resent by {user}",
+        detail=_("resent by %(user)s") % {"user": user},
         next_attempt_at=timezone.now(),
         attempts=0,
     )

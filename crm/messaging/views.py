@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -17,6 +16,7 @@ from crm.scoping import get_visible_or_404
 
 from . import services
 from .channels import sms_callback_signature
+from .forms import OutboxFilterForm
 from .models import Channel, Message, Status
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -26,40 +26,22 @@ PAGE_SIZE = 50
 @login_required
 def outbox(request):
     """The outbox: filters by status, channel, date and record; keyset pages."""
-    queryset = Message.objects.all()
-    status = request.GET.get("status", "")
-    channel = request.GET.get("channel", "")
-    if status in Status.values:
-        queryset = queryset.filter(status=status)
-    if channel in Channel.values:
-        queryset = queryset.filter(channel=channel)
-    day_from = parse_date(request.GET.get("from", "") or "") if request.GET.get("from") else None
-    day_to = parse_date(request.GET.get("to", "") or "") if request.GET.get("to") else None
-    if day_from:
-        queryset = queryset.filter(created_at__date__gte=day_from)
-    if day_to:
-        queryset = queryset.filter(created_at__date__lte=day_to)
-    about = request.GET.get("about", "")
-    if about.count(".") == 2:
-        app_label, model, pk = about.split(".")
-        queryset = queryset.filter(
-            content_type__app_label=app_label, content_type__model=model, object_id=pk
-        )
-    after = request.GET.get("after", "")
-    rows = queryset.select_related("owner").visible_page(
-        request.user, after=int(after) if after.isdigit() else None, size=PAGE_SIZE
+    form = OutboxFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = (
+        Message.objects.filtered(**filters)
+        .select_related("owner")
+        .visible_page(request.user, after=filters.get("after"), size=PAGE_SIZE)
     )
     context = {
+        "form": form,
         "rows": rows[:PAGE_SIZE],
         "next_after": rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None,
         "statuses": Status.choices,
         "channels": Channel.choices,
         "filters": {
-            "status": status,
-            "channel": channel,
-            "from": request.GET.get("from", ""),
-            "to": request.GET.get("to", ""),
-            "about": about,
+            key: request.GET.get(key, "")
+            for key in ("status", "channel", "day_from", "day_to", "about")
         },
         "can_resend": request.user.has_perm("crm.resend_message"),
     }

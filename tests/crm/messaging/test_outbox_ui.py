@@ -155,3 +155,25 @@ def test_a_template_with_an_error_is_refused_in_the_admin(admin_client):
     assert response.status_code == 200
     assert "2. sorban" in response.content.decode()
     assert not MessageTemplate.objects.filter(key="hibas").exists()
+
+
+def test_bad_filters_are_a_message_not_an_error(client, org):
+    queue_about(MemoFactory(owner=org.owner))
+    client.force_login(org.owner)
+    response = client.get(
+        reverse("messaging:outbox"), {"day_from": "2026-13-45", "status": "nincs", "after": "x"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="filter-errors"' in html and "Ettől" in html
+    assert 'data-status="' in html  # the list itself still shows, unfiltered
+
+
+def test_the_date_filter(client, org):
+    message = queue_about(MemoFactory(owner=org.owner))[0]
+    client.force_login(org.owner)
+    today = message.created_at.date().isoformat()
+    html = client.get(reverse("messaging:outbox"), {"day_from": today}).content.decode()
+    assert message.subject in html
+    html = client.get(reverse("messaging:outbox"), {"day_to": "2020-01-01"}).content.decode()
+    assert message.subject not in html
