@@ -47,6 +47,13 @@ def switch_company(request):
 HISTORY_LIMIT = 200
 
 
+def _shown(value):
+    """A recorded value as people read it: yes/no for booleans."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
+
+
 @login_required
 def record_history(request, model_label: str, pk: str):
     """Who changed what and when on one record. Scoped records go through ``visible_to``;
@@ -98,7 +105,7 @@ def record_history(request, model_label: str, pk: str):
             except FieldDoesNotExist:
                 label = field_name
             before, after = value if diff else (None, value)
-            changes.append({"field": label, "before": before, "after": after})
+            changes.append({"field": label, "before": _shown(before), "after": _shown(after)})
         rows.append(
             {
                 "when": event.pgh_created_at,

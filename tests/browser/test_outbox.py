@@ -57,3 +57,26 @@ def test_the_outbox_page_filters_without_reloading(page, outbox):
     assert "550 5.1.1 No such user" in page.get_by_test_id("last-error").inner_text()
     assert page.console_errors == []
     screenshot(page, "message-detail")
+
+
+def test_the_unsubscribe_page_for_a_guest(page, outbox):
+    message = outbox[0]
+    Message.objects.filter(pk=message.pk).update(marketing=True)
+    page.goto(f"/messages/u/{message.token}/")
+    assert "beszerzes@minta.hu" in page.locator("main").inner_text()
+    screenshot(page, "unsubscribe")
+    page.get_by_role("button", name="Leiratkozás").click()
+    assert "nem küldünk több marketingüzenetet" in page.get_by_test_id("unsubscribed").inner_text()
+
+
+def test_the_history_of_a_user(page, outbox):
+    anna = User.objects.get(username="kovacs.anna")
+    anna.first_name = "Annamária"
+    anna.save()
+    log_in(page, "admin", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(f"/history/crm.User/{anna.pk}/")
+    table = page.get_by_test_id("history").inner_text()
+    assert "Anna" in table and "Annamária" in table
+    assert "Aktív: igen" in table and "True" not in table
+    screenshot(page, "history")
