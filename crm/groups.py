@@ -62,6 +62,13 @@ MESSAGING_GRANTS = {
 ALL_GRANTS = [CORE_GRANTS, MESSAGING_GRANTS]
 
 
+def register_grants(grants: dict[str, list[str]]) -> None:
+    """An app's default functions (also granted by its data migration), so that
+    ``ensure_default_groups`` recreates a missing group with them; called from ``ready()``."""
+    if grants not in ALL_GRANTS:
+        ALL_GRANTS.append(grants)
+
+
 def ensure_default_groups() -> None:
     """Creates the default groups that do not exist (with the platform's functions); an
     existing group is left exactly as the admins made it."""
@@ -71,7 +78,7 @@ def ensure_default_groups() -> None:
     for key, name in DEFAULT_GROUPS.items():
         if not Group.objects.filter(name=name).exists():
             for grants in ALL_GRANTS:
-                grant(apps, None, {key: grants[key]})
+                grant(apps, None, {key: grants.get(key, [])})
 
 
 def grant(apps, schema_editor, grants: dict[str, list[str]]) -> None:

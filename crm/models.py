@@ -245,7 +245,7 @@ class Visibility(models.Model):
     """The visibility index (``crm/sql/visibility.sql``): which viewer may see which record of
     which scoped table through the supervisor hierarchy. Written only by database triggers."""
 
-    pk = models.CompositePrimaryKey("viewer_id", "tab", "company_id", "record_id")
+    pk = models.CompositePrimaryKey("viewer_id", "tab", "company_id", "record_id", "owner_id")
     viewer_id = models.BigIntegerField()
     tab = models.BigIntegerField()
     company_id = models.BigIntegerField()

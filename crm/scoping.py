@@ -178,7 +178,8 @@ class ScopedQuerySet(models.QuerySet):
         )
         if after:
             entries = entries.filter(record_id__lt=after)
-        page_ids = entries.order_by("-record_id").values("record_id")[:limit]
+        # A record with several owners (partners) has an entry per owner: distinct ids.
+        page_ids = entries.order_by("-record_id").values("record_id").distinct()[:limit]
         return list(self.filter(pk__in=page_ids).order_by("-pk"))
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_htmx",
     "axes",
     "csp",
@@ -210,7 +212,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Partner statuses whose last order, contract or turnover has just left the period.
+    "partners-refresh-statuses": {
+        "task": "partners.refresh_statuses",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
 }
+
+# --- Partners -------------------------------------------------------------------------------
+
+# A partner is active in an own company with an order, contract or turnover this many months back.
+PARTNERS_ACTIVE_MONTHS = env_int("PARTNERS_ACTIVE_MONTHS", 12)
 
 # --- Authentication -----------------------------------------------------------------------
 
@@ -322,6 +335,15 @@ MESSAGING_SMS_GATEWAY_TOKEN = env_secret("MESSAGING_SMS_GATEWAY_TOKEN", default=
 MESSAGING_SMS_SENDER = env.str("MESSAGING_SMS_SENDER", default="CRM")
 MESSAGING_SMS_CALLBACK_SECRET = env_secret("MESSAGING_SMS_CALLBACK_SECRET", default=SECRET_KEY)
 MESSAGING_FAX_ADDRESS = env.str("MESSAGING_FAX_ADDRESS", default="{number}@fax.example")
+
+# --- Company information (crm/integrations/companyinfo.py) -------------------------------
+
+# The company-information web service looked up by tax number; empty = not used.
+COMPANY_INFO_URL = env.str("COMPANY_INFO_URL", default="").rstrip("/")
+COMPANY_INFO_KEY = env_secret("COMPANY_INFO_KEY", default="")
+COMPANY_INFO_TIMEOUT = env_int("COMPANY_INFO_TIMEOUT", 5)
+if COMPANY_INFO_TIMEOUT < 1:
+    raise ImproperlyConfigured("COMPANY_INFO_TIMEOUT must be at least 1 second.")
 
 # --- Security -----------------------------------------------------------------------------
 

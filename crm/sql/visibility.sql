@@ -11,7 +11,8 @@ CREATE TABLE crm_visibility (
     company_id bigint NOT NULL,
     record_id bigint NOT NULL,
     owner_id bigint NOT NULL,
-    PRIMARY KEY (viewer_id, tab, company_id, record_id)
+    -- A record with several owners (a partner) has one entry per owner the viewer sees it by.
+    PRIMARY KEY (viewer_id, tab, company_id, record_id, owner_id)
 );
 CREATE INDEX crm_visibility_record ON crm_visibility (tab, record_id);
 CREATE INDEX crm_visibility_viewer_owner ON crm_visibility (viewer_id, owner_id);

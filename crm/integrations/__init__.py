@@ -1,0 +1,1 @@
+"""Clients for outside systems that answer over HTTP, each with a local fake for tests."""

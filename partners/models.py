@@ -1,0 +1,956 @@
+"""The partner master (companies we deal with), shared by all own companies, and their contacts.
+
+A partner is one row for the whole organisation; what differs per own company lives beside it:
+its owners (``PartnerOwner``, the users responsible for it there) and its status
+(``PartnerStatus``: potential / active / inactive, computed from ``BusinessEvent`` rows that the
+sales and ERP apps feed through ``partners.status.record_business_event``).
+
+Access: ``Partner.objects.visible_to(user)`` (see ``PartnerQuerySet``) applies the platform's
+rules (DESIGN.md section 4) with the partner's owners in the user's current company standing
+for the record's owner; contacts follow their partner.
+"""
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Upper
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from crm.scoping import ScopedQuerySet, scope_for
+
+from .validators import (
+    validate_eu_vat_number,
+    validate_postcode,
+    validate_registration_number,
+    validate_tax_number,
+)
+
+
+class County(models.TextChoices):
+    BUDAPEST = "BU", "Budapest"
+    BACS_KISKUN = "BK", "Bács-Kiskun"
+    BARANYA = "BA", "Baranya"
+    BEKES = "BE", "Békés"
+    BORSOD = "BZ", "Borsod-Abaúj-Zemplén"
+    CSONGRAD = "CS", "Csongrád-Csanád"
+    FEJER = "FE", "Fejér"
+    GYOR = "GS", "Győr-Moson-Sopron"
+    HAJDU = "HB", "Hajdú-Bihar"
+    HEVES = "HE", "Heves"
+    JASZ = "JN", "Jász-Nagykun-Szolnok"
+    KOMAROM = "KE", "Komárom-Esztergom"
+    NOGRAD = "NO", "Nógrád"
+    PEST = "PE", "Pest"
+    SOMOGY = "SO", "Somogy"
+    SZABOLCS = "SZ", "Szabolcs-Szatmár-Bereg"
+    TOLNA = "TO", "Tolna"
+    VAS = "VA", "Vas"
+    VESZPREM = "VE", "Veszprém"
+    ZALA = "ZA", "Zala"
+
+
+class Status(models.TextChoices):
+    POTENTIAL = "potential", _("potential")
+    ACTIVE = "active", _("active")
+    INACTIVE = "inactive", _("inactive")
+
+
+STATUS_COLOURS = {
+    Status.POTENTIAL: "info",
+    Status.ACTIVE: "success",
+    Status.INACTIVE: "secondary",
+}
+
+
+def bilingual(hu: str, en: str) -> str:
+    """The label in the language of the request (Hungarian unless English is chosen)."""
+    return en if (get_language() or "hu").startswith("en") and en else hu
+
+
+class Industry(models.Model):
+    """An industry by TEÁOR code (the Hungarian NACE)."""
+
+    code = models.CharField(_("TEÁOR code"), max_length=10, unique=True)
+    name_hu = models.CharField(_("name (Hungarian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+
+    def __str__(self) -> str:
+        return f"{self.code} {bilingual(self.name_hu, self.name_en)}"
+
+
+class Tag(models.Model):
+    """A partner group or label; newsletters address partners by them."""
+
+    name = models.CharField(_("name"), max_length=80)
+    colour = models.CharField(
+        _("colour"),
+        max_length=20,
+        default="secondary",
+        choices=[
+            ("primary", _("blue")),
+            ("success", _("green")),
+            ("warning", _("yellow")),
+            ("danger", _("red")),
+            ("info", _("cyan")),
+            ("secondary", _("grey")),
+        ],
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [models.UniqueConstraint(Upper("name"), name="partners_tag_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# ----------------------------------------------------------------------------- partners
+
+
+class PartnerQuerySet(ScopedQuerySet):
+    """Scoping of the shared master: the partner's owners in the user's current company stand
+    for the record owner of ``ScopedModel``; "see all" users see the whole master."""
+
+    def _scoped(self, user, action: str):
+        scope = scope_for(user, self.model, action)
+        if scope.everything:
+            return self.all()
+        if scope.nothing:
+            return self.none()
+        if scope.owner_ids is None:
+            return self.all()
+        condition = Q(pk__in=[])
+        if scope.owner_ids:
+            condition = Exists(
+                PartnerOwner.objects.filter(
+                    partner_id=OuterRef("pk"),
+                    company_id=scope.company_id,
+                    user_id__in=sorted(scope.owner_ids),
+                )
+            )
+        if scope.granted is not None:
+            condition |= Q(pk__in=scope.granted)
+        return self.filter(condition)
+
+    def search(self, text: str):
+        """Partners whose name, short name or tax number contains ``text`` (accents and case
+        ignored), through the trigram index of ``search_text``."""
+        from .search import normalise
+
+        needle = normalise(text)
+        if not needle:
+            return self.none()
+        return self.filter(search_text__contains=needle)
+
+
+# Text the global search reads: name, short name and tax number digits, lower case, unaccented.
+PARTNER_SEARCH_TRIGGER = pgtrigger.Trigger(
+    name="search_text",
+    level=pgtrigger.Row,
+    when=pgtrigger.Before,
+    operation=pgtrigger.Insert | pgtrigger.Update,
+    func="""
+        NEW.search_text := lower(public.unaccent(concat_ws(' ', NEW.name, NEW.short_name,
+            replace(NEW.tax_number, '-', ''), NEW.registration_number)));
+        RETURN NEW;
+    """,
+)
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["search_text", "updated_at"],
+)
+class Partner(models.Model):
+    """A company we deal with (customer, prospect, supplier, reseller)."""
+
+    name = models.CharField(_("name"), max_length=300)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    # NULL, not "": many partners have no tax number, and the unique constraint must allow that.
+    tax_number = models.CharField(  # noqa: DJ001
+        _("tax number"),
+        max_length=13,
+        null=True,
+        blank=True,
+        validators=[validate_tax_number],
+        help_text=_("Hungarian tax number, like 12345678-1-12."),
+    )
+    eu_vat_number = models.CharField(
+        _("EU VAT number"), max_length=20, blank=True, validators=[validate_eu_vat_number]
+    )
+    registration_number = models.CharField(
+        _("company registration number"),
+        max_length=12,
+        blank=True,
+        validators=[validate_registration_number],
+        help_text=_("Like 01-09-123456."),
+    )
+    # The seat (registered office) is on the row itself: lists filter and sort by it.
+    postcode = models.CharField(
+        _("postcode"), max_length=10, blank=True, validators=[validate_postcode]
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    street = models.CharField(_("street address"), max_length=200, blank=True)
+    county = models.CharField(_("county"), max_length=2, blank=True, choices=County.choices)
+    country = models.CharField(_("country"), max_length=2, default="HU")
+    phones = ArrayField(
+        models.CharField(max_length=30), verbose_name=_("phones"), default=list, blank=True
+    )
+    emails = ArrayField(
+        models.EmailField(max_length=254), verbose_name=_("e-mails"), default=list, blank=True
+    )
+    website = models.URLField(_("website"), blank=True)
+    industry = models.ForeignKey(
+        Industry,
+        verbose_name=_("industry"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="partners",
+    )
+    headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="partners")
+    notes = models.TextField(_("notes"), blank=True)
+    attributes = models.JSONField(_("other attributes"), default=dict, blank=True)
+    search_text = models.TextField(default="", editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = PartnerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        permissions = [
+            ("view_all_partner", _("See every partner")),
+            ("assign_partner", _("Assign partners to owners")),
+            ("import_partner", _("Import partners and contacts")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["tax_number"], name="partners_partner_tax_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["name", "id"], name="partners_partner_name"),
+            models.Index(fields=["city", "name", "id"], name="partners_partner_city"),
+            models.Index(fields=["county", "name", "id"], name="partners_partner_county"),
+            GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="partners_partner_search"),
+            GinIndex(OpClass("attributes", name="jsonb_path_ops"), name="partners_partner_attrs"),
+        ]
+        triggers = [PARTNER_SEARCH_TRIGGER]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        from crm.validators import normalise_registration_number, normalise_tax_number
+
+        if self.tax_number:
+            self.tax_number = normalise_tax_number(self.tax_number)
+        else:
+            self.tax_number = None
+        if self.registration_number:
+            self.registration_number = normalise_registration_number(self.registration_number)
+        if self.postcode.startswith("1") and self.country == "HU" and not self.county:
+            self.county = County.BUDAPEST
+        if self.eu_vat_number:
+            self.eu_vat_number = self.eu_vat_number.replace(" ", "").upper()
+            if (
+                self.tax_number
+                and self.eu_vat_number.startswith("HU")
+                and self.eu_vat_number[2:] != self.tax_number[:8]
+            ):
+                raise ValidationError(
+                    {
+                        "eu_vat_number": _(
+                            "A Hungarian EU VAT number is HU and the first eight digits of the"
+                            " tax number (%(expected)s)."
+                        )
+                        % {"expected": "HU" + self.tax_number[:8]}
+                    }
+                )
+
+    @property
+    def address(self) -> str:
+        return ", ".join(p for p in (f"{self.postcode} {self.city}".strip(), self.street) if p)
+
+
+class AddressKind(models.TextChoices):
+    SITE = "site", _("site")
+    MAILING = "mailing", _("mailing address")
+
+
+class PartnerAddress(models.Model):
+    """Another address of a partner besides its seat: sites, mailing address."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="addresses"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=AddressKind.choices)
+    postcode = models.CharField(_("postcode"), max_length=10, validators=[validate_postcode])
+    city = models.CharField(_("city"), max_length=100)
+    street = models.CharField(_("street address"), max_length=200)
+    county = models.CharField(_("county"), max_length=2, blank=True, choices=County.choices)
+    country = models.CharField(_("country"), max_length=2, default="HU")
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self) -> str:
+        return f"{self.postcode} {self.city}, {self.street}"
+
+
+class PartnerFinancials(models.Model):
+    """Balance-sheet figures of one year, in HUF."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="financials"
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1990)])
+    revenue = models.BigIntegerField(_("revenue (HUF)"), null=True, blank=True)
+    profit = models.BigIntegerField(_("profit (HUF)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("balance-sheet figures")
+        verbose_name_plural = _("balance-sheet figures")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "year"], name="partners_financials_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.year}"
+
+
+class ExternalId(models.Model):
+    """The partner's id in an outside system (ERP code, registry id): unique per system."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="external_ids"
+    )
+    system = models.SlugField(_("system"), max_length=40)
+    value = models.CharField(_("id"), max_length=100)
+
+    class Meta:
+        verbose_name = _("external id")
+        verbose_name_plural = _("external ids")
+        constraints = [
+            models.UniqueConstraint(fields=["system", "value"], name="partners_extid_unique"),
+            models.UniqueConstraint(fields=["partner", "system"], name="partners_extid_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system}:{self.value}"
+
+
+# Keeps the visibility index (crm/sql/visibility.sql) for partners: each owner row gives the
+# owner and everybody above them an entry (viewer, partner, owner), exactly as a scoped record's
+# owner does, so hierarchy changes (crm_visibility_refresh) treat both alike.
+_OWNER_TAB = "'partners_partner'::regclass::oid::bigint"
+OWNER_VISIBILITY_TRIGGERS = [
+    pgtrigger.Trigger(
+        name="visibility_ins",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Insert,
+        referencing=pgtrigger.Referencing(new="new_rows"),
+        func=f"""
+            INSERT INTO crm_visibility (viewer_id, tab, company_id, record_id, owner_id)
+            SELECT p.viewer_id, {_OWNER_TAB}, n.company_id, n.partner_id, n.user_id
+            FROM new_rows n
+            JOIN crm_viewer_pairs(ARRAY(SELECT DISTINCT user_id FROM new_rows)) p
+              ON p.owner_id = n.user_id
+            ON CONFLICT DO NOTHING;
+            RETURN NULL;
+        """,  # noqa: S608 - constant SQL, no user input
+    ),
+    pgtrigger.Trigger(
+        name="visibility_del",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Delete,
+        referencing=pgtrigger.Referencing(old="old_rows"),
+        func=f"""
+            DELETE FROM crm_visibility v USING old_rows o
+            WHERE v.tab = {_OWNER_TAB} AND v.record_id = o.partner_id
+              AND v.company_id = o.company_id AND v.owner_id = o.user_id;
+            RETURN NULL;
+        """,  # noqa: S608 - constant SQL, no user input
+    ),
+    pgtrigger.Protect(name="owner_rows_are_replaced", operation=pgtrigger.Update),
+]
+
+# Rebuilds the partners' entries of the visibility index (manage.py rebuild_visibility).
+OWNER_VISIBILITY_REBUILD = f"""
+    DELETE FROM crm_visibility WHERE tab = {_OWNER_TAB};
+    INSERT INTO crm_visibility (viewer_id, tab, company_id, record_id, owner_id)
+    SELECT p.viewer_id, {_OWNER_TAB}, n.company_id, n.partner_id, n.user_id
+    FROM partners_partnerowner n
+    JOIN crm_viewer_pairs(ARRAY(SELECT DISTINCT user_id FROM partners_partnerowner)) p
+      ON p.owner_id = n.user_id
+    ON CONFLICT DO NOTHING;
+"""  # noqa: S608 - constant SQL, no user input
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+class PartnerOwner(models.Model):
+    """A user responsible for a partner in one own company (a partner may have several).
+    Rows are added and removed, never updated (a trigger refuses updates)."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="owners"
+    )
+    company = models.ForeignKey(
+        "crm.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_partners",
+    )
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("partner owner")
+        verbose_name_plural = _("partner owners")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "company", "user"], name="partners_owner_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["company", "user", "partner"], name="partners_owner_user"),
+        ]
+        triggers = OWNER_VISIBILITY_TRIGGERS
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.partner}"
+
+
+class PartnerStatus(models.Model):
+    """The partner's computed status in one own company. A partner without a row is potential.
+    Written only by ``partners.status.refresh_statuses``."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="statuses"
+    )
+    company = models.ForeignKey(
+        "crm.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    last_event_on = models.DateField(_("last order, contract or turnover"), null=True)
+    period_turnover = models.DecimalField(
+        _("turnover in the period (HUF)"), max_digits=16, decimal_places=0, default=0
+    )
+    period_events = models.PositiveIntegerField(_("events in the period"), default=0)
+    computed_at = models.DateTimeField(_("computed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("partner status")
+        verbose_name_plural = _("partner statuses")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "company"], name="partners_status_unique")
+        ]
+        indexes = [
+            models.Index(fields=["company", "status", "partner"], name="partners_status_list"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.get_status_display()}"
+
+
+class EventKind(models.TextChoices):
+    ORDER = "order", _("order")
+    CONTRACT = "contract", _("contract")
+    TURNOVER = "turnover", _("turnover")
+
+
+class BusinessEvent(models.Model):
+    """An order, contract or turnover with a partner in one own company: what the status rule
+    reads. Sales and the ERP sync add them through ``record_business_event``."""
+
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="business_events",
+    )
+    company = models.ForeignKey(
+        "crm.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=EventKind.choices)
+    occurred_on = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount (HUF)"), max_digits=16, decimal_places=0, default=0)
+    source = models.CharField(_("source"), max_length=40)
+    reference = models.CharField(_("reference"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = _("business event")
+        verbose_name_plural = _("business events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "source", "reference"], name="partners_event_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["company", "partner", "-occurred_on"], name="partners_event_partner"
+            ),
+            models.Index(fields=["company", "-occurred_on"], name="partners_event_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+
+# ----------------------------------------------------------------------------- attributes
+
+
+class AttributeTarget(models.TextChoices):
+    PARTNER = "partner", _("partner")
+    CONTACT = "contact", _("contact")
+
+
+class AttributeKind(models.TextChoices):
+    TEXT = "text", _("text")
+    NUMBER = "number", _("number")
+    DATE = "date", _("date")
+    BOOLEAN = "boolean", _("yes/no")
+    CHOICE = "choice", _("choice")
+    MULTIPLE = "multiple", _("multiple choice")
+
+
+class AttributeDefinitionQuerySet(models.QuerySet):
+    def for_target(self, target: str):
+        return self.filter(target=target, active=True).order_by("order", "pk")
+
+
+class AttributeDefinition(models.Model):
+    """A user-defined attribute of partners or contacts; values live in their ``attributes``
+    JSON under ``key``. Choices are lines of ``value|Hungarian label|English label``."""
+
+    target = models.CharField(_("for"), max_length=10, choices=AttributeTarget.choices)
+    key = models.SlugField(
+        _("key"),
+        max_length=50,
+        help_text=_("Used in imports and exports; letters, digits, hyphens and underscores."),
+    )
+    label_hu = models.CharField(_("label (Hungarian)"), max_length=100)
+    label_en = models.CharField(_("label (English)"), max_length=100, blank=True)
+    kind = models.CharField(_("type"), max_length=10, choices=AttributeKind.choices)
+    choices = models.TextField(
+        _("choices"),
+        blank=True,
+        help_text=_("For choice types: one per line, as value|Hungarian label|English label."),
+    )
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = AttributeDefinitionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["target", "order", "pk"]
+        verbose_name = _("user-defined attribute")
+        verbose_name_plural = _("user-defined attributes")
+        constraints = [
+            models.UniqueConstraint(fields=["target", "key"], name="partners_attribute_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return bilingual(self.label_hu, self.label_en)
+
+    def choice_list(self) -> list[tuple[str, str]]:
+        """(value, label in the current language) pairs."""
+        pairs = []
+        for line in self.choices.splitlines():
+            parts = [p.strip() for p in line.split("|")]
+            if not parts[0]:
+                continue
+            hu = parts[1] if len(parts) > 1 and parts[1] else parts[0]
+            en = parts[2] if len(parts) > 2 else ""
+            pairs.append((parts[0], bilingual(hu, en)))
+        return pairs
+
+    def clean(self):
+        if self.kind in (AttributeKind.CHOICE, AttributeKind.MULTIPLE) and not self.choice_list():
+            raise ValidationError({"choices": _("A choice attribute needs at least one choice.")})
+        values = [value for value, _label in self.choice_list()]
+        if len(values) != len(set(values)):
+            raise ValidationError({"choices": _("Each choice value may appear only once.")})
+
+
+# ----------------------------------------------------------------------------- contacts
+
+
+class ContactType(models.Model):
+    """A role a contact plays at a partner (financial, technical, decision maker, …)."""
+
+    name_hu = models.CharField(_("name (Hungarian)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    single = models.BooleanField(
+        _("only one per partner"),
+        default=False,
+        help_text=_("A partner may have only one contact of this type."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("contact type")
+        verbose_name_plural = _("contact types")
+
+    def __str__(self) -> str:
+        return bilingual(self.name_hu, self.name_en)
+
+
+class ContactQuerySet(models.QuerySet):
+    """Contacts are seen and edited by whoever may see and edit their partner."""
+
+    def _through_partner(self, user, action: str):
+        partners = Partner.objects._scoped(user, action)
+        if partners.query.is_empty():
+            return self.none()
+        if not partners.query.where:
+            scope = scope_for(user, Partner, action)
+            return self.all() if not scope.nothing else self.none()
+        return self.filter(partner__in=partners.values("pk"))
+
+    def visible_to(self, user):
+        return self._through_partner(user, "view")
+
+    def editable_by(self, user):
+        return self._through_partner(user, "change")
+
+    def deletable_by(self, user):
+        return self._through_partner(user, "change")
+
+    def search(self, text: str):
+        """Contacts whose name, e-mail or phone contains ``text``."""
+        from .search import normalise
+
+        needle = normalise(text)
+        if not needle:
+            return self.none()
+        return self.filter(search_text__contains=needle)
+
+
+CONTACT_SEARCH_TRIGGER = pgtrigger.Trigger(
+    name="search_text",
+    level=pgtrigger.Row,
+    when=pgtrigger.Before,
+    operation=pgtrigger.Insert | pgtrigger.Update,
+    func="""
+        NEW.search_text := lower(public.unaccent(concat_ws(' ', NEW.family_name,
+            NEW.given_name, array_to_string(NEW.emails, ' '),
+            (SELECT string_agg(regexp_replace(p, '[^0-9]', '', 'g'), ' ')
+             FROM unnest(NEW.phones) p))));
+        RETURN NEW;
+    """,
+)
+
+
+class Language(models.TextChoices):
+    HU = "hu", "magyar"
+    EN = "en", "English"
+    DE = "de", "Deutsch"
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["search_text", "updated_at"],
+)
+class Contact(models.Model):
+    """A person at a partner. Shown family name first."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    title = models.CharField(_("title"), max_length=30, blank=True, help_text=_("Like dr."))
+    family_name = models.CharField(_("family name"), max_length=100)
+    given_name = models.CharField(_("given name"), max_length=100, blank=True)
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    emails = ArrayField(
+        models.EmailField(max_length=254), verbose_name=_("e-mails"), default=list, blank=True
+    )
+    phones = ArrayField(
+        models.CharField(max_length=30), verbose_name=_("phones"), default=list, blank=True
+    )
+    language = models.CharField(
+        _("preferred language"), max_length=5, choices=Language.choices, default=Language.HU
+    )
+    types = models.ManyToManyField(
+        ContactType,
+        verbose_name=_("types"),
+        through="ContactRole",
+        blank=True,
+        related_name="contacts",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    attributes = models.JSONField(_("other attributes"), default=dict, blank=True)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
+    search_text = models.TextField(default="", editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [
+            models.Index(fields=["partner", "family_name", "id"], name="partners_contact_partner"),
+            models.Index(fields=["family_name", "given_name", "id"], name="partners_contact_name"),
+            GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="partners_contact_search"),
+            GinIndex(OpClass("attributes", name="jsonb_path_ops"), name="partners_contact_attrs"),
+        ]
+        triggers = [CONTACT_SEARCH_TRIGGER]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        """Hungarian order: title, family name, given name."""
+        return " ".join(p for p in (self.title, self.family_name, self.given_name) if p)
+
+    @property
+    def email(self) -> str:
+        return self.emails[0] if self.emails else ""
+
+
+class ContactRole(models.Model):
+    """A contact's type at its partner. ``single`` copies the type's rule so that the database
+    itself refuses a second contact of a single-only type (partial unique index)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="roles")
+    type = models.ForeignKey(
+        ContactType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="+"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    single = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("contact type")
+        verbose_name_plural = _("contact types")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "type"], name="partners_role_unique"),
+            models.UniqueConstraint(
+                fields=["partner", "type"],
+                condition=Q(single=True),
+                name="partners_role_single",
+                violation_error_message=_("This partner already has a contact of this type."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact}: {self.type}"
+
+
+# ----------------------------------------------------------------------------- GDPR
+
+
+class ConsentSource(models.TextChoices):
+    FORM = "form", _("entered by staff")
+    IMPORT = "import", _("import")
+    SYNC = "sync", _("synchronisation")
+    EVENT = "event", _("event registration")
+    EMAIL = "email", _("e-mail")
+    PHONE = "phone", _("phone")
+    PAPER = "paper", _("on paper")
+
+
+class Consent(models.Model):
+    """A consent given or withdrawn by a contact, for one purpose, with date and source."""
+
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="consents"
+    )
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=20,
+        choices=[
+            ("newsletter", _("newsletters")),
+            ("events", _("event invitations")),
+            ("calls", _("sales calls")),
+            ("data", _("keeping their data")),
+        ],
+    )
+    granted = models.BooleanField(_("granted"))
+    recorded_at = models.DateTimeField(_("recorded"))
+    source = models.CharField(_("source"), max_length=10, choices=ConsentSource.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.contact}: {self.get_purpose_display()}"
+
+
+class GdprNotice(models.Model):
+    """The GDPR notice about the registration, sent once per e-mail address."""
+
+    email = models.EmailField(_("e-mail"), max_length=254)
+    contact = models.ForeignKey(
+        Contact, null=True, on_delete=models.SET_NULL, related_name="gdpr_notices"
+    )
+    message = models.ForeignKey(
+        "crm.Message", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    queued_at = models.DateTimeField(_("queued"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("GDPR notice")
+        verbose_name_plural = _("GDPR notices")
+        constraints = [
+            models.UniqueConstraint(Upper("email"), name="partners_gdpr_notice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ColumnChoice(models.Model):
+    """The columns a user chose for a list screen."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    screen = models.CharField(max_length=40)
+    columns = ArrayField(models.CharField(max_length=60), default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "screen"], name="partners_columns_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.screen}"
+
+
+# ----------------------------------------------------------------------------- imports
+
+
+class ImportKind(models.TextChoices):
+    PARTNERS = "partners", _("partners")
+    CONTACTS = "contacts", _("contacts")
+
+
+class ImportState(models.TextChoices):
+    UPLOADED = "uploaded", _("uploaded")
+    MAPPED = "mapped", _("checked")
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class ImportJob(models.Model):
+    """One uploaded CSV or XLSX file on its way: mapping, preview, run (Celery), report."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ImportState.choices, default=ImportState.UPLOADED
+    )
+    company = models.ForeignKey("crm.Company", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)  # column header -> field name ("" = skip)
+    key = models.CharField(_("unique key"), max_length=60, default="tax_number")
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    report = models.FileField(upload_to="imports/reports/%Y/%m/", blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ImportMapping(models.Model):
+    """The column mapping a user last used for files with the same header row."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    signature = models.CharField(max_length=64)  # sha256 of the normalised header row
+    mapping = models.JSONField(default=dict)
+    key = models.CharField(max_length=60, default="tax_number")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "signature"], name="partners_import_mapping_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind}"

@@ -1,0 +1,375 @@
+"""Write operations on partners and contacts. Views, imports and syncs call these, never
+``save()`` directly, so every path validates alike and sends the GDPR notice alike."""
+
+import json
+import logging
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.messaging.models import Message
+from crm.models import Company
+from crm.scoping import current_company_id
+from crm.versioning import save_versioned
+
+from .models import (
+    Consent,
+    ConsentSource,
+    Contact,
+    ContactRole,
+    GdprNotice,
+    Partner,
+    PartnerOwner,
+)
+
+logger = logging.getLogger(__name__)
+
+GDPR_TEMPLATE = "partners-gdpr-notice"
+
+
+def acting_company(user) -> Company:
+    """The own company the user acts for: their current one, else (a superuser without
+    membership) the first active company."""
+    company_id = current_company_id(user)
+    if company_id is not None:
+        return Company.objects.get(pk=company_id)
+    company = Company.objects.filter(is_active=True).order_by("pk").first()
+    if company is None:
+        raise ValidationError(_("You belong to no own company yet; ask the administrator."))
+    return company
+
+
+# ----------------------------------------------------------------------------- partners
+
+
+def duplicates_of(*, name: str, tax_number: str | None, exclude_pk: int | None = None):
+    """Partners that look like the same company: the same tax number, or a similar name
+    (trigram similarity of the unaccented names). At most 5, best first."""
+    from django.contrib.postgres.search import TrigramSimilarity
+    from django.db.models import Q, Value
+
+    from .search import normalise
+
+    needle = normalise(name)
+    condition = Q(search_text__trigram_similar=needle) if len(needle) >= 3 else Q(pk__in=[])
+    if tax_number:
+        condition |= Q(tax_number=tax_number)
+    queryset = Partner.objects.filter(condition)
+    if exclude_pk:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return list(
+        queryset.annotate(similarity=TrigramSimilarity("search_text", Value(needle)))
+        .order_by("-similarity", "name")
+        .only("pk", "name", "tax_number", "city")[:5]
+    )
+
+
+def partner_create(*, user, partner: Partner, tags=(), owners=None) -> Partner:
+    """Saves a new partner; its owners in the user's company are ``owners`` or the user."""
+    company = acting_company(user)
+    partner.created_by = user if user and user.pk else None
+    partner.full_clean()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                partner.save()
+        except IntegrityError:
+            raise ValidationError(
+                {"tax_number": _("A partner with this tax number already exists.")}
+            ) from None
+        if tags:
+            partner.tags.set(tags)
+        for owner in owners if owners is not None else [user]:
+            PartnerOwner.objects.create(partner=partner, company=company, user=owner)
+    return partner
+
+
+def partner_update(*, user, partner: Partner, fields: list[str], expected_version: int, tags=None):
+    """Saves edited fields if nobody saved in between (else ``crm.versioning.Conflict``)."""
+    partner.full_clean()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                save_versioned(partner, expected_version=expected_version, fields=fields)
+        except IntegrityError:
+            raise ValidationError(
+                {"tax_number": _("A partner with this tax number already exists.")}
+            ) from None
+        if tags is not None:
+            partner.tags.set(tags)
+    return partner
+
+
+def partner_assign(*, partner: Partner, company, users, by, reason: str = "") -> None:
+    """Makes ``users`` the partner's owners in ``company`` (adds and removes owner rows; the
+    history records who did it and why)."""
+    wanted = {u.pk for u in users}
+    with transaction.atomic():
+        current = PartnerOwner.objects.select_for_update().filter(partner=partner, company=company)
+        present = {row.user_id for row in current}
+        PartnerOwner.objects.filter(
+            partner=partner, company=company, user_id__in=present - wanted
+        ).delete()
+        PartnerOwner.objects.bulk_create(
+            [
+                PartnerOwner(partner=partner, company=company, user_id=pk, reason=reason[:200])
+                for pk in wanted - present
+            ]
+        )
+
+
+# ----------------------------------------------------------------------------- contacts
+
+
+def _check_single_types(*, contact: Contact, types) -> None:
+    """A clear message (instead of the database's refusal) for a second contact of a
+    single-only type at the same partner."""
+    for contact_type in types:
+        if not contact_type.single:
+            continue
+        holder = (
+            ContactRole.objects.filter(partner_id=contact.partner_id, type=contact_type)
+            .exclude(contact_id=contact.pk)
+            .select_related("contact")
+            .first()
+        )
+        if holder:
+            raise ValidationError(
+                {
+                    "types": _(
+                        "%(partner)s already has a %(type)s contact: %(holder)s. A partner may"
+                        " have only one."
+                    )
+                    % {
+                        "partner": contact.partner,
+                        "type": contact_type,
+                        "holder": holder.contact,
+                    }
+                }
+            )
+
+
+def _set_types(contact: Contact, types) -> None:
+    wanted = {t.pk: t for t in types}
+    ContactRole.objects.filter(contact=contact).exclude(type_id__in=wanted).delete()
+    ContactRole.objects.filter(contact=contact).exclude(partner_id=contact.partner_id).update(
+        partner_id=contact.partner_id
+    )
+    present = set(ContactRole.objects.filter(contact=contact).values_list("type_id", flat=True))
+    try:
+        with transaction.atomic():
+            ContactRole.objects.bulk_create(
+                [
+                    ContactRole(
+                        contact=contact, type=t, partner_id=contact.partner_id, single=t.single
+                    )
+                    for pk, t in wanted.items()
+                    if pk not in present
+                ]
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"types": _("This partner already has a contact of this type.")}
+        ) from None
+
+
+def contact_create(
+    *, user, contact: Contact, types=(), source: str = ConsentSource.FORM, company=None
+) -> Contact:
+    """Saves a new contact with its types; after commit, the GDPR notice goes to its e-mail
+    address (once per address, whoever registers it again)."""
+    company = company or acting_company(user)
+    contact.created_by = user if user and user.pk else None
+    contact.full_clean()
+    _check_single_types(contact=contact, types=types)
+    with transaction.atomic():
+        contact.save()
+        _set_types(contact, types)
+        gdpr_notice_queue(contact=contact, company=company, user=user)
+    return contact
+
+
+def contact_update(*, user, contact: Contact, fields: list[str], expected_version: int, types=None):
+    contact.full_clean()
+    if types is not None:
+        _check_single_types(contact=contact, types=types)
+    with transaction.atomic():
+        save_versioned(contact, expected_version=expected_version, fields=fields)
+        if types is not None:
+            _set_types(contact, types)
+        elif "partner" in fields:
+            _set_types(contact, [role.type for role in contact.roles.select_related("type")])
+        gdpr_notice_queue(contact=contact, company=acting_company(user), user=user)
+    return contact
+
+
+def gdpr_notice_queue(*, contact: Contact, company, user) -> list[GdprNotice]:
+    """Queues the GDPR notice to each of the contact's addresses that never had one. The
+    unique index on the address makes a second registration (or a race) send nothing."""
+    from crm.messaging.services import message_queue
+
+    notices = []
+    for email in contact.emails:
+        if GdprNotice.objects.filter(email__iexact=email).exists():
+            continue
+        try:
+            with transaction.atomic():
+                notice = GdprNotice.objects.create(email=email, contact=contact)
+                notice.message = message_queue(
+                    channel="email",
+                    recipient=email,
+                    company=company,
+                    owner=user,
+                    created_by=user,
+                    template=GDPR_TEMPLATE,
+                    language=contact.language,
+                    context={"contact": contact, "company": company},
+                    about=contact,
+                    idempotency_key=f"gdpr-notice:{email.lower()}",
+                )
+                notice.save(update_fields=["message"])
+        except IntegrityError:
+            continue  # another transaction registered the address meanwhile
+        except ValidationError as refusal:  # a suppressed or invalid address
+            logger.info("GDPR notice to %s not queued: %s", email, refusal)
+            continue
+        notices.append(notice)
+    return notices
+
+
+def consent_record(
+    *, contact: Contact, purpose: str, granted: bool, source: str, user=None, note: str = ""
+) -> Consent:
+    consent = Consent(
+        contact=contact,
+        purpose=purpose,
+        granted=granted,
+        source=source,
+        note=note,
+        recorded_at=timezone.now(),
+        recorded_by=user,
+    )
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def contact_export(*, contact: Contact) -> dict:
+    """Everything held about a person (GDPR access request), as plain JSON-able data."""
+    partner = contact.partner
+    content_type = ContentType.objects.get_for_model(Contact)
+    messages = Message.objects.filter(content_type=content_type, object_id=str(contact.pk))
+    addresses = [e.lower() for e in contact.emails]
+    if addresses:
+        messages = messages | Message.objects.filter(recipient__in=addresses)
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "person": {
+            "title": contact.title,
+            "family_name": contact.family_name,
+            "given_name": contact.given_name,
+            "position": contact.position,
+            "emails": contact.emails,
+            "phones": contact.phones,
+            "preferred_language": contact.language,
+            "notes": contact.notes,
+            "attributes": contact.attributes,
+            "types": [str(t) for t in contact.types.all()],
+            "created_at": contact.created_at.isoformat(),
+            "updated_at": contact.updated_at.isoformat(),
+        },
+        "partner": {"name": partner.name, "tax_number": partner.tax_number},
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "granted": c.granted,
+                "recorded_at": c.recorded_at.isoformat(),
+                "source": c.source,
+                "note": c.note,
+            }
+            for c in contact.consents.all()
+        ],
+        "messages": [
+            {
+                "channel": m.channel,
+                "recipient": m.recipient,
+                "subject": m.subject,
+                "status": m.status,
+                "created_at": m.created_at.isoformat(),
+                "sent_at": _plain(m.sent_at),
+            }
+            for m in messages.distinct().order_by("created_at")
+        ],
+        "history": [
+            {
+                "at": event.pgh_created_at.isoformat(),
+                "event": event.pgh_label,
+                "family_name": event.family_name,
+                "given_name": event.given_name,
+                "emails": event.emails,
+                "phones": event.phones,
+            }
+            for event in contact.events.order_by("pgh_id")
+        ],
+    }
+
+
+def contact_export_json(*, contact: Contact) -> str:
+    return json.dumps(contact_export(contact=contact), ensure_ascii=False, indent=2)
+
+
+ERASED = "—"
+
+
+def contact_erase(*, contact: Contact, user) -> Contact:
+    """GDPR erasure: the person's data goes, the row stays (activities and documents that must
+    be kept still point at it) as an anonymous contact. Its change history, the addresses in
+    messages and the GDPR notice rows go too; a consent row records the erasure itself."""
+    from crm.messaging.models import MessageEvent
+
+    addresses = [e.lower() for e in contact.emails]
+    with transaction.atomic():
+        content_type = ContentType.objects.get_for_model(Contact)
+        messages = Message.objects.filter(content_type=content_type, object_id=str(contact.pk))
+        if addresses:
+            messages = messages | Message.objects.filter(recipient__in=addresses)
+        message_ids = list(messages.values_list("pk", flat=True))
+        Message.objects.filter(pk__in=message_ids).update(
+            recipient=ERASED, body_text="", body_html="", subject=ERASED
+        )
+        MessageEvent.objects.filter(message_id__in=message_ids).update(detail="")
+        GdprNotice.objects.filter(contact=contact).delete()
+        GdprNotice.objects.filter(email__in=addresses).delete()
+        contact.title = ""
+        contact.family_name = _("Erased person")
+        contact.given_name = ""
+        contact.position = ""
+        contact.emails = []
+        contact.phones = []
+        contact.notes = ""
+        contact.attributes = {}
+        contact.erased_at = timezone.now()
+        contact.version += 1
+        contact.save()
+        contact.consents.all().delete()
+        consent_record(
+            contact=contact,
+            purpose="data",
+            granted=False,
+            source=ConsentSource.FORM,
+            user=user,
+            note=_("Personal data erased on request."),
+        )
+        # The history rows hold the old values: they go, and this erasure is the new start.
+        contact.events.all().delete()
+    return contact
