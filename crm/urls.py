@@ -11,5 +11,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("messages/", include("crm.messaging.urls")),
+    path("partners/", include("partners.urls")),
+    path("search/", include("partners.search_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -54,28 +54,11 @@ def _shown(value):
     return value
 
 
-@login_required
-def record_history(request, model_label: str, pk: str):
-    """Who changed what and when on one record. Scoped records go through ``visible_to``;
-    organisation records (users, companies, ...) need the staff flag and the view function."""
-    try:
-        model = django_apps.get_model(model_label)
-    except (LookupError, ValueError):
-        raise Http404 from None
-    if not hasattr(model, "events") or not pk.isdigit():
-        raise Http404
-    manager = model._default_manager
-    if hasattr(manager, "visible_to"):
-        obj = get_visible_or_404(manager, request.user, pk=pk)
-    else:
-        opts = model._meta
-        if not (
-            request.user.is_staff
-            and request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
-        ):
-            raise Http404
-        obj = get_object_or_404(manager, pk=pk)
-    events = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:HISTORY_LIMIT])
+def history_rows(obj, *, limit: int = HISTORY_LIMIT) -> list[dict]:
+    """The recorded changes of ``obj``, newest first, as people read them (who, when, which
+    fields from what to what). Used by the history page and by records' history tabs."""
+    model = type(obj)
+    events = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit])
     user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context}
     names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids - {None})}
     hidden = {
@@ -115,6 +98,31 @@ def record_history(request, model_label: str, pk: str):
                 "changes": changes,
             }
         )
+    return rows
+
+
+@login_required
+def record_history(request, model_label: str, pk: str):
+    """Who changed what and when on one record. Scoped records go through ``visible_to``;
+    organisation records (users, companies, ...) need the staff flag and the view function."""
+    try:
+        model = django_apps.get_model(model_label)
+    except (LookupError, ValueError):
+        raise Http404 from None
+    if not hasattr(model, "events") or not pk.isdigit():
+        raise Http404
+    manager = model._default_manager
+    if hasattr(manager, "visible_to"):
+        obj = get_visible_or_404(manager, request.user, pk=pk)
+    else:
+        opts = model._meta
+        if not (
+            request.user.is_staff
+            and request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+        ):
+            raise Http404
+        obj = get_object_or_404(manager, pk=pk)
+    rows = history_rows(obj)
     return render(
         request,
         "crm/history.html",

@@ -8,8 +8,32 @@ class PartnersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from crm.demo import register as register_demo
         from crm.groups import register_grants
+        from crm.menu import MenuItem, menu
 
+        from . import demo
         from .groups import PARTNER_GRANTS
 
         register_grants(PARTNER_GRANTS)
+        menu.register(
+            MenuItem(
+                key="partners",
+                label=_("Partners"),
+                url_name="partners:list",
+                icon="building",
+                order=10,
+                permission="partners.view_partner",
+            )
+        )
+        menu.register(
+            MenuItem(
+                key="contacts",
+                label=_("Contacts"),
+                url_name="partners:contacts",
+                icon="person-lines-fill",
+                order=11,
+                permission="partners.view_contact",
+            )
+        )
+        register_demo(demo.load_partners)

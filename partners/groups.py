@@ -14,7 +14,6 @@ PARTNER_GRANTS = {
     "sales_rep": _REP,
     "sales_manager": [
         *_REP,
-        "partners.view_all_partner",
         "partners.assign_partner",
         "partners.delete_contact",
         "partners.view_tag",

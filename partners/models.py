@@ -641,7 +641,7 @@ class ContactQuerySet(models.QuerySet):
     """Contacts are seen and edited by whoever may see and edit their partner."""
 
     def _through_partner(self, user, action: str):
-        partners = Partner.objects._scoped(user, action)
+        partners = Partner.objects.all()._scoped(user, action)
         if partners.query.is_empty():
             return self.none()
         if not partners.query.where:

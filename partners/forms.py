@@ -1,0 +1,289 @@
+import re
+
+import phonenumbers
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+
+from crm.scoped_views import VersionedForm
+from crm.validators import normalise_registration_number, normalise_tax_number
+
+from . import attributes
+from .models import (
+    AttributeTarget,
+    Contact,
+    ContactType,
+    County,
+    Industry,
+    Partner,
+    Status,
+    Tag,
+)
+
+SEPARATORS = re.compile(r"[;,\n]+")
+
+
+class BootstrapMixin:
+    """Bootstrap classes on every widget, so templates render ``{{ field }}`` as is."""
+
+    def style_fields(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
+class ListField(forms.CharField):
+    """Several values in one box, separated by new lines, commas or semicolons."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def item(self, value: str) -> str:
+        return value
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        items = [part.strip() for part in SEPARATORS.split(text or "") if part.strip()]
+        return list(dict.fromkeys(self.item(part) for part in items))
+
+
+class EmailsField(ListField):
+    def item(self, value: str) -> str:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValidationError(
+                _("%(value)s is not a valid e-mail address."), params={"value": value}
+            ) from None
+        return value.lower()
+
+
+class PhonesField(ListField):
+    """Phone numbers in international form (``+36 30 123 4567``); Hungarian ones may be
+    typed the domestic way (``06 30 123 4567``)."""
+
+    def item(self, value: str) -> str:
+        return normalise_phone(value)
+
+
+def normalise_phone(value: str) -> str:
+    text = value.strip()
+    if text.startswith("06"):
+        text = "+36" + text[2:]
+    try:
+        number = phonenumbers.parse(text, "HU")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
+        raise ValidationError(
+            _("%(value)s is not a phone number; write it like +36 30 123 4567."),
+            params={"value": value},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+class PartnerForm(BootstrapMixin, VersionedForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    phones = PhonesField(label=_("phones"), required=False)
+    emails = EmailsField(label=_("e-mails"), required=False)
+    confirm_duplicate = forms.BooleanField(
+        label=_("Save it anyway: it is a different company"), required=False
+    )
+
+    class Meta:
+        model = Partner
+        fields = [
+            "name",
+            "short_name",
+            "tax_number",
+            "eu_vat_number",
+            "registration_number",
+            "postcode",
+            "city",
+            "street",
+            "county",
+            "phones",
+            "emails",
+            "website",
+            "industry",
+            "headcount",
+            "tags",
+            "notes",
+        ]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "tags": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].queryset = Industry.objects.order_by("code")
+        self.fields["tags"].queryset = Tag.objects.order_by("name")
+        self.attribute_names = attributes.add_fields(
+            self, AttributeTarget.PARTNER, self.instance.attributes or {}
+        )
+        self.duplicates = []
+        self.style_fields()
+
+    def clean_tax_number(self):
+        value = self.cleaned_data.get("tax_number") or ""
+        return normalise_tax_number(value) if value.strip() else None
+
+    def clean_registration_number(self):
+        value = self.cleaned_data.get("registration_number") or ""
+        return normalise_registration_number(value) if value.strip() else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        from .services import duplicates_of
+
+        if "name" in cleaned and not cleaned.get("confirm_duplicate"):
+            self.duplicates = duplicates_of(
+                name=cleaned["name"],
+                tax_number=cleaned.get("tax_number"),
+                exclude_pk=self.instance.pk,
+            )
+            same_tax = [
+                p
+                for p in self.duplicates
+                if p.tax_number and p.tax_number == cleaned.get("tax_number")
+            ]
+            if same_tax:
+                self.add_error("tax_number", _("A partner with this tax number already exists."))
+            elif self.duplicates and not self.instance.pk:
+                self.add_error(
+                    None,
+                    _(
+                        "Partners with a similar name exist. Check that this is a new company,"
+                        " then tick the box to save it anyway."
+                    ),
+                )
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.attributes = attributes.collect(self, self.instance.attributes)
+        return super().save(commit=commit)
+
+
+class ContactForm(BootstrapMixin, VersionedForm):
+    phones = PhonesField(label=_("phones"), required=False)
+    emails = EmailsField(label=_("e-mails"), required=False)
+    types = forms.ModelMultipleChoiceField(
+        label=_("types"),
+        queryset=ContactType.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Contact
+        fields = [
+            "title",
+            "family_name",
+            "given_name",
+            "position",
+            "emails",
+            "phones",
+            "language",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["types"].queryset = ContactType.objects.all()
+        if self.instance.pk and not self.is_bound:
+            self.fields["types"].initial = list(self.instance.types.values_list("pk", flat=True))
+        self.attribute_names = attributes.add_fields(
+            self, AttributeTarget.CONTACT, self.instance.attributes or {}
+        )
+        self.style_fields()
+
+    def save(self, commit=True):
+        self.instance.attributes = attributes.collect(self, self.instance.attributes)
+        return super().save(commit=commit)
+
+
+class PartnerFilterForm(BootstrapMixin, forms.Form):
+    """The partner list's filters; every value is optional and validated (a bad value is a
+    message, never a 500)."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("all")), *Status.choices]
+    )
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    subtree = forms.BooleanField(label=_("with their team"), required=False)
+    industry = forms.ModelChoiceField(
+        label=_("Industry"), required=False, queryset=Industry.objects.order_by("code")
+    )
+    county = forms.ChoiceField(
+        label=_("County"), required=False, choices=[("", _("all")), *County.choices]
+    )
+    city = forms.CharField(label=_("City"), required=False, max_length=100)
+    tag = forms.ModelChoiceField(label=_("Tag"), required=False, queryset=Tag.objects.all())
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[
+            ("name", _("name")),
+            ("city", _("city")),
+            ("-created", _("newest first")),
+        ],
+    )
+    after = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", _("anyone")), *((u.pk, str(u)) for u in owners)]
+        self.attribute_definitions = {}
+        for definition in attributes.definitions(AttributeTarget.PARTNER):
+            if definition.kind in ("choice", "multiple", "boolean"):
+                field = attributes.form_field(definition)
+                field.required = False
+                if isinstance(field, forms.MultipleChoiceField):
+                    field = forms.ChoiceField(
+                        label=definition.label,
+                        required=False,
+                        choices=[("", _("all")), *definition.choice_list()],
+                    )
+                name = attributes.FIELD_PREFIX + definition.key
+                self.fields[name] = field
+                self.attribute_definitions[name] = definition
+        self.style_fields()
+
+
+class ContactFilterForm(BootstrapMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    type = forms.ModelChoiceField(
+        label=_("Type"), required=False, queryset=ContactType.objects.all()
+    )
+    after = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+
+class AssignForm(BootstrapMixin, forms.Form):
+    owners = forms.TypedMultipleChoiceField(
+        label=_("Owners"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
+
+    def __init__(self, *args, users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.users = {u.pk: u for u in users}
+        self.fields["owners"].choices = [(u.pk, str(u)) for u in users]
+        self.style_fields()

@@ -1,0 +1,752 @@
+"""Partner and contact screens. Every query starts from ``visible_to`` / ``editable_by``; the
+views parse input, call a queryset method or a service, and render (the full page, or only the
+fragment when HTMX asks)."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm import keyset
+from crm.hierarchy import scope_owner_ids, subordinate_ids
+from crm.scoping import (
+    SEE_ALL,
+    current_company_id,
+    get_editable_or_403,
+    get_visible_or_404,
+)
+from crm.versioning import Conflict
+from crm.views import history_rows
+
+from . import attributes, services
+from .forms import (
+    AssignForm,
+    ContactFilterForm,
+    ContactForm,
+    PartnerFilterForm,
+    PartnerForm,
+)
+from .models import (
+    STATUS_COLOURS,
+    AttributeTarget,
+    ColumnChoice,
+    Consent,
+    ConsentSource,
+    Contact,
+    ContactRole,
+    Partner,
+    PartnerOwner,
+    PartnerStatus,
+    Status,
+)
+
+PAGE_SIZE = 50
+SEARCH_LIMIT = 8
+
+# The partner list's optional columns: key -> label. Attribute columns are added per request.
+PARTNER_COLUMNS = {
+    "status": _("Status"),
+    "tax_number": _("Tax number"),
+    "city": _("City"),
+    "county": _("County"),
+    "owners": _("Owners"),
+    "industry": _("Industry"),
+    "phones": _("Phones"),
+    "emails": _("E-mails"),
+    "tags": _("Tags"),
+    "headcount": _("Headcount"),
+    "created": _("Created"),
+}
+DEFAULT_PARTNER_COLUMNS = ["status", "tax_number", "city", "owners"]
+SORTS = {"name": ["name", "id"], "city": ["city", "name", "id"], "-created": ["-id"]}
+
+
+def _company_id(request) -> int | None:
+    return current_company_id(request.user)
+
+
+def _owner_choices(user):
+    """The people the user may filter or assign by: everybody in the company for "see all"
+    users, else the user and their subordinates."""
+    User = get_user_model()
+    company_id = current_company_id(user)
+    people = User.objects.filter(is_active=True, memberships__company_id=company_id)
+    if not (
+        user.is_superuser or user.has_perm(SEE_ALL) or user.has_perm("partners.view_all_partner")
+    ):
+        people = people.filter(pk__in=scope_owner_ids(user))
+    return list(people.order_by("last_name", "first_name").distinct())
+
+
+def _columns(user, screen: str, available: dict, default: list[str]) -> list[str]:
+    choice = ColumnChoice.objects.filter(user=user, screen=screen).first()
+    chosen = choice.columns if choice else default
+    return [c for c in chosen if c in available]
+
+
+def _partner_rows(queryset, company_id):
+    """Annotations and prefetches the list and the detail show, in a constant number of
+    queries: status in the current company, owners there, tags, industry."""
+    status = PartnerStatus.objects.filter(partner=OuterRef("pk"), company_id=company_id)
+    return (
+        queryset.select_related("industry")
+        .annotate(company_status=Subquery(status.values("status")[:1]))
+        .prefetch_related(
+            Prefetch(
+                "owners",
+                queryset=PartnerOwner.objects.filter(company_id=company_id)
+                .select_related("user")
+                .order_by("user__last_name", "user__first_name"),
+                to_attr="company_owners",
+            ),
+            "tags",
+        )
+    )
+
+
+def _decorate(partner) -> None:
+    status = partner.company_status or Status.POTENTIAL
+    partner.status_label = Status(status).label
+    partner.status_colour = STATUS_COLOURS[status]
+
+
+@login_required
+def partner_list(request):
+    user = request.user
+    company_id = _company_id(request)
+    owners = _owner_choices(user)
+    form = PartnerFilterForm(request.GET or None, owners=owners)
+    filters = form.cleaned_data if form.is_valid() else {}
+    queryset = Partner.objects.visible_to(user)
+    if filters.get("q"):
+        queryset = queryset.search(filters["q"])
+    if filters.get("status") in (Status.ACTIVE, Status.INACTIVE):
+        queryset = queryset.filter(
+            Exists(
+                PartnerStatus.objects.filter(
+                    partner=OuterRef("pk"), company_id=company_id, status=filters["status"]
+                )
+            )
+        )
+    elif filters.get("status") == Status.POTENTIAL:
+        queryset = queryset.exclude(
+            Exists(PartnerStatus.objects.filter(partner=OuterRef("pk"), company_id=company_id))
+        )
+    if filters.get("owner"):
+        owner = next((o for o in owners if o.pk == filters["owner"]), None)
+        people = [filters["owner"]]
+        if owner is not None and filters.get("subtree"):
+            people += sorted(subordinate_ids(owner))
+        queryset = queryset.filter(
+            Exists(
+                PartnerOwner.objects.filter(
+                    partner=OuterRef("pk"), company_id=company_id, user_id__in=people
+                )
+            )
+        )
+    if filters.get("industry"):
+        queryset = queryset.filter(industry=filters["industry"])
+    if filters.get("county"):
+        queryset = queryset.filter(county=filters["county"])
+    if filters.get("city"):
+        queryset = queryset.filter(city__iexact=filters["city"].strip())
+    if filters.get("tag"):
+        queryset = queryset.filter(tags=filters["tag"])
+    for name, definition in getattr(form, "attribute_definitions", {}).items():
+        raw = request.GET.get(name, "")
+        condition = attributes.filter_q(definition, raw) if raw else None
+        if condition is not None:
+            queryset = queryset.filter(condition)
+    order = SORTS.get(filters.get("sort") or "name", SORTS["name"])
+    rows, next_cursor = keyset.page(
+        _partner_rows(queryset, company_id),
+        order=order,
+        after=filters.get("after", ""),
+        size=PAGE_SIZE,
+    )
+    for row in rows:
+        _decorate(row)
+    available = dict(PARTNER_COLUMNS)
+    definitions = {f"attr:{d.key}": d for d in attributes.definitions(AttributeTarget.PARTNER)}
+    available.update({key: d.label for key, d in definitions.items()})
+    columns = _columns(user, "partners", available, DEFAULT_PARTNER_COLUMNS)
+    for row in rows:
+        row.attribute_cells = {
+            key: attributes.display(d, (row.attributes or {}).get(d.key))
+            for key, d in definitions.items()
+            if key in columns
+        }
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        "form": form,
+        "rows": rows,
+        "columns": columns,
+        "column_labels": available,
+        "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
+        "can_add": user.has_perm("partners.add_partner"),
+        "import_url": _import_url(user),
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "partners/partials/partner_rows.html", context)
+    return render(request, "partners/partner_list.html", context)
+
+
+def _import_url(user) -> str:
+    if not user.has_perm("partners.import_partner"):
+        return ""
+    try:
+        return reverse("partners:import-upload")
+    except NoReverseMatch:  # the import screens are not installed
+        return ""
+
+
+@login_required
+@require_POST
+def columns_save(request, screen: str):
+    """Saves the user's choice of columns for a list."""
+    available = set(PARTNER_COLUMNS) | {
+        f"attr:{d.key}" for d in attributes.definitions(AttributeTarget.PARTNER)
+    }
+    if screen != "partners":
+        raise PermissionDenied
+    chosen = [c for c in request.POST.getlist("columns") if c in available]
+    ColumnChoice.objects.update_or_create(
+        user=request.user, screen=screen, defaults={"columns": chosen}
+    )
+    return redirect("partners:list")
+
+
+TABS = ("overview", "contacts", "history")
+
+
+@login_required
+def partner_detail(request, pk: int):
+    user = request.user
+    company_id = _company_id(request)
+    partner = get_visible_or_404(_partner_rows(Partner.objects.all(), company_id), user, pk=pk)
+    _decorate(partner)
+    tab = request.GET.get("tab", "overview")
+    if tab not in TABS:
+        tab = "overview"
+    context = {
+        "partner": partner,
+        "tab": tab,
+        "can_edit": Partner.objects.editable_by(user).filter(pk=pk).exists(),
+        "can_assign": user.has_perm("partners.assign_partner"),
+        "can_add_contact": user.has_perm("partners.add_contact"),
+    }
+    if tab == "overview":
+        context.update(
+            addresses=list(partner.addresses.all()),
+            financials=list(partner.financials.all()[:5]),
+            external_ids=list(partner.external_ids.all()),
+            attribute_values=attributes.displayed(AttributeTarget.PARTNER, partner.attributes),
+            status_row=PartnerStatus.objects.filter(partner=partner, company_id=company_id).first(),
+            events=list(
+                partner.business_events.filter(company_id=company_id).order_by(
+                    "-occurred_on", "-id"
+                )[:10]
+            ),
+        )
+    elif tab == "contacts":
+        context.update(
+            contacts=list(
+                partner.contacts.order_by("family_name", "given_name", "id").prefetch_related(
+                    Prefetch("roles", queryset=ContactRole.objects.select_related("type"))
+                )[:200]
+            ),
+            contact_form=ContactForm(prefix="quick") if context["can_add_contact"] else None,
+        )
+    else:
+        context["history"] = history_rows(partner)
+    return render(request, "partners/partner_detail.html", context)
+
+
+def _conflict_message(form, conflict: Conflict, model) -> None:
+    names = ", ".join(
+        str(model._meta.get_field(name).verbose_name) for name in conflict.changed_fields
+    )
+    form.add_error(
+        None,
+        _(
+            "%(who)s saved this record while you were editing it (changed: %(fields)s). "
+            "Check the current values below the form, then save again to overwrite them."
+        )
+        % {"who": conflict.changed_by or _("another user"), "fields": names or "–"},
+    )
+    data = form.data.copy()
+    data["base_version"] = conflict.current.version
+    form.data = data
+
+
+def _apply_registry_financials(partner, raw: str) -> None:
+    try:
+        rows = json.loads(raw or "[]")
+    except ValueError:
+        return
+    from .models import PartnerFinancials
+
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict) and isinstance(row.get("year"), int):
+            PartnerFinancials.objects.update_or_create(
+                partner=partner,
+                year=row["year"],
+                defaults={"revenue": row.get("revenue"), "profit": row.get("profit")},
+            )
+
+
+@login_required
+def partner_create(request):
+    if not request.user.has_perm("partners.add_partner"):
+        raise PermissionDenied
+    form = PartnerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        partner = form.save(commit=False)
+        try:
+            services.partner_create(
+                user=request.user, partner=partner, tags=form.cleaned_data.get("tags") or ()
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            _apply_registry_financials(partner, request.POST.get("registry_financials", ""))
+            messages.success(request, _("Partner saved."))
+            return redirect("partners:detail", pk=partner.pk)
+    return render(
+        request,
+        "partners/partner_form.html",
+        {
+            "form": form,
+            "visible": _visible_ids(request.user, form.duplicates),
+            "registry_financials": request.POST.get("registry_financials", ""),
+            "registry_enabled": _registry_enabled(),
+        },
+    )
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def partner_edit(request, pk: int):
+    partner = get_editable_or_403(Partner, request.user, pk=pk)
+    form = PartnerForm(request.POST or None, instance=partner)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        instance = form.save(commit=False)
+        fields = [*PartnerForm.Meta.fields, "attributes"]
+        fields.remove("tags")
+        try:
+            services.partner_update(
+                user=request.user,
+                partner=instance,
+                fields=fields,
+                expected_version=form.cleaned_data.get("base_version") or partner.version,
+                tags=form.cleaned_data.get("tags"),
+            )
+        except Conflict as exc:
+            if exc.current is None:
+                messages.error(request, _("Somebody deleted this record meanwhile."))
+                return redirect("partners:list")
+            conflict = exc
+            _conflict_message(form, exc, Partner)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("partners:detail", pk=pk)
+    return render(
+        request,
+        "partners/partner_form.html",
+        {
+            "form": form,
+            "visible": _visible_ids(request.user, form.duplicates),
+            "partner": partner,
+            "conflict": conflict,
+            "conflict_values": [
+                (Partner._meta.get_field(name).verbose_name, getattr(conflict.current, name))
+                for name in conflict.changed_fields
+            ]
+            if conflict and conflict.current
+            else [],
+            "registry_enabled": False,
+        },
+    )
+
+
+@login_required
+def partner_duplicates(request):
+    """The live duplicate warning of the create form (HTMX, as the user types)."""
+    if not request.user.has_perm("partners.add_partner"):
+        raise PermissionDenied
+    from crm.validators import normalise_tax_number
+
+    tax = request.GET.get("tax_number", "")
+    try:
+        tax = normalise_tax_number(tax) if tax.strip() else None
+    except ValidationError:
+        tax = None
+    found = services.duplicates_of(name=request.GET.get("name", ""), tax_number=tax)
+    visible = _visible_ids(request.user, found)
+    return render(
+        request,
+        "partners/partials/duplicates.html",
+        {"duplicates": found, "visible": visible},
+    )
+
+
+def _visible_ids(user, partners) -> set[int]:
+    """Which of ``partners`` the user may open: a duplicate warning names the others but does
+    not link them."""
+    if not partners:
+        return set()
+    return set(
+        Partner.objects.visible_to(user)
+        .filter(pk__in=[p.pk for p in partners])
+        .values_list("pk", flat=True)
+    )
+
+
+def _registry_enabled() -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, "COMPANY_INFO_URL", ""))
+
+
+@login_required
+@require_POST
+def partner_registry_fill(request):
+    """ "Fill from registry": looks the tax number up at the company-information service and
+    re-renders the create form with its answer; on any error the form stays as it was, with
+    the reason above it."""
+    if not request.user.has_perm("partners.add_partner"):
+        raise PermissionDenied
+    from crm.integrations import companyinfo
+
+    from .models import Industry
+
+    data = request.POST.copy()
+    financials = data.get("registry_financials", "")
+    try:
+        info = companyinfo.lookup(data.get("tax_number", ""))
+    except ValidationError as error:
+        form = PartnerForm(data)
+        form.is_valid()
+        form.errors.clear()
+        form.add_error("tax_number", error.messages)
+        message = None
+    except companyinfo.CompanyInfoError as error:
+        form = PartnerForm(data)
+        message = str(error.message)
+    else:
+        data["tax_number"] = info.tax_number
+        data["name"] = info.name
+        if info.short_name:
+            data["short_name"] = info.short_name
+        if info.registration_number:
+            data["registration_number"] = info.registration_number
+        if info.eu_vat_number:
+            data["eu_vat_number"] = info.eu_vat_number
+        if info.seat:
+            data["postcode"] = info.seat.postcode
+            data["city"] = info.seat.city
+            data["street"] = info.seat.street
+            county = _county_code(info.seat.county)
+            if county:
+                data["county"] = county
+        if info.teaor_code:
+            industry, _created = Industry.objects.get_or_create(
+                code=info.teaor_code, defaults={"name_hu": info.teaor_name or info.teaor_code}
+            )
+            data["industry"] = str(industry.pk)
+        if info.headcount is not None:
+            data["headcount"] = str(info.headcount)
+        financials = json.dumps(
+            [{"year": f.year, "revenue": f.revenue, "profit": f.profit} for f in info.financials]
+        )
+        form = PartnerForm(data)
+        message = None
+        messages.success(request, _("Filled from the company register. Check the data, then save."))
+    return render(
+        request,
+        "partners/partials/partner_form_body.html",
+        {
+            "form": form,
+            "registry_error": message,
+            "registry_financials": financials,
+            "registry_enabled": True,
+            "registry_info": locals().get("info"),
+        },
+    )
+
+
+def _county_code(name: str) -> str:
+    from .models import County
+
+    lowered = (name or "").strip().lower()
+    for value, label in County.choices:
+        if lowered in (value.lower(), label.lower(), label.lower() + " megye"):
+            return value
+    return ""
+
+
+@login_required
+def partner_assign(request, pk: int):
+    if not request.user.has_perm("partners.assign_partner"):
+        raise PermissionDenied
+    partner = get_editable_or_403(Partner, request.user, pk=pk)
+    company_id = _company_id(request)
+    users = _owner_choices(request.user)
+    current = list(
+        PartnerOwner.objects.filter(partner=partner, company_id=company_id).values_list(
+            "user_id", flat=True
+        )
+    )
+    form = AssignForm(request.POST or None, users=users, initial={"owners": current})
+    if request.method == "POST" and form.is_valid():
+        from crm.models import Company
+
+        chosen = [form.users[pk] for pk in form.cleaned_data["owners"]]
+        # Owners outside the user's reach are kept: one can only hand over within one's team.
+        keep = [pk for pk in current if pk not in form.users]
+        services.partner_assign(
+            partner=partner,
+            company=Company.objects.get(pk=company_id),
+            users=chosen + list(get_user_model().objects.filter(pk__in=keep)),
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, _("Owners saved."))
+        return redirect("partners:detail", pk=pk)
+    return render(request, "partners/partner_assign.html", {"form": form, "partner": partner})
+
+
+# ----------------------------------------------------------------------------- contacts
+
+
+@login_required
+def contact_list(request):
+    form = ContactFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    queryset = Contact.objects.visible_to(request.user).select_related("partner")
+    if not request.user.has_perm("partners.view_contact"):
+        queryset = queryset.none()
+    if filters.get("q"):
+        queryset = queryset.search(filters["q"])
+    if filters.get("type"):
+        queryset = queryset.filter(roles__type=filters["type"])
+    rows, next_cursor = keyset.page(
+        queryset.prefetch_related(
+            Prefetch("roles", queryset=ContactRole.objects.select_related("type"))
+        ),
+        order=["family_name", "given_name", "id"],
+        after=filters.get("after", ""),
+        size=PAGE_SIZE,
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        "form": form,
+        "rows": rows,
+        "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "partners/partials/contact_rows.html", context)
+    return render(request, "partners/contact_list.html", context)
+
+
+def _visible_contact(request, pk: int) -> Contact:
+    if not request.user.has_perm("partners.view_contact"):
+        raise PermissionDenied
+    return get_visible_or_404(Contact.objects.select_related("partner"), request.user, pk=pk)
+
+
+@login_required
+def contact_detail(request, pk: int):
+    contact = _visible_contact(request, pk)
+    user = request.user
+    return render(
+        request,
+        "partners/contact_detail.html",
+        {
+            "contact": contact,
+            "roles": list(contact.roles.select_related("type")),
+            "consents": list(contact.consents.select_related("recorded_by")[:50]),
+            "attribute_values": attributes.displayed(AttributeTarget.CONTACT, contact.attributes),
+            "can_edit": user.has_perm("partners.change_contact")
+            and Contact.objects.editable_by(user).filter(pk=pk).exists(),
+            "can_erase": user.has_perm("partners.delete_contact") and not contact.erased_at,
+            "can_consent": user.has_perm("partners.add_consent"),
+            "consent_purposes": Consent._meta.get_field("purpose").choices,
+            "consent_sources": ConsentSource.choices,
+            "history": history_rows(contact, limit=50),
+        },
+    )
+
+
+@login_required
+def contact_create(request, partner_pk: int):
+    """A new contact at a partner: the full form, or the quick-add form of the partner page
+    (HTMX; on success the contacts tab is re-rendered)."""
+    if not request.user.has_perm("partners.add_contact"):
+        raise PermissionDenied
+    partner = get_editable_or_403(Partner, request.user, pk=partner_pk)
+    quick = request.POST.get("quick") == "1" or request.GET.get("quick") == "1"
+    prefix = "quick" if quick else None
+    form = ContactForm(request.POST or None, prefix=prefix)
+    if request.method == "POST" and form.is_valid():
+        contact = form.save(commit=False)
+        contact.partner = partner
+        try:
+            services.contact_create(
+                user=request.user, contact=contact, types=form.cleaned_data.get("types") or ()
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Contact saved."))
+            if request.htmx:
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = (
+                    reverse("partners:detail", args=[partner.pk]) + "?tab=contacts"
+                )
+                return response
+            return redirect("partners:contact-detail", pk=contact.pk)
+    template = (
+        "partners/partials/contact_quick_form.html"
+        if quick and request.htmx
+        else "partners/contact_form.html"
+    )
+    return render(request, template, {"form": form, "partner": partner, "contact_form": form})
+
+
+@login_required
+def contact_edit(request, pk: int):
+    if not request.user.has_perm("partners.change_contact"):
+        raise PermissionDenied
+    contact = get_editable_or_403(Contact.objects.select_related("partner"), request.user, pk=pk)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        instance = form.save(commit=False)
+        try:
+            services.contact_update(
+                user=request.user,
+                contact=instance,
+                fields=[*ContactForm.Meta.fields, "attributes"],
+                expected_version=form.cleaned_data.get("base_version") or contact.version,
+                types=form.cleaned_data.get("types"),
+            )
+        except Conflict as exc:
+            if exc.current is None:
+                messages.error(request, _("Somebody deleted this record meanwhile."))
+                return redirect("partners:contacts")
+            _conflict_message(form, exc, Contact)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("partners:contact-detail", pk=pk)
+    return render(
+        request,
+        "partners/contact_form.html",
+        {"form": form, "partner": contact.partner, "contact": contact},
+    )
+
+
+@login_required
+def contact_export(request, pk: int):
+    """Everything held about the person, as a JSON file (GDPR access request)."""
+    contact = _visible_contact(request, pk)
+    if not request.user.has_perm("partners.change_contact"):
+        raise PermissionDenied
+    response = HttpResponse(
+        services.contact_export_json(contact=contact), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}.json"'
+    return response
+
+
+@login_required
+def contact_erase(request, pk: int):
+    contact = _visible_contact(request, pk)
+    if not request.user.has_perm("partners.delete_contact") or contact.erased_at:
+        raise PermissionDenied
+    if request.method == "POST":
+        services.contact_erase(contact=contact, user=request.user)
+        messages.success(request, _("The person's data has been erased."))
+        return redirect("partners:contact-detail", pk=pk)
+    return render(request, "partners/contact_erase.html", {"contact": contact})
+
+
+@login_required
+@require_POST
+def consent_add(request, pk: int):
+    contact = _visible_contact(request, pk)
+    if not request.user.has_perm("partners.add_consent"):
+        raise PermissionDenied
+    try:
+        services.consent_record(
+            contact=contact,
+            purpose=request.POST.get("purpose", ""),
+            granted=request.POST.get("granted") == "1",
+            source=request.POST.get("source", ""),
+            note=request.POST.get("note", "")[:300],
+            user=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Consent recorded."))
+    return HttpResponseRedirect(reverse("partners:contact-detail", args=[pk]) + "#consents")
+
+
+# ----------------------------------------------------------------------------- search
+
+
+@login_required
+def search(request):
+    """The global search box: partners by name, short name and tax number, contacts by name,
+    e-mail and phone; answers as one types (HTMX fragment), or as a page."""
+    text = request.GET.get("q", "").strip()
+    partners, contacts = [], []
+    if len(text) >= 2:
+        partners = list(
+            Partner.objects.visible_to(request.user)
+            .search(text)
+            .only("pk", "name", "short_name", "tax_number", "city")
+            .order_by("name", "id")[:SEARCH_LIMIT]
+        )
+        if request.user.has_perm("partners.view_contact"):
+            contacts = list(
+                Contact.objects.visible_to(request.user)
+                .search(text)
+                .select_related("partner")
+                .only(
+                    "pk",
+                    "title",
+                    "family_name",
+                    "given_name",
+                    "emails",
+                    "phones",
+                    "partner__name",
+                )
+                .order_by("family_name", "given_name", "id")[:SEARCH_LIMIT]
+            )
+    context = {"q": text, "partners": partners, "contacts": contacts, "limit": SEARCH_LIMIT}
+    if request.htmx:
+        return render(request, "partners/partials/search_results.html", context)
+    return render(request, "partners/search.html", context)

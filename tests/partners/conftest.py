@@ -1,0 +1,40 @@
+import pytest
+
+from partners.models import Contact, Partner, PartnerOwner
+from partners.services import partner_create
+from tests.access import build_org
+
+# Valid Hungarian tax numbers (check digit right), for test partners.
+TAX_NUMBERS = [
+    "10773381-2-44",
+    "12345676-2-41",
+    "23451672-2-09",
+    "24893059-2-06",
+    "13654829-2-02",
+    "11402138-2-08",
+]
+
+
+@pytest.fixture
+def org(db):
+    return build_org()
+
+
+def make_partner(owner, name="Alföld-Gépészeti Kft.", **fields) -> Partner:
+    """A partner owned by ``owner`` in their current company, through the service."""
+    partner = Partner(name=name, city=fields.pop("city", "Szeged"), **fields)
+    return partner_create(user=owner, partner=partner)
+
+
+def make_contact(partner, family_name="Kovács", given_name="Anna", **fields) -> Contact:
+    return Contact.objects.create(
+        partner=partner, family_name=family_name, given_name=given_name, **fields
+    )
+
+
+def owners_of(partner, company):
+    return set(
+        PartnerOwner.objects.filter(partner=partner, company=company).values_list(
+            "user__username", flat=True
+        )
+    )

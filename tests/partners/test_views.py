@@ -1,0 +1,335 @@
+"""Partner and contact screens: who sees what, constant queries, bad input."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from crm.models import Visibility
+from crm.scoping import table_id
+from partners.models import Contact, ContactType, Partner, PartnerOwner
+from partners.services import partner_assign
+from tests.access import check_access
+
+from .conftest import TAX_NUMBERS, make_contact, make_partner
+
+pytestmark = pytest.mark.django_db
+
+# Who may see a rep's partner: the rep, everybody above them, "see all" users (the other
+# company's user has the finance group's "see all in company", and the partner master is shared
+# by all own companies) and the superuser. Not the peer, not the outsider.
+SEES = {"owner", "supervisor", "second_supervisor", "boss", "other_company_user", "superuser"}
+
+
+def test_partner_detail_persona_matrix(client, org):
+    partner = make_partner(org.owner)
+    check_access(client, org, reverse("partners:detail", args=[partner.pk]), allowed=SEES)
+
+
+def test_partner_edit_persona_matrix_and_refused_writes_change_nothing(client, org):
+    partner = make_partner(org.owner)
+    url = reverse("partners:edit", args=[partner.pk])
+    data = {"name": "Átírt Kft.", "base_version": partner.version}
+    check_access(
+        client,
+        org,
+        url,
+        method="post",
+        data=data,
+        allowed=SEES,
+        ok_status=(200, 302),
+        denied_status=(403, 404),
+        row=partner,
+    )
+
+
+def test_contact_detail_follows_its_partner(client, org):
+    contact = make_contact(make_partner(org.owner))
+    check_access(
+        client,
+        org,
+        reverse("partners:contact-detail", args=[contact.pk]),
+        allowed=SEES,
+        denied_status=(403, 404),
+    )
+
+
+def test_list_and_search_show_only_visible_partners(client, org):
+    mine = make_partner(org.owner, name="Tisza-Szoft Kft.")
+    theirs = make_partner(org.peer, name="Tisza-Gép Kft.")
+    make_contact(mine, family_name="Fekete", emails=["fekete@tisza.example"])
+    make_contact(theirs, family_name="Fehér", emails=["feher@tisza.example"])
+    client.force_login(org.owner)
+    page = client.get(reverse("partners:list")).content.decode()
+    assert "Tisza-Szoft Kft." in page and "Tisza-Gép Kft." not in page
+    found = client.get(reverse("search"), {"q": "tisza"}, HTTP_HX_REQUEST="true")
+    text = found.content.decode()
+    assert "Tisza-Szoft Kft." in text and "Fekete" in text
+    assert "Tisza-Gép Kft." not in text and "Fehér" not in text
+    client.force_login(org.supervisor)
+    text = client.get(reverse("search"), {"q": "tisza"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Tisza-Szoft Kft." in text and "Tisza-Gép Kft." in text
+    client.force_login(org.outsider)
+    text = client.get(reverse("search"), {"q": "tisza"}).content.decode()
+    assert "Tisza" not in text.split('data-testid="search-results"', 1)[-1]
+
+
+def test_search_finds_by_tax_number_phone_and_without_accents(client, org):
+    partner = make_partner(org.owner, name="Ödön és Társa Bt.", tax_number=TAX_NUMBERS[2])
+    make_contact(partner, family_name="Szőke", phones=["+36 30 123 4567"])
+    client.force_login(org.owner)
+    for text, expected in [
+        ("odon", "Ödön és Társa Bt."),
+        ("23451672-2", "Ödön és Társa Bt."),
+        ("06 30 123 45", "Szőke"),
+        ("szoke", "Szőke"),
+    ]:
+        page = client.get(reverse("search"), {"q": text}, HTTP_HX_REQUEST="true").content.decode()
+        assert expected in page, text
+
+
+def _count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_list_and_detail_issue_the_same_queries_for_1_and_50_rows(client, org):
+    first = make_partner(org.owner, name="Egy Kft.")
+    make_contact(first)
+    client.force_login(org.supervisor)
+    list_url = reverse("partners:list")
+    contacts_url = reverse("partners:detail", args=[first.pk]) + "?tab=contacts"
+    one_list = _count_queries(client, list_url)
+    one_detail = _count_queries(client, contacts_url)
+    one_contacts = _count_queries(client, reverse("partners:contacts"))
+    for n in range(49):
+        partner = make_partner(org.owner if n % 2 else org.peer, name=f"Partner {n:02d} Kft.")
+        partner.tags.create(name=f"Címke {n}")
+        make_contact(first, family_name=f"Név{n}", emails=[f"n{n}@example.hu"])
+    contact_type = ContactType.objects.first()
+    for contact in Contact.objects.all():
+        contact.roles.create(type=contact_type, partner=contact.partner, single=False) if (
+            not contact_type.single
+        ) else None
+    client.force_login(org.supervisor)
+    assert _count_queries(client, list_url) == one_list
+    assert _count_queries(client, contacts_url) == one_detail
+    assert _count_queries(client, reverse("partners:contacts")) == one_contacts
+
+
+def test_keyset_pages_walk_every_visible_partner_once(client, org):
+    for n in range(120):
+        make_partner(org.owner, name=f"Cég {n:03d} Kft.")
+    client.force_login(org.owner)
+    seen, url = [], reverse("partners:list")
+    while url:
+        page = client.get(url)
+        rows = page.context["rows"]
+        seen += [row.name for row in rows]
+        url = page.context["next_url"] and reverse("partners:list") + page.context["next_url"]
+    assert seen == sorted(seen) and len(seen) == 120 == len(set(seen))
+
+
+def test_bad_filters_and_a_tampered_cursor_are_no_500(client, org):
+    make_partner(org.owner, name="Biztos Kft.")
+    client.force_login(org.owner)
+    for query in [
+        {"status": "nonsense"},
+        {"owner": "abc"},
+        {"industry": "999999"},
+        {"after": "garbage:xyz"},
+        {"sort": "password"},
+        {"attr_missing": "1"},
+    ]:
+        response = client.get(reverse("partners:list"), query)
+        assert response.status_code == 200, query
+    page = client.get(reverse("partners:list"), {"after": "garbage:xyz"}).content.decode()
+    assert "Biztos Kft." in page
+
+
+def test_html_in_a_name_is_shown_as_text(client, org):
+    make_partner(org.owner, name="<script>alert(1)</script> Kft.")
+    client.force_login(org.owner)
+    page = client.get(reverse("partners:list")).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Kft." in page
+
+
+def test_create_refuses_an_existing_tax_number_and_warns_of_a_similar_name(client, org):
+    make_partner(org.peer, name="Mecsek Építő Zrt.", tax_number=TAX_NUMBERS[4])
+    client.force_login(org.owner)
+    url = reverse("partners:create")
+    response = client.post(url, {"name": "Mecsek Építő", "tax_number": "13654829 2 02"})
+    assert response.status_code == 200
+    assert "A partner with this tax number already exists." in response.content.decode()
+    response = client.post(url, {"name": "Mecsek Építő Zrt"})
+    assert "Partners with a similar name exist" in response.content.decode()
+    # The peer's partner is named, but the rep gets no link to a page they may not open.
+    assert reverse("partners:detail", args=[Partner.objects.get().pk]) not in (
+        response.content.decode()
+    )
+    response = client.post(url, {"name": "Mecsek Építő Zrt", "confirm_duplicate": "on"})
+    assert response.status_code == 302
+    assert Partner.objects.filter(name="Mecsek Építő Zrt").exists()
+
+
+def test_create_validates_tax_number_check_digit_and_keeps_the_typed_data(client, org):
+    client.force_login(org.owner)
+    response = client.post(
+        reverse("partners:create"),
+        {"name": "Hibás Adószám Kft.", "tax_number": "12345678-1-12", "city": "Eger"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "ellenőrző számjegye hibás" in page
+    assert 'value="Eger"' in page
+    assert not Partner.objects.exists()
+
+
+def test_the_creator_owns_a_new_partner_and_managers_see_it(client, org):
+    client.force_login(org.owner)
+    response = client.post(reverse("partners:create"), {"name": "Új Ügyfél Kft."})
+    partner = Partner.objects.get(name="Új Ügyfél Kft.")
+    assert response.status_code == 302
+    assert set(PartnerOwner.objects.filter(partner=partner).values_list("user", flat=True)) == {
+        org.owner.pk
+    }
+    assert Partner.objects.visible_to(org.boss).filter(pk=partner.pk).exists()
+    assert not Partner.objects.visible_to(org.peer).filter(pk=partner.pk).exists()
+
+
+def test_stale_edit_gets_a_conflict_message_and_keeps_the_typed_text(client, org):
+    partner = make_partner(org.owner, name="Régi Név Kft.")
+    client.force_login(org.supervisor)
+    client.post(
+        reverse("partners:edit", args=[partner.pk]),
+        {"name": "Főnök Kft.", "base_version": partner.version},
+    )
+    client.force_login(org.owner)
+    response = client.post(
+        reverse("partners:edit", args=[partner.pk]),
+        {"name": "Tulaj Kft.", "base_version": partner.version},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "mentette ezt a rekordot, miközben Ön szerkesztette" in page
+    assert 'value="Tulaj Kft."' in page
+    assert Partner.objects.get(pk=partner.pk).name == "Főnök Kft."
+
+
+def test_quick_add_contact_from_the_partner_page(client, org):
+    partner = make_partner(org.owner)
+    client.force_login(org.owner)
+    url = reverse("partners:contact-create", args=[partner.pk]) + "?quick=1"
+    response = client.post(
+        url,
+        {
+            "quick": "1",
+            "quick-family_name": "Nagy",
+            "quick-given_name": "Éva",
+            "quick-emails": "nagy.eva@example.hu",
+            "quick-phones": "06 30 111 2222",
+            "quick-language": "hu",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 204
+    contact = Contact.objects.get(partner=partner)
+    assert contact.full_name == "Nagy Éva"
+    assert contact.phones == ["+36 30 111 2222"]
+
+
+def test_a_second_contact_of_a_single_only_type_is_refused_with_a_message(client, org):
+    partner = make_partner(org.owner)
+    decision = ContactType.objects.get(name_en="Decision maker")
+    first = make_contact(partner)
+    first.roles.create(type=decision, partner=partner, single=True)
+    client.force_login(org.owner)
+    response = client.post(
+        reverse("partners:contact-create", args=[partner.pk]),
+        {"family_name": "Második", "language": "hu", "types": [decision.pk]},
+    )
+    assert response.status_code == 200
+    assert "already has a" in response.content.decode()
+    assert Contact.objects.filter(partner=partner).count() == 1
+
+
+def test_a_single_only_type_is_enforced_by_the_database_too(org):
+    from django.db import IntegrityError, transaction
+
+    partner = make_partner(org.owner)
+    decision = ContactType.objects.get(name_en="Decision maker")
+    make_contact(partner).roles.create(type=decision, partner=partner, single=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_contact(partner, family_name="Más").roles.create(
+            type=decision, partner=partner, single=True
+        )
+
+
+def test_owners_page_hands_a_partner_over_within_the_team(client, org):
+    partner = make_partner(org.owner)
+    client.force_login(org.supervisor)
+    response = client.post(
+        reverse("partners:assign", args=[partner.pk]),
+        {"owners": [org.peer.pk], "reason": "Szabadság"},
+    )
+    assert response.status_code == 302
+    assert not Partner.objects.visible_to(org.owner).filter(pk=partner.pk).exists()
+    assert Partner.objects.visible_to(org.peer).filter(pk=partner.pk).exists()
+    client.force_login(org.owner)
+    assert client.get(reverse("partners:assign", args=[partner.pk])).status_code in (403, 404)
+
+
+def test_visibility_index_follows_owner_changes(org):
+    """The partners' entries of the visibility index equal the rule after owners come and go
+    and the hierarchy changes (two owners under one supervisor: removing one keeps it)."""
+    from crm.models import SupervisorLink
+
+    partner = make_partner(org.owner)
+    company = org.company
+
+    def indexed():
+        return set(
+            Visibility.objects.filter(
+                tab=table_id(Partner), record_id=partner.pk, company_id=company.pk
+            ).values_list("viewer_id", flat=True)
+        )
+
+    def rule():
+        return {
+            u.pk
+            for u in org.users.values()
+            if u.is_active
+            and not u.is_superuser
+            and u.current_company_id == company.pk
+            and u.has_perm("partners.view_partner")
+            and Partner.objects.visible_to(u).filter(pk=partner.pk).exists()
+            and not u.has_perm("crm.view_all_company_records")
+        }
+
+    assert (
+        indexed()
+        >= rule()
+        == {
+            org.owner.pk,
+            org.supervisor.pk,
+            org.second_supervisor.pk,
+            org.boss.pk,
+        }
+    )
+    partner_assign(partner=partner, company=company, users=[org.owner, org.peer], by=org.boss)
+    assert org.peer.pk in indexed()
+    partner_assign(partner=partner, company=company, users=[org.peer], by=org.boss)
+    assert indexed() == {org.peer.pk, org.supervisor.pk, org.boss.pk}
+    SupervisorLink.objects.filter(user=org.peer, supervisor=org.supervisor).delete()
+    assert indexed() == {org.peer.pk}
+
+
+def test_columns_choice_is_remembered(client, org):
+    make_partner(org.owner, headcount=42)
+    client.force_login(org.owner)
+    client.post(reverse("partners:columns", args=["partners"]), {"columns": ["headcount"]})
+    page = client.get(reverse("partners:list"))
+    assert page.context["columns"] == ["headcount"]
+    assert ">42<" in page.content.decode().replace(" ", "").replace("\n", "")
