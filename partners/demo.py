@@ -2,8 +2,8 @@
 numbers, real towns and postcodes) owned by the demo sales people, with contacts, types, tags,
 statuses from business events and a few user-defined attributes. Loading twice changes nothing.
 
-The first eight companies of the fake company-information service (crm/integrations/
-companyinfo_fake.py) are here; its other four are left out so that "Fill from registry" can be
+Five companies of the fake company-information service (crm/integrations/
+companyinfo_fake.py) are here; the others are left out so that "Fill from registry" can be
 tried with their tax numbers (e.g. 25730199-2-03, Hírös Fuvar Bt.). The demo addresses are
 fictional (``.example``), so no GDPR notice is queued for them.
 """
@@ -93,7 +93,7 @@ def _ascii(text: str) -> str:
 
 def _partners() -> list[dict]:
     rows = []
-    for company in COMPANIES[1:8]:
+    for company in COMPANIES[1:6]:
         rows.append(
             {
                 "name": company["name"],

@@ -224,15 +224,20 @@ class PartnerFilterForm(BootstrapMixin, forms.Form):
         label=_("Status"), required=False, choices=[("", _("all")), *Status.choices]
     )
     owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
-    subtree = forms.BooleanField(label=_("with their team"), required=False)
+    subtree = forms.BooleanField(label=_("and team"), required=False)
     industry = forms.ModelChoiceField(
-        label=_("Industry"), required=False, queryset=Industry.objects.order_by("code")
+        label=_("Industry"),
+        required=False,
+        queryset=Industry.objects.order_by("code"),
+        empty_label=_("all"),
     )
     county = forms.ChoiceField(
         label=_("County"), required=False, choices=[("", _("all")), *County.choices]
     )
     city = forms.CharField(label=_("City"), required=False, max_length=100)
-    tag = forms.ModelChoiceField(label=_("Tag"), required=False, queryset=Tag.objects.all())
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), required=False, queryset=Tag.objects.all(), empty_label=_("all")
+    )
     sort = forms.ChoiceField(
         label=_("Order"),
         required=False,
@@ -267,7 +272,7 @@ class PartnerFilterForm(BootstrapMixin, forms.Form):
 class ContactFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     type = forms.ModelChoiceField(
-        label=_("Type"), required=False, queryset=ContactType.objects.all()
+        label=_("Type"), required=False, queryset=ContactType.objects.all(), empty_label=_("all")
     )
     after = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Upper
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.scoping import ScopedQuerySet, scope_for
 
@@ -487,7 +488,7 @@ class PartnerStatus(models.Model):
 
 
 class EventKind(models.TextChoices):
-    ORDER = "order", _("order")
+    ORDER = "order", pgettext_lazy("business event", "order")
     CONTRACT = "contract", _("contract")
     TURNOVER = "turnover", _("turnover")
 

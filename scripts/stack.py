@@ -407,6 +407,12 @@ def _dev_secret() -> str:
     return key_file.read_text().strip()
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _wait_for_port(port: int, processes: list[subprocess.Popen], seconds: float = 60) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -460,6 +466,12 @@ def cmd_run(started: Started) -> int:
         return subprocess.Popen(list(args), cwd=ROOT, env=environment, start_new_session=True)
 
     celery = [PYTHON, "-m", "celery", "-A", "crm"]
+    # Without a company-information service of their own, the demo gets the local fake one
+    # ("Fill from registry" on the new-partner form), on a free port.
+    fake_registry = not environment.get("COMPANY_INFO_URL")
+    if fake_registry:
+        registry_port = _free_port()
+        environment["COMPANY_INFO_URL"] = f"http://127.0.0.1:{registry_port}"
     processes = [
         spawn(PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"),
         spawn(*celery, "worker", "--loglevel", "INFO", "--hostname", "worker@%h"),
@@ -468,6 +480,11 @@ def cmd_run(started: Started) -> int:
         ),
     ]
     names = ["web server", "Celery worker", "Celery beat"]
+    if fake_registry:
+        processes.append(
+            spawn(PYTHON, "-m", "crm.integrations.companyinfo_fake", "--port", str(registry_port))
+        )
+        names.append("demo company-information service")
     stop_requested = False
 
     def on_signal(signum, frame):

@@ -163,9 +163,9 @@ def test_create_refuses_an_existing_tax_number_and_warns_of_a_similar_name(clien
     url = reverse("partners:create")
     response = client.post(url, {"name": "Mecsek Építő", "tax_number": "13654829 2 02"})
     assert response.status_code == 200
-    assert "A partner with this tax number already exists." in response.content.decode()
+    assert "Ezzel az adószámmal már van partner." in response.content.decode()
     response = client.post(url, {"name": "Mecsek Építő Zrt"})
-    assert "Partners with a similar name exist" in response.content.decode()
+    assert "Hasonló nevű partnerek már vannak" in response.content.decode()
     # The peer's partner is named, but the rep gets no link to a page they may not open.
     assert reverse("partners:detail", args=[Partner.objects.get().pk]) not in (
         response.content.decode()
@@ -251,7 +251,7 @@ def test_a_second_contact_of_a_single_only_type_is_refused_with_a_message(client
         {"family_name": "Második", "language": "hu", "types": [decision.pk]},
     )
     assert response.status_code == 200
-    assert "already has a" in response.content.decode()
+    assert "Egy partnernek csak egy lehet." in response.content.decode()
     assert Contact.objects.filter(partner=partner).count() == 1
 
 

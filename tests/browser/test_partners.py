@@ -1,0 +1,77 @@
+"""Partners in the browser, with the demo data: the list and its filters, the global search
+box, the partner page's tabs, quick-add of a contact, and the phone layout."""
+
+import pytest
+from django.core.management import call_command
+
+from crm.demo import DEMO_PASSWORD
+from partners.models import Contact, Partner
+
+from .conftest import log_in, screenshot
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo")
+
+
+def test_a_rep_finds_and_opens_their_partner(page, demo):
+    log_in(page, "kovacs.anna", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.get_by_test_id("app-menu").get_by_text("Partnerek").click()
+    page.wait_for_url("**/partners/")
+    rows = page.get_by_test_id("partners").locator("tbody tr")
+    mine = Partner.objects.filter(owners__user__username="kovacs.anna").distinct().count()
+    assert rows.count() == mine > 0
+    screenshot(page, "partner-list")
+    first_name = rows.first.locator("a").first.inner_text()
+    page.locator("#id_q").press_sequentially(first_name[:6])
+    page.wait_for_url("**/partners/?*q=*")
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=partners] tbody tr').length < n", arg=mine
+    )
+    # The global search answers as one types.
+    box = page.get_by_test_id("global-search").locator("input")
+    box.fill(first_name[:5])
+    results = page.get_by_test_id("search-results")
+    results.wait_for()
+    screenshot(page, "global-search")
+    results.get_by_text(first_name).first.click()
+    page.wait_for_url("**/partners/*/")
+    assert page.get_by_test_id("partner-name").inner_text() == first_name
+    screenshot(page, "partner-page")
+    page.locator("[data-tab=contacts]").click()
+    page.get_by_test_id("tab-contacts").wait_for()
+    assert "tab=contacts" in page.url
+    form = page.get_by_test_id("quick-contact-form")
+    form.locator("[name=quick-family_name]").fill("Böszörményi")
+    form.locator("[name=quick-given_name]").fill("Kálmán")
+    form.locator("[name=quick-emails]").fill("boszormenyi.kalman@example.hu")
+    form.locator("button[type=submit]").click()
+    page.get_by_text("Böszörményi Kálmán").wait_for()
+    assert Contact.objects.filter(family_name="Böszörményi").exists()
+    screenshot(page, "partner-contacts")
+    page.locator("[data-tab=history]").click()
+    page.get_by_test_id("tab-history").wait_for()
+    assert page.console_errors == []
+
+
+def test_the_new_partner_form_warns_of_duplicates_and_works_on_a_phone(browser, live_server, demo):
+    context = browser.new_context(
+        base_url=live_server.url, locale="hu-HU", viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    errors = []
+    page.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"))
+    log_in(page, "kovacs.anna", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto("/partners/new/")
+    existing = Partner.objects.order_by("pk").first()
+    page.fill("#id_name", existing.name[:-3])
+    page.locator("#id_name").blur()
+    page.get_by_test_id("duplicates").wait_for()
+    screenshot(page, "partner-new-phone")
+    page.goto("/partners/")
+    screenshot(page, "partner-list-phone")
+    assert errors == []
+    context.close()
