@@ -252,21 +252,28 @@ class PartnerFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, owners=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = [("", _("anyone")), *((u.pk, str(u)) for u in owners)]
-        self.attribute_definitions = {}
-        for definition in attributes.definitions(AttributeTarget.PARTNER):
-            if definition.kind in ("choice", "multiple", "boolean"):
-                field = attributes.form_field(definition)
-                field.required = False
-                if isinstance(field, forms.MultipleChoiceField):
-                    field = forms.ChoiceField(
-                        label=definition.label,
-                        required=False,
-                        choices=[("", _("all")), *definition.choice_list()],
-                    )
-                name = attributes.FIELD_PREFIX + definition.key
-                self.fields[name] = field
-                self.attribute_definitions[name] = definition
+        attribute_filter_fields(self, AttributeTarget.PARTNER)
         self.style_fields()
+
+
+def attribute_filter_fields(form: forms.Form, target: str) -> None:
+    """List filters for the choice and yes/no user-defined attributes of ``target``."""
+    form.attribute_definitions = {}
+    for definition in attributes.definitions(target):
+        if definition.kind not in ("choice", "multiple", "boolean"):
+            continue
+        if definition.kind == "boolean":
+            field = attributes.form_field(definition)
+            field.required = False
+        else:
+            field = forms.ChoiceField(
+                label=definition.label,
+                required=False,
+                choices=[("", _("all")), *definition.choice_list()],
+            )
+        name = attributes.FIELD_PREFIX + definition.key
+        form.fields[name] = field
+        form.attribute_definitions[name] = definition
 
 
 class ContactFilterForm(BootstrapMixin, forms.Form):
@@ -274,10 +281,20 @@ class ContactFilterForm(BootstrapMixin, forms.Form):
     type = forms.ModelChoiceField(
         label=_("Type"), required=False, queryset=ContactType.objects.all(), empty_label=_("all")
     )
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    county = forms.ChoiceField(
+        label=_("County"), required=False, choices=[("", _("all")), *County.choices]
+    )
+    city = forms.CharField(label=_("City"), required=False, max_length=100)
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), required=False, queryset=Tag.objects.all(), empty_label=_("all")
+    )
     after = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, owners=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", _("anyone")), *((u.pk, str(u)) for u in owners)]
+        attribute_filter_fields(self, AttributeTarget.CONTACT)
         self.style_fields()
 
 

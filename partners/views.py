@@ -118,13 +118,24 @@ def _decorate(partner) -> None:
     partner.status_colour = STATUS_COLOURS[status]
 
 
+def _attribute_filters(queryset, form, request):
+    """The user-defined attribute filters of a list form (JSON containment, GIN-indexed)."""
+    for name, definition in getattr(form, "attribute_definitions", {}).items():
+        raw = request.GET.get(name, "")
+        condition = attributes.filter_q(definition, raw) if raw else None
+        if condition is not None:
+            queryset = queryset.filter(condition)
+    return queryset
+
+
 @login_required
 def partner_list(request):
     user = request.user
     company_id = _company_id(request)
     owners = _owner_choices(user)
     form = PartnerFilterForm(request.GET or None, owners=owners)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
+    filters = getattr(form, "cleaned_data", {})
     queryset = Partner.objects.visible_to(user)
     if filters.get("q"):
         queryset = queryset.search(filters["q"])
@@ -160,11 +171,7 @@ def partner_list(request):
         queryset = queryset.filter(city__iexact=filters["city"].strip())
     if filters.get("tag"):
         queryset = queryset.filter(tags=filters["tag"])
-    for name, definition in getattr(form, "attribute_definitions", {}).items():
-        raw = request.GET.get(name, "")
-        condition = attributes.filter_q(definition, raw) if raw else None
-        if condition is not None:
-            queryset = queryset.filter(condition)
+    queryset = _attribute_filters(queryset, form, request)
     order = SORTS.get(filters.get("sort") or "name", SORTS["name"])
     rows, next_cursor = keyset.page(
         _partner_rows(queryset, company_id),
@@ -540,8 +547,10 @@ def partner_assign(request, pk: int):
 
 @login_required
 def contact_list(request):
-    form = ContactFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    company_id = _company_id(request)
+    form = ContactFilterForm(request.GET or None, owners=_owner_choices(request.user))
+    form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
+    filters = getattr(form, "cleaned_data", {})
     queryset = Contact.objects.visible_to(request.user).select_related("partner")
     if not request.user.has_perm("partners.view_contact"):
         queryset = queryset.none()
@@ -549,6 +558,21 @@ def contact_list(request):
         queryset = queryset.search(filters["q"])
     if filters.get("type"):
         queryset = queryset.filter(roles__type=filters["type"])
+    if filters.get("owner"):
+        queryset = queryset.filter(
+            Exists(
+                PartnerOwner.objects.filter(
+                    partner=OuterRef("partner"), company_id=company_id, user_id=filters["owner"]
+                )
+            )
+        )
+    if filters.get("county"):
+        queryset = queryset.filter(partner__county=filters["county"])
+    if filters.get("city"):
+        queryset = queryset.filter(partner__city__iexact=filters["city"].strip())
+    if filters.get("tag"):
+        queryset = queryset.filter(partner__tags=filters["tag"])
+    queryset = _attribute_filters(queryset, form, request)
     rows, next_cursor = keyset.page(
         queryset.prefetch_related(
             Prefetch("roles", queryset=ContactRole.objects.select_related("type"))

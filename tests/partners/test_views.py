@@ -333,3 +333,32 @@ def test_columns_choice_is_remembered(client, org):
     page = client.get(reverse("partners:list"))
     assert page.context["columns"] == ["headcount"]
     assert ">42<" in page.content.decode().replace(" ", "").replace("\n", "")
+
+
+def test_contact_list_filters_by_partner_owner_city_and_attribute(client, org):
+    from partners.models import AttributeDefinition, AttributeKind, AttributeTarget
+
+    AttributeDefinition.objects.create(
+        target=AttributeTarget.CONTACT,
+        key="newsletter",
+        label_hu="Hírlevél",
+        kind=AttributeKind.BOOLEAN,
+    )
+    mine = make_partner(org.owner, name="Saját Kft.", city="Eger")
+    peers = make_partner(org.peer, name="Társé Kft.", city="Pécs")
+    make_contact(mine, family_name="Egri", attributes={"newsletter": True})
+    make_contact(mine, family_name="Hallgatag", attributes={"newsletter": False})
+    make_contact(peers, family_name="Pécsi")
+    client.force_login(org.supervisor)
+
+    def names(**query):
+        rows = client.get(reverse("partners:contacts"), query).context["rows"]
+        return sorted(c.family_name for c in rows)
+
+    assert names() == ["Egri", "Hallgatag", "Pécsi"]
+    assert names(owner=org.peer.pk) == ["Pécsi"]
+    assert names(city="eger") == ["Egri", "Hallgatag"]
+    assert names(attr_newsletter="true") == ["Egri"]
+    assert names(owner="x", city="<b>") == []
+    client.force_login(org.owner)
+    assert names() == ["Egri", "Hallgatag"]
