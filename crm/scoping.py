@@ -250,7 +250,27 @@ VISIBILITY_TRIGGERS = [
 ]
 
 
-class ScopedModel(models.Model):
+class AuditedModel(models.Model):
+    """Audit columns of every business record (created, updated, by whom) and a version for
+    lost-update detection (see ``crm/versioning.py``)."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class ScopedModel(AuditedModel):
     """Base of every company-specific business record: tenant, owner, audit columns and a
     version for lost-update detection (see ``crm/versioning.py``)."""
 
@@ -268,17 +288,6 @@ class ScopedModel(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -23,7 +23,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from crm.scoping import ScopedQuerySet, scope_for
+from crm.scoping import AuditedModel, ScopedQuerySet, scope_for
 
 from .validators import (
     validate_eu_vat_number,
@@ -177,7 +177,7 @@ PARTNER_SEARCH_TRIGGER = pgtrigger.Trigger(
     pghistory.DeleteEvent(),
     exclude=["search_text", "updated_at"],
 )
-class Partner(models.Model):
+class Partner(AuditedModel):
     """A company we deal with (customer, prospect, supplier, reseller)."""
 
     name = models.CharField(_("name"), max_length=300)
@@ -229,17 +229,6 @@ class Partner(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     attributes = models.JSONField(_("other attributes"), default=dict, blank=True)
     search_text = models.TextField(default="", editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = PartnerQuerySet.as_manager()
 
@@ -695,7 +684,7 @@ class Language(models.TextChoices):
     pghistory.DeleteEvent(),
     exclude=["search_text", "updated_at"],
 )
-class Contact(models.Model):
+class Contact(AuditedModel):
     """A person at a partner. Shown family name first."""
 
     partner = models.ForeignKey(
@@ -725,17 +714,6 @@ class Contact(models.Model):
     attributes = models.JSONField(_("other attributes"), default=dict, blank=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
     search_text = models.TextField(default="", editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = ContactQuerySet.as_manager()
 

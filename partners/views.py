@@ -278,6 +278,25 @@ def partner_detail(request, pk: int):
     return render(request, "partners/partner_detail.html", context)
 
 
+def _save_edit(request, form, save, *, gone_url: str):
+    """Runs an update service for an edit form: (True, None) when saved; (a redirect, None)
+    when the record was deleted meanwhile; (False, the conflict or None) when the form must be
+    shown again with the reason (a newer save, or a validation error of the service)."""
+    try:
+        save()
+    except Conflict as exc:
+        if exc.current is None:
+            messages.error(request, _("Somebody deleted this record meanwhile."))
+            return redirect(gone_url), None
+        _conflict_message(form, exc, form._meta.model)
+        return False, exc
+    except ValidationError as error:
+        _add_errors(form, error)
+        return False, None
+    messages.success(request, _("Saved."))
+    return True, None
+
+
 def _conflict_message(form, conflict: Conflict, model) -> None:
     names = ", ".join(
         str(model._meta.get_field(name).verbose_name) for name in conflict.changed_fields
@@ -357,25 +376,20 @@ def partner_edit(request, pk: int):
         instance = form.save(commit=False)
         fields = [*PartnerForm.Meta.fields, "attributes"]
         fields.remove("tags")
-        try:
-            services.partner_update(
+        done, conflict = _save_edit(
+            request,
+            form,
+            lambda: services.partner_update(
                 user=request.user,
                 partner=instance,
                 fields=fields,
                 expected_version=form.cleaned_data.get("base_version") or partner.version,
                 tags=form.cleaned_data.get("tags"),
-            )
-        except Conflict as exc:
-            if exc.current is None:
-                messages.error(request, _("Somebody deleted this record meanwhile."))
-                return redirect("partners:list")
-            conflict = exc
-            _conflict_message(form, exc, Partner)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("partners:detail", pk=pk)
+            ),
+            gone_url="partners:list",
+        )
+        if done:
+            return redirect("partners:detail", pk=pk) if done is True else done
     return render(
         request,
         "partners/partner_form.html",
@@ -666,24 +680,20 @@ def contact_edit(request, pk: int):
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
         instance = form.save(commit=False)
-        try:
-            services.contact_update(
+        done, _conflict = _save_edit(
+            request,
+            form,
+            lambda: services.contact_update(
                 user=request.user,
                 contact=instance,
                 fields=[*ContactForm.Meta.fields, "attributes"],
                 expected_version=form.cleaned_data.get("base_version") or contact.version,
                 types=form.cleaned_data.get("types"),
-            )
-        except Conflict as exc:
-            if exc.current is None:
-                messages.error(request, _("Somebody deleted this record meanwhile."))
-                return redirect("partners:contacts")
-            _conflict_message(form, exc, Contact)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("partners:contact-detail", pk=pk)
+            ),
+            gone_url="partners:contacts",
+        )
+        if done:
+            return redirect("partners:contact-detail", pk=pk) if done is True else done
     return render(
         request,
         "partners/contact_form.html",
