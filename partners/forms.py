@@ -17,6 +17,7 @@ from .models import (
     County,
     Industry,
     Partner,
+    PartnerAddress,
     Status,
     Tag,
 )
@@ -174,6 +175,49 @@ class PartnerForm(BootstrapMixin, VersionedForm):
     def save(self, commit=True):
         self.instance.attributes = attributes.collect(self, self.instance.attributes)
         return super().save(commit=commit)
+
+
+class AddressForm(BootstrapMixin, forms.ModelForm):
+    """A site or mailing address of a partner (the seat is on the partner form itself)."""
+
+    class Meta:
+        model = PartnerAddress
+        fields = ["kind", "postcode", "city", "street", "county"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+
+class BaseAddressFormSet(forms.BaseFormSet):
+    def usable(self) -> bool:
+        """Valid, or not posted at all (then the addresses stay as they are)."""
+        return not self.is_bound or self.is_valid()
+
+    def addresses(self) -> list[dict] | None:
+        """The filled-in, not deleted addresses, as dicts for ``partner_addresses_set``;
+        None when the form did not post them."""
+        if not self.is_bound:
+            return None
+        return [
+            {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
+            for form in self.forms
+            if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+AddressFormSet = forms.formset_factory(
+    AddressForm, formset=BaseAddressFormSet, extra=1, can_delete=True, max_num=20
+)
+
+
+def address_formset(data=None, partner=None) -> BaseAddressFormSet:
+    initial = []
+    if partner is not None and partner.pk:
+        initial = list(partner.addresses.values("kind", "postcode", "city", "street", "county"))
+    if data is not None and "addr-TOTAL_FORMS" not in data:
+        data = None  # a post without the address rows (an API-like client): leave them alone
+    return AddressFormSet(data, initial=initial, prefix="addr")
 
 
 class ContactForm(BootstrapMixin, VersionedForm):

@@ -23,6 +23,7 @@ from .models import (
     ContactRole,
     GdprNotice,
     Partner,
+    PartnerAddress,
     PartnerOwner,
 )
 
@@ -68,7 +69,18 @@ def duplicates_of(*, name: str, tax_number: str | None, exclude_pk: int | None =
     )
 
 
-def partner_create(*, user, partner: Partner, tags=(), owners=None) -> Partner:
+def partner_addresses_set(*, partner: Partner, addresses: list[dict]) -> None:
+    """Replaces the partner's site and mailing addresses with ``addresses`` (field dicts)."""
+    rows = [PartnerAddress(partner=partner, **address) for address in addresses]
+    for row in rows:
+        row.full_clean(exclude=["partner"])
+    partner.addresses.all().delete()
+    PartnerAddress.objects.bulk_create(rows)
+
+
+def partner_create(
+    *, user, partner: Partner, tags=(), owners=None, addresses: list[dict] | None = None
+) -> Partner:
     """Saves a new partner; its owners in the user's company are ``owners`` or the user."""
     company = acting_company(user)
     partner.created_by = user if user and user.pk else None
@@ -83,12 +95,22 @@ def partner_create(*, user, partner: Partner, tags=(), owners=None) -> Partner:
             ) from None
         if tags:
             partner.tags.set(tags)
+        if addresses:
+            partner_addresses_set(partner=partner, addresses=addresses)
         for owner in owners if owners is not None else [user]:
             PartnerOwner.objects.create(partner=partner, company=company, user=owner)
     return partner
 
 
-def partner_update(*, user, partner: Partner, fields: list[str], expected_version: int, tags=None):
+def partner_update(
+    *,
+    user,
+    partner: Partner,
+    fields: list[str],
+    expected_version: int,
+    tags=None,
+    addresses: list[dict] | None = None,
+):
     """Saves edited fields if nobody saved in between (else ``crm.versioning.Conflict``)."""
     partner.full_clean()
     with transaction.atomic():
@@ -101,6 +123,8 @@ def partner_update(*, user, partner: Partner, fields: list[str], expected_versio
             ) from None
         if tags is not None:
             partner.tags.set(tags)
+        if addresses is not None:
+            partner_addresses_set(partner=partner, addresses=addresses)
     return partner
 
 

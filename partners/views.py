@@ -33,6 +33,7 @@ from .forms import (
     ContactForm,
     PartnerFilterForm,
     PartnerForm,
+    address_formset,
 )
 from .models import (
     STATUS_COLOURS,
@@ -335,11 +336,15 @@ def partner_create(request):
     if not request.user.has_perm("partners.add_partner"):
         raise PermissionDenied
     form = PartnerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    addresses = address_formset(request.POST or None)
+    if request.method == "POST" and form.is_valid() and addresses.usable():
         partner = form.save(commit=False)
         try:
             services.partner_create(
-                user=request.user, partner=partner, tags=form.cleaned_data.get("tags") or ()
+                user=request.user,
+                partner=partner,
+                tags=form.cleaned_data.get("tags") or (),
+                addresses=addresses.addresses(),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -352,6 +357,7 @@ def partner_create(request):
         "partners/partner_form.html",
         {
             "form": form,
+            "addresses": addresses,
             "visible": _visible_ids(request.user, form.duplicates),
             "registry_financials": request.POST.get("registry_financials", ""),
             "registry_enabled": _registry_enabled(),
@@ -371,8 +377,9 @@ def _add_errors(form, error: ValidationError) -> None:
 def partner_edit(request, pk: int):
     partner = get_editable_or_403(Partner, request.user, pk=pk)
     form = PartnerForm(request.POST or None, instance=partner)
+    addresses = address_formset(request.POST or None, partner)
     conflict = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and addresses.usable():
         instance = form.save(commit=False)
         fields = [*PartnerForm.Meta.fields, "attributes"]
         fields.remove("tags")
@@ -385,6 +392,7 @@ def partner_edit(request, pk: int):
                 fields=fields,
                 expected_version=form.cleaned_data.get("base_version") or partner.version,
                 tags=form.cleaned_data.get("tags"),
+                addresses=addresses.addresses(),
             ),
             gone_url="partners:list",
         )
@@ -395,6 +403,7 @@ def partner_edit(request, pk: int):
         "partners/partner_form.html",
         {
             "form": form,
+            "addresses": addresses,
             "visible": _visible_ids(request.user, form.duplicates),
             "partner": partner,
             "conflict": conflict,
@@ -507,6 +516,7 @@ def partner_registry_fill(request):
         "partners/partials/partner_form_body.html",
         {
             "form": form,
+            "addresses": address_formset(request.POST),
             "registry_error": message,
             "registry_financials": financials,
             "registry_enabled": True,

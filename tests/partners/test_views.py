@@ -362,3 +362,58 @@ def test_contact_list_filters_by_partner_owner_city_and_attribute(client, org):
     assert names(owner="x", city="<b>") == []
     client.force_login(org.owner)
     assert names() == ["Egri", "Hallgatag"]
+
+
+def test_sites_and_mailing_address_on_the_partner_form(client, org):
+    client.force_login(org.owner)
+    management = {"addr-TOTAL_FORMS": "2", "addr-INITIAL_FORMS": "0"}
+    response = client.post(
+        reverse("partners:create"),
+        {
+            "name": "Telephelyes Kft.",
+            **management,
+            "addr-0-kind": "site",
+            "addr-0-postcode": "6000",
+            "addr-0-city": "Kecskemét",
+            "addr-0-street": "Ipari út 3.",
+            "addr-1-kind": "mailing",
+            "addr-1-postcode": "12",
+            "addr-1-city": "Budapest",
+            "addr-1-street": "Pf. 12",
+        },
+    )
+    assert response.status_code == 200  # the bad postcode of the second address
+    assert "négyjegyű" in response.content.decode()
+    assert not Partner.objects.exists()
+    response = client.post(
+        reverse("partners:create"),
+        {
+            "name": "Telephelyes Kft.",
+            **management,
+            "addr-0-kind": "site",
+            "addr-0-postcode": "6000",
+            "addr-0-city": "Kecskemét",
+            "addr-0-street": "Ipari út 3.",
+        },
+    )
+    partner = Partner.objects.get()
+    assert [str(a) for a in partner.addresses.all()] == ["6000 Kecskemét, Ipari út 3."]
+    assert (
+        "Ipari út 3." in client.get(reverse("partners:detail", args=[partner.pk])).content.decode()
+    )
+    response = client.post(
+        reverse("partners:edit", args=[partner.pk]),
+        {
+            "name": "Telephelyes Kft.",
+            "base_version": partner.version,
+            "addr-TOTAL_FORMS": "1",
+            "addr-INITIAL_FORMS": "1",
+            "addr-0-kind": "site",
+            "addr-0-postcode": "6000",
+            "addr-0-city": "Kecskemét",
+            "addr-0-street": "Ipari út 3.",
+            "addr-0-DELETE": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert not partner.addresses.exists()
