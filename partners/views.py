@@ -767,7 +767,7 @@ def search(request):
     e-mail and phone; answers as one types (HTMX fragment), or as a page."""
     text = request.GET.get("q", "").strip()
     partners, contacts = [], []
-    if len(text) >= 2:
+    if len(text) >= 3:  # the trigram index needs three characters
         partners = list(
             Partner.objects.visible_to(request.user)
             .search(text)

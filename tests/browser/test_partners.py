@@ -75,3 +75,35 @@ def test_the_new_partner_form_warns_of_duplicates_and_works_on_a_phone(browser, 
     screenshot(page, "partner-list-phone")
     assert errors == []
     context.close()
+
+
+def test_fill_from_registry_in_the_browser(page, demo, settings):
+    import threading
+
+    from crm.integrations.companyinfo_fake import make_server
+
+    server = make_server(port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.COMPANY_INFO_URL = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        log_in(page, "kovacs.anna", DEMO_PASSWORD)
+        page.wait_for_url("**/")
+        page.goto("/partners/new/")
+        page.fill("#id_tax_number", "25730199-2-03")
+        page.get_by_test_id("registry-fill").click()
+        page.get_by_test_id("registry-filled").wait_for()
+        assert page.input_value("#id_city") == "Kecskemét"
+        assert page.input_value("#id_name").startswith("Hírös Fuvar")
+        screenshot(page, "partner-new-filled")
+        page.fill("#id_tax_number", "11111111-2-41")
+        page.get_by_test_id("registry-fill").click()
+        page.get_by_test_id("registry-error").wait_for()
+        assert page.input_value("#id_city") == "Kecskemét"  # the form stays as it was
+        page.fill("#id_tax_number", "25730199-2-03")
+        page.get_by_test_id("save").click()
+        page.wait_for_url("**/partners/*/")
+        assert page.get_by_test_id("financials").is_visible()
+        screenshot(page, "partner-from-registry")
+    finally:
+        server.shutdown()
+        server.server_close()

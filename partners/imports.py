@@ -1,0 +1,2024 @@
+"""Import of partners and contacts from CSV and XLSX files.
+
+The way of a file:
+
+1. upload: ``check_upload`` refuses what cannot be read safely (size, type, a ZIP bomb, a
+   renamed binary), ``open_table`` reads the header row (no empty or repeated names);
+2. mapping: ``suggest_mapping`` maps the columns to fields by their names (Hungarian or
+   English), or offers the user's last mapping of the same header row first
+   (``ImportMapping``); ``clean_mapping`` checks what the user chose;
+3. preview: ``preview`` shows the first rows and every row error (of the first
+   ``PREVIEW_CHECK_ROWS`` rows), without writing anything;
+4. run: the Celery task ``partners.import_run`` claims the job and calls ``import_file``;
+5. report: a CSV of every row (created, updated, skipped, failed, and why), UTF-8 with BOM and
+   ``;`` for Hungarian Excel, cells that Excel would run as formulas neutralised.
+
+Partners are written set-based, a chunk of ``CHUNK_ROWS`` rows at a time: a reader thread
+reads and validates rows in Python (the same validators as the forms), while the main thread
+COPYs each valid chunk into a temporary staging table and writes it with a handful of
+``INSERT … SELECT`` / ``UPDATE … FROM`` statements (match by key, access, conflicts, insert,
+update, owners, tags, external ids), one transaction per chunk. Contacts go through the
+contact services row by row (they queue the GDPR notice), a savepoint per row.
+
+An empty cell never clears a stored value: it means "not given". Rows are numbered as in a
+spreadsheet: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import codecs
+import copy
+import csv
+import datetime
+import hashlib
+import io
+import logging
+import queue
+import re
+import tempfile
+import threading
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from psycopg.types.json import Jsonb
+
+from crm.validators import normalise_registration_number, normalise_tax_number
+
+from . import attributes
+from .models import (
+    AttributeDefinition,
+    AttributeTarget,
+    ConsentSource,
+    Contact,
+    ContactType,
+    County,
+    ExternalId,
+    ImportJob,
+    ImportKind,
+    ImportMapping,
+    ImportState,
+    Industry,
+    Language,
+    Partner,
+    Tag,
+)
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 5000  # partner rows per staging COPY and transaction
+CONTACT_CHUNK_ROWS = 500  # contact rows per transaction (a savepoint each)
+PREVIEW_ROWS = 20  # rows shown in the preview
+PREVIEW_ERROR_CAP = 200  # row errors listed in the preview (all are counted)
+PREVIEW_CHECK_ROWS = 50_000  # rows the preview validates; the run checks every row
+REPORT_NAME_LIMIT = 200
+
+# XLSX files are ZIP archives: what their members may unpack to before openpyxl opens them.
+MAX_UNPACKED_BYTES = 500 * 1024 * 1024
+MAX_UNPACKED_FACTOR = 20  # the whole archive, over the file size (real XLSX: 3–10×)
+MAX_MEMBER_RATIO = 100  # one member (zeros deflate about 1000:1)
+MIN_CHECKED_BYTES = 10 * 1024 * 1024  # below this, unpacking cannot hurt
+MAX_MEMBERS = 10_000
+
+SEPARATORS = re.compile(r"[;,\n]+")
+TAG_SEPARATORS = re.compile(r"[;\n]+")
+
+
+# ----------------------------------------------------------------------------- reading files
+
+
+def _refuse(message, code: str):
+    raise ValidationError(message, code=code)
+
+
+def check_upload(uploaded) -> str:
+    """Refuses a file that cannot be imported safely; returns its format, ``csv`` or ``xlsx``.
+    ``uploaded`` is an uploaded file (or any named, sized, seekable binary file)."""
+    suffix = Path(uploaded.name or "").suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        _refuse(
+            _("Upload a CSV or an XLSX (Excel) file; %(name)s is neither.")
+            % {"name": Path(uploaded.name or "").name},
+            "extension",
+        )
+    size = uploaded.size
+    limit = settings.PARTNERS_IMPORT_MAX_BYTES
+    if size > limit:
+        _refuse(
+            _("The file is %(size)s MB; at most %(limit)s MB can be imported at once.")
+            % {"size": _megabytes(size), "limit": _megabytes(limit)},
+            "too_big",
+        )
+    if size == 0:
+        _refuse(_("The file is empty."), "empty")
+    uploaded.seek(0)
+    if suffix == ".xlsx":
+        _check_xlsx(uploaded, size)
+    else:
+        head = uploaded.read(8192)
+        if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            _refuse(_("This is not a CSV text file."), "not_csv")
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            _refuse(_("Save the CSV file as UTF-8 (or Windows-1250), not UTF-16."), "utf16")
+    uploaded.seek(0)
+    return suffix[1:]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+
+
+def _check_xlsx(handle, size: int) -> None:
+    """A valid OOXML workbook whose members do not unpack to far more than the file: checked
+    from the ZIP directory before any XML is parsed. (Python's zipfile never unpacks more than
+    a member's declared size, so the declared sizes can be trusted.)"""
+    not_xlsx = _("This is not a valid XLSX (Excel) file. Save it again as an Excel workbook.")
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        _refuse(not_xlsx, "not_xlsx")
+    with archive:
+        members = archive.infolist()
+        names = {info.filename for info in members}
+        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            _refuse(not_xlsx, "not_xlsx")
+        bomb = _("The XLSX file unpacks to far more data than it holds; it is refused.")
+        if len(members) > MAX_MEMBERS:
+            _refuse(bomb, "zip_bomb")
+        total = 0
+        for info in members:
+            total += info.file_size
+            if info.file_size > MIN_CHECKED_BYTES and info.file_size > MAX_MEMBER_RATIO * max(
+                info.compress_size, 1
+            ):
+                _refuse(bomb, "zip_bomb")
+        if total > MAX_UNPACKED_BYTES or (
+            total > MIN_CHECKED_BYTES and total > MAX_UNPACKED_FACTOR * size
+        ):
+            _refuse(bomb, "zip_bomb")
+    handle.seek(0)
+
+
+def normalise_header(text: str) -> str:
+    """``E-mail cím`` → ``e mail cim``; ``ext:ERP`` → ``ext:erp``."""
+    text = unicodedata.normalize("NFKD", str(text or ""))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return " ".join(re.sub(r"[^0-9a-z:_]+", " ", text).split())
+
+
+def header_signature(headers: list[str]) -> str:
+    return hashlib.sha256("\n".join(normalise_header(h) for h in headers).encode()).hexdigest()
+
+
+def _check_headers(headers: list[str]) -> list[str]:
+    while headers and not headers[-1]:
+        headers.pop()
+    if not headers:
+        _refuse(_("The first row must name the columns, but it is empty."), "no_header")
+    seen = {}
+    for number, name in enumerate(headers, start=1):
+        if not name:
+            _refuse(
+                _("Column %(number)s has no name in the header row; name every column.")
+                % {"number": number},
+                "empty_header",
+            )
+        normalised = normalise_header(name) or name
+        if normalised in seen:
+            _refuse(
+                _("The header row names the column %(name)s twice (columns %(a)s and %(b)s).")
+                % {"name": name, "a": seen[normalised], "b": number},
+                "duplicate_header",
+            )
+        seen[normalised] = number
+    return headers
+
+
+class Table:
+    """The rows of a file: ``headers`` (stripped), and ``rows()`` yielding ``(row number,
+    cells)`` with as many cells as headers, stripped, blank rows left out."""
+
+    headers: list[str]
+    total_hint: int | None = None  # the row count a file declares (XLSX), if any
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def _fit(self, cells: list[str]) -> list[str]:
+        width = len(self.headers)
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        return cells[:width]
+
+
+def detect_encoding(handle) -> str:
+    """``utf-8-sig`` (with BOM), ``utf-8``, ``cp1250`` (what Hungarian Excel writes) or
+    ``iso-8859-2``: the first that decodes the whole file (read in blocks, not at once)."""
+    handle.seek(0)
+    head = handle.read(4)
+    handle.seek(0)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for encoding in ("utf-8", "cp1250"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while block := handle.read(1024 * 1024):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            handle.seek(0)
+            continue
+        handle.seek(0)
+        return encoding
+    handle.seek(0)
+    return "iso-8859-2"
+
+
+class CsvTable(Table):
+    def __init__(self, handle):
+        self.encoding = detect_encoding(handle)
+        self._text = io.TextIOWrapper(handle, encoding=self.encoding, newline="")
+        sample = self._text.read(64 * 1024)
+        self._text.seek(0)
+        self.delimiter = _sniff_delimiter(sample)
+        self._reader = csv.reader(self._text, delimiter=self.delimiter, strict=False)
+        try:
+            first = next(self._reader, None)
+        except csv.Error:
+            _refuse(_("This is not a CSV text file."), "not_csv")
+        self.headers = _check_headers([c.strip() for c in (first or [])])
+
+    def rows(self):
+        number = 1
+        try:
+            for cells in self._reader:
+                number += 1
+                if not any(c.strip() for c in cells):
+                    continue
+                yield number, self._fit([c.strip() for c in cells])
+        except csv.Error as exc:
+            raise ValidationError(
+                _("Row %(row)s cannot be read: %(error)s") % {"row": number + 1, "error": exc},
+                code="bad_csv",
+            ) from None
+
+    def close(self):
+        self._text.detach()
+
+
+def _sniff_delimiter(sample: str) -> str:
+    lines = sample.splitlines()[:20]
+    header = lines[0] if lines else ""
+    try:
+        delimiter = csv.Sniffer().sniff("\n".join(lines), delimiters=";,\t").delimiter
+    except csv.Error:
+        delimiter = ""
+    if delimiter and delimiter in header:
+        return delimiter
+    counts = {d: header.count(d) for d in ";,\t"}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ";"
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+class XlsxTable(Table):
+    def __init__(self, handle):
+        import openpyxl
+
+        try:
+            self._book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            sheet = self._book.active or self._book.worksheets[0]
+            try:
+                hint = int(sheet.max_row or 0) - 1  # from the sheet's recorded dimension
+            except (TypeError, ValueError):
+                hint = 0
+            self.total_hint = hint if hint > 0 else None
+            # The recorded dimension may be wrong (some programs write A1:A1): read every row.
+            sheet.reset_dimensions()
+            self._rows = sheet.iter_rows(values_only=True)
+            first = next(self._rows, None)
+        except Exception:  # openpyxl raises many kinds on a damaged workbook
+            logger.info("unreadable XLSX", exc_info=True)
+            _refuse(
+                _("This is not a valid XLSX (Excel) file. Save it again as an Excel workbook."),
+                "not_xlsx",
+            )
+        self.headers = _check_headers([_cell_text(c) for c in (first or ())])
+
+    def rows(self):
+        number = 1
+        try:
+            for values in self._rows:
+                number += 1
+                cells = [_cell_text(v) for v in values]
+                if not any(cells):
+                    continue
+                yield number, self._fit(cells)
+        except Exception as exc:
+            logger.info("XLSX row %s unreadable", number, exc_info=True)
+            raise ValidationError(
+                _("Row %(row)s cannot be read: %(error)s") % {"row": number, "error": exc},
+                code="bad_xlsx",
+            ) from None
+
+    def close(self):
+        self._book.close()
+
+
+def _raw(handle):
+    """The plain binary file inside Django's File wrappers (TextIOWrapper needs one)."""
+    while not isinstance(handle, io.IOBase) and hasattr(handle, "file"):
+        handle = handle.file
+    return handle
+
+
+@contextmanager
+def open_table(handle, fmt: str):
+    """The rows of an open binary file of format ``csv`` or ``xlsx``."""
+    handle = _raw(handle)
+    handle.seek(0)
+    table = XlsxTable(handle) if fmt == "xlsx" else CsvTable(handle)
+    try:
+        yield table
+    finally:
+        table.close()
+
+
+def file_format(name: str) -> str:
+    return "xlsx" if name.lower().endswith(".xlsx") else "csv"
+
+
+@contextmanager
+def open_job_table(job: ImportJob, path: Path | str | None = None):
+    fmt = file_format(str(path or job.original_name))
+    handle = open(path, "rb") if path else job.file.open("rb")  # noqa: SIM115
+    with handle, open_table(handle, fmt) as table:
+        yield table
+
+
+# ----------------------------------------------------------------------------- fields
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: object  # lazy text
+    synonyms: tuple[str, ...] = ()
+
+
+def _model_label(model, name: str):
+    return model._meta.get_field(name).verbose_name
+
+
+PARTNER_FIELDS = [
+    Field(
+        "name",
+        _model_label(Partner, "name"),
+        (
+            "nev",
+            "name",
+            "cegnev",
+            "partner",
+            "partner neve",
+            "megnevezes",
+            "company",
+            "company name",
+        ),
+    ),
+    Field("short_name", _model_label(Partner, "short_name"), ("rovid nev", "rovidnev")),
+    Field(
+        "tax_number",
+        _model_label(Partner, "tax_number"),
+        ("adoszam", "tax number", "tax id", "ado szam"),
+    ),
+    Field(
+        "eu_vat_number",
+        _model_label(Partner, "eu_vat_number"),
+        ("kozossegi adoszam", "eu adoszam", "eu vat number", "vat number", "eu vat"),
+    ),
+    Field(
+        "registration_number",
+        _model_label(Partner, "registration_number"),
+        ("cegjegyzekszam", "cegjegyzek szam", "registration number"),
+    ),
+    Field(
+        "postcode",
+        _model_label(Partner, "postcode"),
+        ("iranyitoszam", "irsz", "postcode", "zip", "zip code", "postal code"),
+    ),
+    Field("city", _model_label(Partner, "city"), ("varos", "telepules", "helyseg", "city", "town")),
+    Field(
+        "street",
+        _model_label(Partner, "street"),
+        ("cim", "utca", "utca hazszam", "street", "address", "street address"),
+    ),
+    Field("county", _model_label(Partner, "county"), ("megye", "varmegye", "county")),
+    Field(
+        "phones",
+        _model_label(Partner, "phones"),
+        ("telefon", "telefonszam", "tel", "phone", "phone number", "mobil"),
+    ),
+    Field(
+        "emails",
+        _model_label(Partner, "emails"),
+        ("e mail", "email", "e mail cim", "email cim", "e mails", "emails"),
+    ),
+    Field(
+        "website",
+        _model_label(Partner, "website"),
+        ("honlap", "weboldal", "weblap", "web", "url", "website", "web site"),
+    ),
+    Field(
+        "industry",
+        _model_label(Partner, "industry"),
+        ("teaor", "teaor kod", "agazat", "tevekenyseg", "industry"),
+    ),
+    Field(
+        "headcount",
+        _model_label(Partner, "headcount"),
+        ("letszam", "dolgozok szama", "alkalmazottak szama", "headcount", "employees"),
+    ),
+    Field(
+        "notes",
+        _model_label(Partner, "notes"),
+        ("megjegyzes", "megjegyzesek", "note", "notes", "comment"),
+    ),
+    Field("tags", _model_label(Partner, "tags"), ("cimke", "cimkek", "csoport", "tag", "tags")),
+    Field(
+        "owner",
+        gettext_lazy("owner"),
+        ("felelos", "uzletkoto", "tulajdonos", "owner", "account manager"),
+    ),
+]
+
+CONTACT_FIELDS = [
+    Field(
+        "partner_tax_number",
+        gettext_lazy("partner's tax number"),
+        ("adoszam", "partner adoszam", "partner adoszama", "ceg adoszama", "tax number"),
+    ),
+    Field("title", _model_label(Contact, "title"), ("titulus", "elotag", "title")),
+    Field(
+        "family_name",
+        _model_label(Contact, "family_name"),
+        ("vezeteknev", "csaladnev", "family name", "last name", "surname"),
+    ),
+    Field(
+        "given_name",
+        _model_label(Contact, "given_name"),
+        ("keresztnev", "utonev", "given name", "first name"),
+    ),
+    Field(
+        "name",
+        gettext_lazy("name (family name first)"),
+        ("nev", "name", "teljes nev", "full name", "kapcsolattarto", "contact"),
+    ),
+    Field(
+        "position",
+        _model_label(Contact, "position"),
+        ("beosztas", "pozicio", "munkakor", "position", "job title"),
+    ),
+    Field(
+        "emails",
+        _model_label(Contact, "emails"),
+        ("e mail", "email", "e mail cim", "email cim", "e mails", "emails"),
+    ),
+    Field(
+        "phones",
+        _model_label(Contact, "phones"),
+        ("telefon", "telefonszam", "tel", "mobil", "phone", "phone number"),
+    ),
+    Field("language", _model_label(Contact, "language"), ("nyelv", "language")),
+    Field(
+        "notes",
+        _model_label(Contact, "notes"),
+        ("megjegyzes", "megjegyzesek", "note", "notes", "comment"),
+    ),
+    Field("types", _model_label(Contact, "types"), ("tipus", "tipusok", "szerep", "types", "type")),
+]
+
+EXT_PREFIX = "ext:"
+ATTR_PREFIX = "attr:"
+PARTNER_EXT_PREFIX = "partner_ext:"
+
+
+def known_systems() -> list[str]:
+    """The systems external ids are kept for (a loose index scan: one probe per system)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE s(system) AS (
+                (SELECT system FROM partners_externalid ORDER BY system LIMIT 1)
+                UNION ALL
+                SELECT (SELECT e.system FROM partners_externalid e WHERE e.system > s.system
+                        ORDER BY e.system LIMIT 1)
+                FROM s WHERE s.system IS NOT NULL
+            )
+            SELECT system FROM s WHERE system IS NOT NULL
+            """
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _header_systems(headers) -> list[str]:
+    """Systems named by headers like ``ext:erp`` (or ``partner_ext:erp``)."""
+    found = []
+    for header in headers:
+        normalised = normalise_header(header).replace(" ", "")
+        for prefix in (PARTNER_EXT_PREFIX, EXT_PREFIX):
+            if normalised.startswith(prefix):
+                system = normalised[len(prefix) :]
+                if re.fullmatch(r"[a-z0-9_-]{1,40}", system):
+                    found.append(system)
+                break
+    return found
+
+
+def _systems(headers) -> list[str]:
+    return sorted(set(known_systems()) | set(_header_systems(headers)))
+
+
+def _ext_label(system: str):
+    return _("%(system)s id") % {"system": system}
+
+
+def field_choices(kind: str, headers=()) -> list[tuple[str, str]]:
+    """(field, label) pairs a column can be mapped to; ``""`` skips the column."""
+    choices = [("", _("– skip this column –"))]
+    systems = _systems(headers)
+    if kind == ImportKind.PARTNERS:
+        choices += [(f.name, str(f.label)) for f in PARTNER_FIELDS]
+        choices += [(EXT_PREFIX + s, _ext_label(s)) for s in systems]
+        target = AttributeTarget.PARTNER
+    else:
+        choices += [(f.name, str(f.label)) for f in CONTACT_FIELDS]
+        choices += [
+            (PARTNER_EXT_PREFIX + s, _("partner's %(system)s id") % {"system": s}) for s in systems
+        ]
+        target = AttributeTarget.CONTACT
+    choices += [
+        (ATTR_PREFIX + d.key, str(d.label)) for d in AttributeDefinition.objects.for_target(target)
+    ]
+    return choices
+
+
+def key_choices(kind: str, headers=()) -> list[tuple[str, str]]:
+    """How existing records are found: partners by tax number or an external id; contacts of
+    the row's partner by e-mail address or by name."""
+    if kind == ImportKind.PARTNERS:
+        return [("tax_number", str(_model_label(Partner, "tax_number")))] + [
+            (EXT_PREFIX + s, _ext_label(s)) for s in _systems(headers)
+        ]
+    return [("email", _("e-mail address")), ("name", _("name"))]
+
+
+def _synonyms(kind: str) -> dict[str, str]:
+    table = {}
+    fields = PARTNER_FIELDS if kind == ImportKind.PARTNERS else CONTACT_FIELDS
+    for f in fields:
+        names = [f.name.replace("_", " "), *f.synonyms]
+        for language in ("hu", "en"):
+            with translation.override(language):
+                names.append(str(f.label))
+        for name in names:
+            table.setdefault(normalise_header(name), f.name)
+    target = AttributeTarget.PARTNER if kind == ImportKind.PARTNERS else AttributeTarget.CONTACT
+    for d in AttributeDefinition.objects.for_target(target):
+        for name in (d.key, d.label_hu, d.label_en, ATTR_PREFIX + d.key):
+            if name:
+                table.setdefault(normalise_header(name), ATTR_PREFIX + d.key)
+    return table
+
+
+def _guess(kind: str, header: str, table: dict, systems: list[str]) -> str:
+    normalised = normalise_header(header)
+    if normalised in table:
+        return table[normalised]
+    compact = normalised.replace(" ", "")
+    for system in systems:
+        ext = (PARTNER_EXT_PREFIX if kind == ImportKind.CONTACTS else EXT_PREFIX) + system
+        names = {
+            f"{EXT_PREFIX}{system}",
+            f"{PARTNER_EXT_PREFIX}{system}",
+            f"{system}id",
+            f"{system}azonosito",
+            f"{system}kod",
+            f"partner{system}id",
+        }
+        if compact in names:
+            return ext
+    return ""
+
+
+def suggest_mapping(kind: str, headers: list[str], *, user) -> tuple[dict, str, bool]:
+    """``(mapping, key, remembered)``: the user's last mapping of the same header row if there
+    is one (fields that no longer exist dropped), else a guess from the column names."""
+    valid = {value for value, _label in field_choices(kind, headers)}
+    keys = {value for value, _label in key_choices(kind, headers)}
+    remembered = ImportMapping.objects.filter(
+        user=user, kind=kind, signature=header_signature(headers)
+    ).first()
+    if remembered is not None:
+        mapping = {
+            h: remembered.mapping.get(h, "") if remembered.mapping.get(h, "") in valid else ""
+            for h in headers
+        }
+        key = remembered.key if remembered.key in keys else _default_key(kind, mapping)
+        return mapping, key, True
+    table = _synonyms(kind)
+    systems = _systems(headers)
+    mapping, used = {}, set()
+    for header in headers:
+        guess = _guess(kind, header, table, systems)
+        if guess in used or guess not in valid:
+            guess = ""
+        if guess:
+            used.add(guess)
+        mapping[header] = guess
+    if kind == ImportKind.CONTACTS and "name" in used and "family_name" in used:
+        mapping = {h: ("" if f == "name" else f) for h, f in mapping.items()}
+    return mapping, _default_key(kind, mapping), False
+
+
+def _default_key(kind: str, mapping: dict) -> str:
+    if kind == ImportKind.CONTACTS:
+        return "email"
+    fields = set(mapping.values())
+    if "tax_number" in fields:
+        return "tax_number"
+    ext = sorted(f for f in fields if f.startswith(EXT_PREFIX))
+    return ext[0] if ext else "tax_number"
+
+
+def remember_mapping(*, user, kind: str, headers: list[str], mapping: dict, key: str) -> None:
+    ImportMapping.objects.update_or_create(
+        user=user,
+        kind=kind,
+        signature=header_signature(headers),
+        defaults={"mapping": mapping, "key": key},
+    )
+
+
+def clean_mapping(kind: str, headers: list[str], mapping: dict, key: str) -> dict:
+    """The mapping if it can be imported, else ValidationError with every problem."""
+    labels = dict(field_choices(kind, headers))
+    errors = []
+    cleaned, seen = {}, {}
+    for header in headers:
+        value = mapping.get(header, "") or ""
+        if value not in labels:
+            errors.append(_("%(column)s: choose a field from the list.") % {"column": header})
+            value = ""
+        if value and value in seen:
+            errors.append(
+                _("%(field)s is chosen for two columns: %(a)s and %(b)s.")
+                % {"field": labels[value], "a": seen[value], "b": header}
+            )
+        if value:
+            seen[value] = header
+        cleaned[header] = value
+    if kind == ImportKind.PARTNERS:
+        if key not in dict(key_choices(kind, headers)):
+            errors.append(_("Choose how existing partners are found."))
+        elif key not in seen:
+            errors.append(
+                _("Existing partners are found by %(key)s: map a column to it.")
+                % {"key": labels.get(key, key)}
+            )
+    else:
+        if key not in ("email", "name"):
+            errors.append(_("Choose how existing contacts are found."))
+        if "partner_tax_number" not in seen and not any(
+            v.startswith(PARTNER_EXT_PREFIX) for v in seen
+        ):
+            errors.append(
+                _(
+                    "Map a column to the partner's tax number or external id: every contact"
+                    " belongs to a partner."
+                )
+            )
+        if "name" not in seen and "family_name" not in seen:
+            errors.append(_("Map a column to the name or the family name."))
+        if "name" in seen and ("family_name" in seen or "given_name" in seen):
+            errors.append(_("Map either one name column or the family and given names, not both."))
+        if key == "email" and "emails" not in seen:
+            errors.append(_("Contacts are found by e-mail address: map a column to e-mails."))
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+# ----------------------------------------------------------------------------- formulas
+
+
+NUMBER_LIKE = re.compile(r"^[+-]?[\d\s().,/]+$")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """A cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` …) as text
+    (``'`` in front); numbers and phone numbers (``+36 30 …``, ``-12,5``) stay as they are."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_START) and not NUMBER_LIKE.match(text):
+        return "'" + text
+    return text
+
+
+def looks_like_formula(text: str) -> bool:
+    return neutralise(text) != text
+
+
+# ----------------------------------------------------------------------------- rows
+
+
+@dataclass
+class ParsedRow:
+    """One row after Python validation. ``values`` holds the given (non-empty) fields."""
+
+    number: int
+    values: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    # Reasons that fail the row only if it creates a record (a new partner needs a name …).
+    create_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    key: str = ""
+    label: str = ""  # the name shown in the report
+    skip_reason: str = ""
+
+
+@dataclass
+class Outcome:
+    number: int
+    result: str  # created / updated / skipped / failed
+    key: str
+    label: str
+    reasons: list[str]
+
+
+RESULT_LABELS = {
+    "created": gettext_lazy("created"),
+    "updated": gettext_lazy("updated"),
+    "skipped": gettext_lazy("skipped"),
+    "failed": gettext_lazy("failed"),
+}
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    value = " ".join(str(value).split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _message(exc: ValidationError) -> str:
+    text = " ".join(exc.messages)
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def _reason(label, raw: str, exc: ValidationError) -> str:
+    return _("%(field)s %(value)s: %(message)s") % {
+        "field": label,
+        "value": _shown(raw),
+        "message": _message(exc),
+    }
+
+
+def _split(raw: str, pattern=SEPARATORS) -> list[str]:
+    return list(dict.fromkeys(p.strip() for p in pattern.split(raw) if p.strip()))
+
+
+class RowParser:
+    """Validates rows of one job with the model fields' validators, ``crm.validators``,
+    the forms' phone and e-mail rules and ``attributes.parse``. Everything it looks up
+    (industries, users, tags, contact types, attributes) is loaded once, so it can run in a
+    thread without the database."""
+
+    def __init__(self, job: ImportJob, *, user):
+        from .forms import normalise_phone
+
+        self.kind = job.kind
+        self.key = job.key
+        self.normalise_phone = normalise_phone
+        self.columns = [(i, f) for i, h in enumerate(job.headers) if (f := job.mapping.get(h))]
+        self.fields = {f for _i, f in self.columns}
+        self.model = Partner if self.kind == ImportKind.PARTNERS else Contact
+        target = (
+            AttributeTarget.PARTNER if self.kind == ImportKind.PARTNERS else AttributeTarget.CONTACT
+        )
+        self.definitions = {d.key: d for d in AttributeDefinition.objects.for_target(target)}
+        self.labels = dict(field_choices(self.kind, job.headers))
+        self.industries = dict(Industry.objects.values_list("code", "pk"))
+        self.tags = {name.upper(): name for name in Tag.objects.values_list("name", flat=True)}
+        self.may_add_tags = user.has_perm("partners.add_tag")
+        self.owners = _company_users(job.company_id)
+        self.counties = _county_lookup()
+        self.contact_types = _contact_type_lookup()
+        self.seen: dict = {}  # key → first row number (duplicates inside the file)
+        self.seen_other: dict = {}  # (system, value) / tax number → row, for non-key ids
+
+    # -- helpers
+
+    def _label(self, name: str):
+        return self.labels.get(name, name)
+
+    def _char(self, name: str, raw: str) -> str:
+        self.model._meta.get_field(name).run_validators(raw)
+        return raw
+
+    # -- rows
+
+    def parse(self, number: int, cells: list[str]) -> ParsedRow:
+        row = ParsedRow(number=number)
+        values = row.values
+        handle = self._partner_value if self.kind == ImportKind.PARTNERS else self._contact_value
+        for index, name in self.columns:
+            raw = cells[index]
+            if not raw:
+                continue
+            try:
+                handle(name, raw, values)
+            except ValidationError as exc:
+                row.errors.append(_reason(self._label(name), raw, exc))
+        if self.kind == ImportKind.PARTNERS:
+            self._partner_rules(row)
+        else:
+            self._contact_rules(row)
+        return row
+
+    # -- partners
+
+    def _partner_value(self, name: str, raw: str, values: dict) -> None:
+        if name in ("name", "short_name", "postcode", "city", "street", "notes"):
+            values[name] = self._char(name, raw)
+        elif name == "tax_number":
+            values[name] = normalise_tax_number(raw)
+        elif name == "registration_number":
+            values[name] = normalise_registration_number(raw)
+        elif name == "eu_vat_number":
+            values[name] = self._char(name, raw.replace(" ", "").upper())
+        elif name == "county":
+            values[name] = self._county(raw)
+        elif name in ("phones", "emails"):
+            values[name] = self._list(name, raw)
+        elif name == "website":
+            url = raw if "://" in raw else "https://" + raw
+            values[name] = self._char(name, url)
+        elif name == "industry":
+            values["industry_id"] = self._industry(raw)
+        elif name == "headcount":
+            values[name] = self._count(raw)
+        elif name == "tags":
+            values[name] = self._tags(raw)
+        elif name == "owner":
+            values["owner_id"] = self._owner(raw)
+        elif name.startswith(EXT_PREFIX):
+            ExternalId._meta.get_field("value").run_validators(raw)
+            values.setdefault("ext", {})[name[len(EXT_PREFIX) :]] = raw
+        elif name.startswith(ATTR_PREFIX):
+            self._attribute(name, raw, values)
+
+    def _partner_rules(self, row: ParsedRow) -> None:
+        values = row.values
+        # The model's own rules (Partner.clean): Budapest postcodes are in Budapest; a
+        # Hungarian EU VAT number repeats the tax number.
+        postcode = values.get("postcode", "")
+        if postcode.startswith("1") and not values.get("county"):
+            values["county"] = County.BUDAPEST
+        if values.get("eu_vat_number") and values.get("tax_number"):
+            probe = Partner(tax_number=values["tax_number"], eu_vat_number=values["eu_vat_number"])
+            try:
+                probe.clean()
+            except ValidationError as exc:
+                row.errors.append(
+                    _reason(self._label("eu_vat_number"), values["eu_vat_number"], exc)
+                )
+        row.label = values.get("name", "")
+        if self.key == "tax_number":
+            row.key = values.get("tax_number", "")
+        else:
+            row.key = values.get("ext", {}).get(self.key[len(EXT_PREFIX) :], "")
+        if "name" not in values:
+            row.create_errors.append(_("a new partner needs a name"))
+        self._required_attributes(row)
+        if not row.key:
+            if not row.errors:
+                row.errors.append(
+                    _("the unique key (%(key)s) is empty") % {"key": self._label(self.key)}
+                )
+            return
+        if row.errors:
+            return
+        self._duplicates(row)
+
+    def _duplicates(self, row: ParsedRow) -> None:
+        """A key (or another unique id) seen in an earlier row: this row is skipped."""
+        key = _compact_key(self.key, row.key)
+        first = self.seen.get(key)
+        if first is not None:
+            row.skip_reason = _("the same %(key)s as row %(row)s; only the first is imported") % {
+                "key": self._label(self.key),
+                "row": first,
+            }
+            return
+        others = []
+        if self.kind == ImportKind.PARTNERS:
+            if self.key != "tax_number" and row.values.get("tax_number"):
+                others.append(("tax_number", _compact_key("tax_number", row.values["tax_number"])))
+            for system, value in row.values.get("ext", {}).items():
+                if EXT_PREFIX + system != self.key:
+                    others.append((EXT_PREFIX + system, (system, value)))
+        for name, other in others:
+            first = self.seen_other.get(other)
+            if first is not None:
+                row.errors.append(
+                    _("the same %(field)s as row %(row)s")
+                    % {"field": self._label(name), "row": first}
+                )
+                return
+        self.seen[key] = row.number
+        for _name, other in others:
+            self.seen_other[other] = row.number
+
+    def _county(self, raw: str) -> str:
+        code = self.counties.get(normalise_header(raw))
+        if code is None:
+            raise ValidationError(_("not a Hungarian county (name or code, like PE)."))
+        return code
+
+    def _list(self, name: str, raw: str) -> list[str]:
+        base = self.model._meta.get_field(name).base_field
+        items = []
+        for part in _split(raw):
+            part = self.normalise_phone(part) if name == "phones" else part.lower()
+            base.run_validators(part)
+            items.append(part)
+        return list(dict.fromkeys(items))
+
+    def _industry(self, raw: str) -> int:
+        code = raw.split()[0].replace(".", "")
+        if code.isdigit() and len(code) < 4:
+            code = code.zfill(4)
+        industry = self.industries.get(code)
+        if industry is None:
+            raise ValidationError(_("no such TEÁOR code."))
+        return industry
+
+    def _count(self, raw: str) -> int:
+        text = raw.replace(" ", "").replace("\u00a0", "")
+        if not re.fullmatch(r"\d+", text):
+            raise ValidationError(_("not a whole number."))
+        value = int(text)
+        Partner._meta.get_field("headcount").run_validators(value)
+        return value
+
+    def _tags(self, raw: str) -> list[str]:
+        names = []
+        max_length = Tag._meta.get_field("name").max_length
+        for name in _split(raw, TAG_SEPARATORS):
+            if len(name) > max_length:
+                raise ValidationError(
+                    _("a tag name is at most %(limit)s characters.") % {"limit": max_length}
+                )
+            existing = self.tags.get(name.upper())
+            if existing is None and not self.may_add_tags:
+                raise ValidationError(
+                    _("there is no tag %(name)s, and you may not create tags.") % {"name": name}
+                )
+            names.append(existing or name)
+        return names
+
+    def _owner(self, raw: str) -> int:
+        user_id = self.owners.get(raw.lower())
+        if user_id is None:
+            raise ValidationError(_("no active user of this company has this user name or e-mail."))
+        if user_id == -1:
+            raise ValidationError(_("several users have this e-mail address; give the user name."))
+        return user_id
+
+    def _attribute(self, name: str, raw: str, values: dict) -> None:
+        definition = self.definitions.get(name[len(ATTR_PREFIX) :])
+        if definition is None:
+            return
+        value = attributes.parse(definition, raw)
+        if value is not None:
+            values.setdefault("attributes", {})[definition.key] = value
+
+    def _required_attributes(self, row: ParsedRow) -> None:
+        given = row.values.get("attributes", {})
+        for definition in self.definitions.values():
+            if definition.required and definition.key not in given:
+                row.create_errors.append(_("%(label)s is required.") % {"label": definition.label})
+
+    # -- contacts
+
+    def _contact_value(self, name: str, raw: str, values: dict) -> None:
+        if name in ("title", "family_name", "given_name", "position", "notes"):
+            values[name] = self._char(name, raw)
+        elif name == "name":
+            title, family, given = split_name(raw)
+            for part, value in (("title", title), ("family_name", family), ("given_name", given)):
+                if value:
+                    values[part] = self._char(part, value)
+        elif name == "partner_tax_number":
+            values["partner_tax_number"] = normalise_tax_number(raw)
+        elif name.startswith(PARTNER_EXT_PREFIX):
+            values["partner_ext"] = (name[len(PARTNER_EXT_PREFIX) :], raw)
+        elif name in ("phones", "emails"):
+            values[name] = self._list(name, raw)
+        elif name == "language":
+            values[name] = self._language(raw)
+        elif name == "types":
+            values[name] = self._types(raw)
+        elif name.startswith(ATTR_PREFIX):
+            self._attribute(name, raw, values)
+
+    def _language(self, raw: str) -> str:
+        language = LANGUAGES.get(normalise_header(raw))
+        if language is None:
+            raise ValidationError(_("not a language we write in (magyar, English, Deutsch)."))
+        return language
+
+    def _types(self, raw: str) -> list[int]:
+        found = []
+        for name in _split(raw, TAG_SEPARATORS):
+            contact_type = self.contact_types.get(normalise_header(name))
+            if contact_type is None:
+                raise ValidationError(_("there is no contact type %(name)s.") % {"name": name})
+            found.append(contact_type)
+        return list(dict.fromkeys(found))
+
+    def _contact_rules(self, row: ParsedRow) -> None:
+        values = row.values
+        if "partner_tax_number" in values:
+            row.key = values["partner_tax_number"]
+        elif "partner_ext" in values:
+            row.key = "{}:{}".format(*values["partner_ext"])
+        row.label = " ".join(
+            values.get(p, "") for p in ("title", "family_name", "given_name") if values.get(p)
+        )
+        if not row.key and not row.errors:
+            row.errors.append(_("the partner's tax number or external id is empty"))
+        if not values.get("family_name") and not row.errors:
+            row.errors.append(_("the family name is empty"))
+        self._required_attributes(row)
+        if row.errors:
+            return
+        if self.key == "email":
+            if not values.get("emails"):
+                return
+            identity = (row.key, values["emails"][0])
+        else:
+            identity = (
+                row.key,
+                values.get("family_name", "").lower(),
+                values.get("given_name", "").lower(),
+            )
+        first = self.seen.get(identity)
+        if first is not None:
+            row.skip_reason = _("the same contact as row %(row)s; only the first is imported") % {
+                "row": first
+            }
+            return
+        self.seen[identity] = row.number
+
+
+LANGUAGES = {
+    "hu": Language.HU,
+    "magyar": Language.HU,
+    "hungarian": Language.HU,
+    "en": Language.EN,
+    "english": Language.EN,
+    "angol": Language.EN,
+    "de": Language.DE,
+    "deutsch": Language.DE,
+    "german": Language.DE,
+    "nemet": Language.DE,
+}
+
+TITLES = {"dr.", "dr", "ifj.", "id.", "özv.", "prof.", "ing.", "mr.", "mrs.", "ms."}
+
+
+def split_name(raw: str) -> tuple[str, str, str]:
+    """``dr. Kovács János Péter`` → (``dr.``, ``Kovács``, ``János Péter``): Hungarian order,
+    family name first."""
+    parts = raw.split()
+    title = []
+    while parts and parts[0].lower() in TITLES and len(parts) > 1:
+        title.append(parts.pop(0))
+    family = parts[0] if parts else ""
+    return " ".join(title), family, " ".join(parts[1:])
+
+
+def _compact_key(key: str, value: str):
+    """A key as little memory as it can take (a million of them are kept)."""
+    if key in ("tax_number", "partner_tax_number"):
+        digits = value.replace("-", "")
+        if digits.isdigit():
+            return int(digits)
+    return value
+
+
+def _company_users(company_id: int) -> dict[str, int]:
+    from crm.models import Membership
+
+    found: dict[str, int] = {}
+    members = Membership.objects.filter(company_id=company_id, user__is_active=True).values_list(
+        "user_id", "user__username", "user__email"
+    )
+    for user_id, username, _email in members:
+        found[username.lower()] = user_id
+    for user_id, username, email in members:
+        if email and email.lower() not in found:
+            found[email.lower()] = user_id
+        elif email and found[email.lower()] != user_id and email.lower() != username.lower():
+            found[email.lower()] = -1  # the same address for two users
+    return found
+
+
+def _county_lookup() -> dict[str, str]:
+    lookup = {}
+    for code, name in County.choices:
+        lookup[normalise_header(code)] = code
+        base = normalise_header(name)
+        for variant in (base, base + " megye", base + " varmegye", base + " county"):
+            lookup[variant] = code
+    return lookup
+
+
+def _contact_type_lookup() -> dict[str, ContactType]:
+    lookup = {}
+    for contact_type in ContactType.objects.all():
+        for name in (contact_type.name_hu, contact_type.name_en):
+            if name:
+                lookup.setdefault(normalise_header(name), contact_type)
+    return lookup
+
+
+# ----------------------------------------------------------------------------- preview
+
+
+@dataclass
+class Preview:
+    headers: list[str]
+    columns: list[tuple[str, str, str]]  # header, field, field label ("" = skipped)
+    rows: list[tuple[int, list[str], list[str]]]  # number, cells, reasons
+    errors: list[tuple[int, str]]
+    error_count: int
+    warnings: list[tuple[int, str]]
+    skipped: list[tuple[int, str]]
+    checked_rows: int
+    total_rows: int
+    complete: bool  # every row was checked
+    will_create: int = 0
+    will_update: int = 0
+
+
+def preview(job: ImportJob, *, user) -> Preview:
+    """The first rows and every row error of the first ``PREVIEW_CHECK_ROWS`` rows: the
+    Python validation and (read-only) the database checks (a key of a partner that is not
+    the user's, a contact's partner that does not exist)."""
+    user = _as_job_user(user, job)
+    parser = RowParser(job, user=user)
+    labels = dict(field_choices(job.kind, job.headers))
+    columns = [
+        (h, job.mapping.get(h, ""), labels.get(job.mapping.get(h, ""), "")) for h in job.headers
+    ]
+    result = Preview(
+        headers=job.headers,
+        columns=columns,
+        rows=[],
+        errors=[],
+        error_count=0,
+        warnings=[],
+        skipped=[],
+        checked_rows=0,
+        total_rows=0,
+        complete=True,
+    )
+    batch: list[ParsedRow] = []
+    shown: dict[int, list[str]] = {}
+    with open_job_table(job) as table:
+        rows = table.rows()
+        for number, cells in rows:
+            result.checked_rows += 1
+            row = parser.parse(number, cells)
+            if len(result.rows) < PREVIEW_ROWS:
+                result.rows.append((number, cells, []))
+                shown[number] = result.rows[-1][2]
+            for index, name in parser.columns:
+                if len(result.warnings) >= PREVIEW_ERROR_CAP:
+                    break
+                if cells[index] and looks_like_formula(cells[index]):
+                    result.warnings.append(
+                        (
+                            number,
+                            _(
+                                "%(field)s starts with %(char)s: it is stored as typed; the"
+                                " report shows it as text."
+                            )
+                            % {"field": parser._label(name), "char": cells[index][0]},
+                        )
+                    )
+            batch.append(row)
+            if len(batch) >= CHUNK_ROWS:
+                _preview_batch(job, user, parser, batch, result, shown)
+                batch = []
+            if result.checked_rows >= PREVIEW_CHECK_ROWS:
+                result.complete = False
+                break
+        _preview_batch(job, user, parser, batch, result, shown)
+        if result.complete:
+            result.total_rows = result.checked_rows
+        elif isinstance(table, CsvTable):
+            result.total_rows = result.checked_rows + sum(1 for _row in rows)
+        else:
+            result.total_rows = max(table.total_hint or 0, result.checked_rows)
+    result.warnings = result.warnings[:PREVIEW_ERROR_CAP]
+    result.skipped = result.skipped[:PREVIEW_ERROR_CAP]
+    return result
+
+
+def _preview_batch(job, user, parser, batch, result: Preview, shown) -> None:
+    if not batch:
+        return
+    if job.kind == ImportKind.PARTNERS:
+        db_errors, matched = _partner_checks_readonly(job, user, parser, batch)
+    else:
+        db_errors, matched = _contact_checks_readonly(user, batch)
+    for row in batch:
+        reasons = list(row.errors)
+        if not reasons:
+            reasons += db_errors.get(row.number, [])
+        if not reasons and row.skip_reason:
+            result.skipped.append((row.number, row.skip_reason))
+            continue
+        if not reasons:
+            if row.number in matched:
+                result.will_update += 1
+            else:
+                reasons += row.create_errors
+                if not reasons:
+                    result.will_create += 1
+        for reason in reasons:
+            result.error_count += 1
+            if len(result.errors) < PREVIEW_ERROR_CAP:
+                result.errors.append((row.number, reason))
+            if row.number in shown:
+                shown[row.number].append(reason)
+
+
+def _match_partners(key: str, values: list[str]) -> dict[str, int]:
+    """Key value → partner id, for the partners that exist (unscoped: only ids come back)."""
+    if not values:
+        return {}
+    if key == "tax_number":
+        return dict(Partner.objects.filter(tax_number__in=values).values_list("tax_number", "pk"))
+    return dict(
+        ExternalId.objects.filter(system=key[len(EXT_PREFIX) :], value__in=values).values_list(
+            "value", "partner_id"
+        )
+    )
+
+
+def _editable(user, ids) -> set[int]:
+    if not ids:
+        return set()
+    return set(
+        Partner.objects.editable_by(user).filter(pk__in=list(ids)).values_list("pk", flat=True)
+    )
+
+
+def _not_yours(label, value) -> str:
+    return _(
+        "%(key)s %(value)s: the partner exists but is not yours; ask its owner or your manager."
+    ) % {"key": label, "value": value}
+
+
+def _partner_checks_readonly(job, user, parser, batch):
+    rows = [r for r in batch if not r.errors and not r.skip_reason]
+    matches = _match_partners(job.key, [r.key for r in rows])
+    editable = _editable(user, set(matches.values()))
+    errors: dict[int, list[str]] = {}
+    matched = set()
+    may_add = user.has_perm("partners.add_partner")
+    for row in rows:
+        partner_id = matches.get(row.key)
+        if partner_id is None:
+            if not may_add:
+                errors.setdefault(row.number, []).append(_("you may not add partners"))
+            continue
+        matched.add(row.number)
+        if partner_id not in editable:
+            errors.setdefault(row.number, []).append(_not_yours(parser._label(job.key), row.key))
+    return errors, matched
+
+
+def _contact_checks_readonly(user, batch):
+    rows = [r for r in batch if not r.errors and not r.skip_reason]
+    partners = _contact_partners(rows)
+    editable = _editable(user, set(partners.values()))
+    errors: dict[int, list[str]] = {}
+    for row in rows:
+        partner_id = partners.get(row.key)
+        if partner_id is None:
+            errors.setdefault(row.number, []).append(_no_partner(row.key))
+        elif partner_id not in editable:
+            errors.setdefault(row.number, []).append(_not_yours(_("partner"), row.key))
+    return errors, set()
+
+
+def _no_partner(key: str) -> str:
+    return _("there is no partner %(key)s") % {"key": key}
+
+
+def _contact_partners(rows: list[ParsedRow]) -> dict[str, int]:
+    """Partner key of a contact row (tax number or ``system:value``) → partner id."""
+    taxes = [r.values["partner_tax_number"] for r in rows if "partner_tax_number" in r.values]
+    found = dict(Partner.objects.filter(tax_number__in=taxes).values_list("tax_number", "pk"))
+    by_system: dict[str, list[str]] = {}
+    for r in rows:
+        if "partner_tax_number" not in r.values and "partner_ext" in r.values:
+            system, value = r.values["partner_ext"]
+            by_system.setdefault(system, []).append(value)
+    for system, values in by_system.items():
+        for value, partner_id in ExternalId.objects.filter(
+            system=system, value__in=values
+        ).values_list("value", "partner_id"):
+            found[f"{system}:{value}"] = partner_id
+    return found
+
+
+def _as_job_user(user, job: ImportJob):
+    """The user acting in the job's company (scoping reads the current company): a copy, so
+    the request's user keeps the company chosen in the top bar."""
+    from crm.scoping import company_ids
+
+    if user.current_company_id == job.company_id or job.company_id not in company_ids(user):
+        return user
+    acting = copy.copy(user)
+    acting.current_company_id = job.company_id
+    return acting
+
+
+# ----------------------------------------------------------------------------- running
+
+
+class Report:
+    """The report CSV, written row by row to a temporary file while the import runs."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed by close()
+        self.text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.text, delimiter=";")
+        self.writer.writerow([_("Row"), _("Result"), _("Key"), _("Name"), _("Reasons")])
+
+    def write(self, outcomes: list[Outcome]) -> None:
+        labels = {k: str(v) for k, v in RESULT_LABELS.items()}
+        for o in sorted(outcomes, key=lambda o: o.number):
+            self.writer.writerow(
+                [
+                    o.number,
+                    labels[o.result],
+                    neutralise(o.key),
+                    neutralise(o.label[:REPORT_NAME_LIMIT]),
+                    neutralise("; ".join(o.reasons)),
+                ]
+            )
+
+    def save(self, job: ImportJob) -> None:
+        self.text.flush()
+        self.file.seek(0)
+        job.report.save(f"import-{job.pk}-report.csv", File(self.file), save=False)
+        ImportJob.objects.filter(pk=job.pk).update(report=job.report.name)
+
+    def close(self) -> None:
+        self.text.close()
+
+
+class _Counts:
+    def __init__(self):
+        self.processed = self.created = self.updated = self.skipped = self.failed = 0
+
+    def add(self, outcomes: list[Outcome]) -> None:
+        for o in outcomes:
+            self.processed += 1
+            setattr(self, o.result, getattr(self, o.result) + 1)
+
+    def fields(self) -> dict:
+        return {
+            "processed_rows": self.processed,
+            "created_count": self.created,
+            "updated_count": self.updated,
+            "skipped_count": self.skipped,
+            "failed_count": self.failed,
+        }
+
+
+def import_file(job: ImportJob, path: Path | str | None = None, *, language=None) -> None:
+    """Runs a claimed job (state ``running``) to ``done`` or ``failed``, writing its report.
+    ``path`` reads another file than the job's (the benchmark)."""
+    from django.contrib.auth import get_user_model
+
+    user = _as_job_user(get_user_model().objects.get(pk=job.created_by_id), job)
+    report = Report()
+    counts = _Counts()
+    state, error = ImportState.DONE, ""
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+        try:
+            if not user.is_active or not user.has_perm("partners.import_partner"):
+                raise ValidationError(_("The user who started the import may no longer import."))
+            with pghistory.context(user=user.pk, import_job=job.pk):
+                if job.kind == ImportKind.PARTNERS:
+                    PartnerImport(job, user, report, counts).run(path)
+                else:
+                    ContactImport(job, user, report, counts).run(path)
+        except ValidationError as exc:
+            state, error = ImportState.FAILED, " ".join(exc.messages)
+        except Exception as exc:
+            logger.exception("import %s failed", job.pk)
+            state = ImportState.FAILED
+            error = _("The import stopped at an unexpected error (%(error)s).") % {
+                "error": type(exc).__name__
+            }
+        try:
+            report.save(job)
+        finally:
+            report.close()
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=state, error=error, finished_at=timezone.now(), **counts.fields()
+        )
+    job.refresh_from_db()
+
+
+_DONE = object()
+
+
+def _read_in_thread(job, parser: RowParser, path, size: int, language: str):
+    """Reads and validates the rows in a thread, handing over lists of ``size`` parsed rows
+    through a small queue (so memory stays flat whatever the file size). The parser has
+    loaded its lookups already: the thread never touches the database."""
+    chunks: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                chunks.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work():
+        try:
+            with translation.override(language), open_job_table(job, path) as table:
+                chunk = []
+                for number, cells in table.rows():
+                    chunk.append(parser.parse(number, cells))
+                    if len(chunk) >= size:
+                        if not put(chunk):
+                            return
+                        chunk = []
+                if chunk:
+                    put(chunk)
+            put(_DONE)
+        except BaseException as exc:  # handed to the writing thread
+            put(exc)
+
+    thread = threading.Thread(target=work, name=f"import-{job.pk}", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = chunks.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+class _ImportBase:
+    def __init__(self, job, user, report: Report, counts: _Counts):
+        self.job = job
+        self.user = user
+        self.report = report
+        self.counts = counts
+
+    def _finish_chunk(self, outcomes: list[Outcome]) -> None:
+        self.counts.add(outcomes)
+        ImportJob.objects.filter(pk=self.job.pk).update(**self.counts.fields())
+        self.report.write(outcomes)
+
+    @staticmethod
+    def _quiet_trigger_guards() -> None:
+        """pgtrigger's and pghistory's row triggers each read a setting inside a PL/pgSQL
+        EXCEPTION block; when the setting is undefined the block aborts a subtransaction per
+        row, and each abort scans the transaction's whole queue of deferred foreign-key
+        checks: quadratic in the rows of the transaction. Defining ``pgtrigger.ignore`` (to
+        nothing ignored) avoids it; ``pghistory.context`` defines pghistory's."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+
+
+def _failed(row: ParsedRow, reasons: list[str]) -> Outcome:
+    return Outcome(row.number, "failed", row.key, row.label, reasons)
+
+
+# ----------------------------------------------------------------------------- partners
+
+
+# Staging columns: (name, SQL type, default for a new partner).
+_STAGE_COLUMNS = [
+    ("name", "text", None),
+    ("short_name", "text", "''"),
+    ("tax_number", "text", "NULL"),
+    ("eu_vat_number", "text", "''"),
+    ("registration_number", "text", "''"),
+    ("postcode", "text", "''"),
+    ("city", "text", "''"),
+    ("street", "text", "''"),
+    ("county", "text", "''"),
+    ("phones", "varchar[]", "'{}'"),
+    ("emails", "varchar[]", "'{}'"),
+    ("website", "text", "''"),
+    ("industry_id", "bigint", "NULL"),
+    ("headcount", "integer", "NULL"),
+    ("notes", "text", "''"),
+    ("attributes", "jsonb", "'{}'::jsonb"),
+]
+_STAGE_NAMES = [name for name, _type, _default in _STAGE_COLUMNS]
+
+
+class PartnerImport(_ImportBase):
+    """The set-based partner import (see the module docstring)."""
+
+    def run(self, path) -> None:
+        self.may_add = self.user.has_perm("partners.add_partner")
+        self.may_assign = self.user.has_perm("partners.assign_partner")
+        self.may_add_tags = self.user.has_perm("partners.add_tag")
+        self.key_label = dict(field_choices(self.job.kind, self.job.headers)).get(
+            self.job.key, self.job.key
+        )
+        mapped = set(self.job.mapping.values())
+        # Columns the update writes: the mapped ones (an unmapped field is never touched).
+        self.update_columns = [
+            n
+            for n in _STAGE_NAMES
+            if n in mapped
+            or (n == "industry_id" and "industry" in mapped)
+            or (n == "attributes" and any(m.startswith(ATTR_PREFIX) for m in mapped))
+            or (n == "county" and "postcode" in mapped)
+        ]
+        self.reason = (_("import of %(file)s") % {"file": self.job.original_name})[:200]
+        language = translation.get_language()
+        parser = RowParser(self.job, user=self.user)
+        for chunk in _read_in_thread(self.job, parser, path, CHUNK_ROWS, language):
+            self._chunk(chunk)
+
+    def _chunk(self, rows: list[ParsedRow]) -> None:
+        outcomes: dict[int, Outcome] = {}
+        valid: list[ParsedRow] = []
+        for row in rows:
+            if row.errors:
+                outcomes[row.number] = _failed(row, row.errors)
+            elif row.skip_reason:
+                outcomes[row.number] = Outcome(
+                    row.number, "skipped", row.key, row.label, [row.skip_reason]
+                )
+            else:
+                valid.append(row)
+        if valid:
+            with transaction.atomic():
+                self._quiet_trigger_guards()
+                self._write(valid, outcomes)
+                self._finish_chunk(list(outcomes.values()))
+        else:
+            self._finish_chunk(list(outcomes.values()))
+
+    def _write(self, rows: list[ParsedRow], outcomes: dict[int, Outcome]) -> None:
+        by_number = {r.number: r for r in rows}
+        with connection.cursor() as cursor:
+            columns = ", ".join(f"{n} {t}" for n, t, _d in _STAGE_COLUMNS)
+            cursor.execute(
+                "CREATE TEMPORARY TABLE import_stage (row integer PRIMARY KEY, key text NOT NULL,"
+                f" partner_id bigint, new_id bigint, {columns}, owner_id bigint, tags text[],"
+                " ext_systems text[], ext_values text[], create_error text) ON COMMIT DROP"
+            )
+            names = ["row", "key", *_STAGE_NAMES, "owner_id", "tags", "ext_systems", "ext_values"]
+            names.append("create_error")
+            with cursor.cursor.copy(f"COPY import_stage ({', '.join(names)}) FROM STDIN") as copy:
+                for row in rows:
+                    values = row.values
+                    ext = values.get("ext", {})
+                    record = [row.number, row.key]
+                    for name in _STAGE_NAMES:
+                        value = values.get(name)
+                        if name == "attributes" and value is not None:
+                            value = Jsonb(value)
+                        record.append(value)
+                    record += [
+                        values.get("owner_id"),
+                        values.get("tags"),
+                        list(ext) or None,
+                        list(ext.values()) or None,
+                        "; ".join(row.create_errors) or None,
+                    ]
+                    copy.write_row(record)
+            cursor.execute("ANALYZE import_stage")
+            failures = self._match_and_check(cursor)
+            for number, reason in failures:
+                row = by_number[number]
+                outcome = outcomes.get(number)
+                if outcome is None:
+                    outcomes[number] = _failed(row, [reason])
+                elif reason not in outcome.reasons:
+                    outcome.reasons.append(reason)
+            if failures:
+                cursor.execute(
+                    "DELETE FROM import_stage WHERE row = ANY(%s)", [[n for n, _r in failures]]
+                )
+            self.raced = []
+            created, updated = self._apply(cursor)
+            for number in self.raced:
+                outcomes[number] = _failed(
+                    by_number[number],
+                    [_("another user created this partner meanwhile; import the row again")],
+                )
+            cursor.execute("SELECT row, partner_id FROM import_stage WHERE partner_id IS NOT NULL")
+            matched = cursor.fetchall()
+        for number in created:
+            row = by_number[number]
+            outcomes[number] = Outcome(number, "created", row.key, row.label, [])
+        for number, partner_id in matched:
+            row = by_number[number]
+            if partner_id in updated:
+                outcomes[number] = Outcome(number, "updated", row.key, row.label, [])
+            else:
+                outcomes[number] = Outcome(number, "skipped", row.key, row.label, [_("no changes")])
+
+    def _match_and_check(self, cursor) -> list[tuple[int, str]]:
+        """Finds the existing partners; returns the rows that must fail, with the reason."""
+        key = self.job.key
+        if key == "tax_number":
+            cursor.execute(
+                "UPDATE import_stage s SET partner_id = p.id FROM partners_partner p"
+                " WHERE p.tax_number = s.key"
+            )
+        else:
+            cursor.execute(
+                "UPDATE import_stage s SET partner_id = e.partner_id FROM partners_externalid e"
+                " WHERE e.system = %s AND e.value = s.key",
+                [key[len(EXT_PREFIX) :]],
+            )
+        failures: list[tuple[int, str]] = []
+        cursor.execute("SELECT row, partner_id, key, create_error FROM import_stage ORDER BY row")
+        staged = cursor.fetchall()
+        editable = _editable(self.user, {p for _r, p, _k, _e in staged if p})
+        for number, partner_id, value, create_error in staged:
+            if partner_id is None:
+                if not self.may_add:
+                    failures.append((number, _("you may not add partners")))
+                elif create_error:
+                    failures.append((number, create_error))
+            elif partner_id not in editable:
+                failures.append((number, _not_yours(self.key_label, value)))
+        # Another partner already has the row's tax number (when the key is an external id).
+        if key != "tax_number":
+            cursor.execute(
+                "SELECT s.row, s.tax_number FROM import_stage s JOIN partners_partner p"
+                " ON p.tax_number = s.tax_number WHERE p.id IS DISTINCT FROM s.partner_id"
+            )
+            for number, tax in cursor.fetchall():
+                failures.append(
+                    (number, _("tax number %(value)s: another partner has it.") % {"value": tax})
+                )
+        # An external id of the row belongs to another partner.
+        cursor.execute(
+            "SELECT s.row, x.system, x.value FROM import_stage s"
+            " CROSS JOIN LATERAL unnest(s.ext_systems, s.ext_values) AS x(system, value)"
+            " JOIN partners_externalid e ON e.system = x.system AND e.value = x.value"
+            " WHERE e.partner_id IS DISTINCT FROM s.partner_id"
+        )
+        for number, system, value in cursor.fetchall():
+            failures.append(
+                (
+                    number,
+                    _("%(system)s id %(value)s: another partner has it.")
+                    % {"system": system, "value": value},
+                )
+            )
+        # A new owner for an existing partner is an assignment.
+        if not self.may_assign:
+            cursor.execute(
+                "SELECT s.row FROM import_stage s WHERE s.partner_id IS NOT NULL"
+                " AND s.owner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+                " partners_partnerowner o WHERE o.partner_id = s.partner_id"
+                " AND o.company_id = %s AND o.user_id = s.owner_id)",
+                [self.job.company_id],
+            )
+            for (number,) in cursor.fetchall():
+                failures.append(
+                    (number, _("owner: you may not assign owners to an existing partner."))
+                )
+        return failures
+
+    def _apply(self, cursor) -> tuple[set[int], set[int]]:
+        """Inserts the new partners and updates the matched ones; returns the rows created
+        and the ids of the existing partners that changed."""
+        created: set[int] = set()
+        updated: set[int] = set()
+        cursor.execute(
+            "UPDATE import_stage SET new_id = nextval(pg_get_serial_sequence("
+            "'partners_partner', 'id')) WHERE partner_id IS NULL"
+        )
+        if cursor.rowcount:
+            insert_columns = ", ".join(_STAGE_NAMES)
+            select = ", ".join(
+                f"s.{n}" if d is None else f"coalesce(s.{n}, {d})" for n, _t, d in _STAGE_COLUMNS
+            )
+            cursor.execute(
+                f"INSERT INTO partners_partner (id, {insert_columns}, country, search_text,"  # noqa: S608
+                " created_at, updated_at, created_by_id, version)"
+                f" SELECT s.new_id, {select}, 'HU', '', now(), now(), %s, 1"
+                " FROM import_stage s WHERE s.new_id IS NOT NULL ORDER BY s.row"
+                " ON CONFLICT ON CONSTRAINT partners_partner_tax_unique DO NOTHING"
+                " RETURNING id",
+                [self.user.pk],
+            )
+            inserted = {r[0] for r in cursor.fetchall()}
+            cursor.execute("SELECT row, new_id FROM import_stage WHERE new_id IS NOT NULL")
+            raced = []
+            for number, new_id in cursor.fetchall():
+                if new_id in inserted:
+                    created.add(number)
+                else:
+                    raced.append(number)
+            if raced:
+                # Someone created the same tax number between the match and the insert.
+                cursor.execute("DELETE FROM import_stage WHERE row = ANY(%s)", [raced])
+                self.raced = raced
+        if self.update_columns:
+            sets = ", ".join(
+                "attributes = p.attributes || coalesce(s.attributes, '{}'::jsonb)"
+                if n == "attributes"
+                else f"{n} = coalesce(s.{n}, p.{n})"
+                for n in self.update_columns
+            )
+            old = ", ".join(f"p.{n}" for n in self.update_columns)
+            new = ", ".join(
+                "p.attributes || coalesce(s.attributes, '{}'::jsonb)"
+                if n == "attributes"
+                else f"coalesce(s.{n}, p.{n})"
+                for n in self.update_columns
+            )
+            cursor.execute(
+                f"UPDATE partners_partner p SET {sets}, version = p.version + 1,"  # noqa: S608
+                " updated_at = now() FROM import_stage s WHERE p.id = s.partner_id"
+                f" AND ({old}) IS DISTINCT FROM ({new}) RETURNING p.id"
+            )
+            updated |= {r[0] for r in cursor.fetchall()}
+        # Owners: a new partner gets the mapped owner or the importing user; an existing one
+        # the mapped owner (added, never replacing anyone).
+        cursor.execute(
+            "INSERT INTO partners_partnerowner (partner_id, company_id, user_id, created_at,"
+            " reason) SELECT coalesce(s.partner_id, s.new_id), %s, coalesce(s.owner_id, %s),"
+            " now(), %s FROM import_stage s WHERE s.new_id IS NOT NULL OR s.owner_id IS NOT NULL"
+            " ON CONFLICT DO NOTHING RETURNING partner_id",
+            [self.job.company_id, self.user.pk, self.reason],
+        )
+        updated |= {r[0] for r in cursor.fetchall()}
+        # Tags, created if missing (the parser refused missing ones to users who may not).
+        cursor.execute("SELECT 1 FROM import_stage WHERE tags IS NOT NULL LIMIT 1")
+        if cursor.fetchone():
+            if self.may_add_tags:
+                cursor.execute(
+                    "INSERT INTO partners_tag (name, colour) SELECT DISTINCT ON (upper(n)) n,"
+                    " 'secondary' FROM import_stage s, unnest(s.tags) n ORDER BY upper(n), n"
+                    " ON CONFLICT DO NOTHING"
+                )
+            cursor.execute(
+                "INSERT INTO partners_partner_tags (partner_id, tag_id)"
+                " SELECT DISTINCT coalesce(s.partner_id, s.new_id), t.id"
+                " FROM import_stage s, unnest(s.tags) n, partners_tag t"
+                " WHERE upper(t.name) = upper(n) ON CONFLICT DO NOTHING RETURNING partner_id"
+            )
+            updated |= {r[0] for r in cursor.fetchall()}
+        # External ids (a new value for the partner's system replaces the old one).
+        cursor.execute(
+            "INSERT INTO partners_externalid (partner_id, system, value)"
+            " SELECT coalesce(s.partner_id, s.new_id), x.system, x.value FROM import_stage s"
+            " CROSS JOIN LATERAL unnest(s.ext_systems, s.ext_values) AS x(system, value)"
+            " ON CONFLICT (partner_id, system) DO UPDATE SET value = EXCLUDED.value"
+            " WHERE partners_externalid.value <> EXCLUDED.value RETURNING partner_id"
+        )
+        updated |= {r[0] for r in cursor.fetchall()}
+        return created, updated
+
+
+# ----------------------------------------------------------------------------- contacts
+
+
+class ContactImport(_ImportBase):
+    """Contacts through ``contact_create`` / ``contact_update`` (which validate with
+    ``full_clean``, keep the single-only contact types and queue the GDPR notice): a
+    transaction per chunk, a savepoint per row."""
+
+    def run(self, path) -> None:
+        from .services import acting_company
+
+        self.company = self.job.company
+        acting_company(self.user)  # refuses a user without a company, as the forms do
+        self.may_add = self.user.has_perm("partners.add_contact")
+        self.types = {t.pk: t for t in ContactType.objects.all()}
+        language = translation.get_language()
+        parser = RowParser(self.job, user=self.user)
+        for chunk in _read_in_thread(self.job, parser, path, CONTACT_CHUNK_ROWS, language):
+            self._chunk(chunk)
+
+    def _chunk(self, rows: list[ParsedRow]) -> None:
+        outcomes: list[Outcome] = []
+        valid = []
+        for row in rows:
+            if row.errors:
+                outcomes.append(_failed(row, row.errors))
+            elif row.skip_reason:
+                outcomes.append(
+                    Outcome(row.number, "skipped", row.key, row.label, [row.skip_reason])
+                )
+            else:
+                valid.append(row)
+        with transaction.atomic():
+            self._quiet_trigger_guards()
+            partners = _contact_partners(valid)
+            editable = _editable(self.user, set(partners.values()))
+            existing = self._existing(set(partners.values()))
+            for row in valid:
+                outcomes.append(self._row(row, partners, editable, existing))
+            self._finish_chunk(outcomes)
+
+    def _existing(self, partner_ids) -> dict:
+        found: dict = {}
+        contacts = Contact.objects.filter(partner_id__in=partner_ids, erased_at__isnull=True)
+        for contact in contacts.order_by("pk"):
+            for email in contact.emails:
+                found.setdefault((contact.partner_id, email.lower()), contact)
+            found.setdefault(
+                (contact.partner_id, contact.family_name.lower(), contact.given_name.lower()),
+                contact,
+            )
+        return found
+
+    def _find(self, row: ParsedRow, partner_id: int, existing: dict):
+        values = row.values
+        if self.job.key == "email":
+            for email in values.get("emails", []):
+                contact = existing.get((partner_id, email))
+                if contact is not None:
+                    return contact
+            return None
+        return existing.get(
+            (
+                partner_id,
+                values.get("family_name", "").lower(),
+                values.get("given_name", "").lower(),
+            )
+        )
+
+    def _row(self, row: ParsedRow, partners, editable, existing) -> Outcome:
+        from crm.versioning import Conflict
+
+        from .services import contact_create, contact_update
+
+        partner_id = partners.get(row.key)
+        if partner_id is None:
+            return _failed(row, [_no_partner(row.key)])
+        if partner_id not in editable:
+            return _failed(row, [_not_yours(_("partner"), row.key)])
+        values = row.values
+        types = [self.types[t.pk] for t in values.get("types", []) if t.pk in self.types]
+        contact = self._find(row, partner_id, existing)
+        try:
+            with transaction.atomic():
+                if contact is None:
+                    if not self.may_add:
+                        return _failed(row, [_("you may not add contacts")])
+                    if row.create_errors:
+                        return _failed(row, row.create_errors)
+                    contact = Contact(partner_id=partner_id, **self._fields(values))
+                    contact_create(
+                        user=self.user,
+                        contact=contact,
+                        types=types,
+                        source=ConsentSource.IMPORT,
+                        company=self.company,
+                    )
+                    for key in self._keys(contact):
+                        existing.setdefault(key, contact)
+                    return Outcome(row.number, "created", row.key, row.label, [])
+                changed = []
+                for name, value in self._fields(values).items():
+                    if name == "attributes":
+                        value = {**contact.attributes, **value}
+                    if getattr(contact, name) != value:
+                        setattr(contact, name, value)
+                        changed.append(name)
+                present = set(contact.roles.values_list("type_id", flat=True))
+                new_types = [t for t in types if t.pk not in present]
+                if not changed and not new_types:
+                    return Outcome(row.number, "skipped", row.key, row.label, [_("no changes")])
+                contact_update(
+                    user=self.user,
+                    contact=contact,
+                    fields=changed,
+                    expected_version=contact.version,
+                    types=[self.types[pk] for pk in present if pk in self.types] + new_types
+                    if new_types
+                    else None,
+                )
+                return Outcome(row.number, "updated", row.key, row.label, [])
+        except ValidationError as exc:
+            return _failed(row, _validation_reasons(exc, Contact))
+        except Conflict:
+            return _failed(row, [_("someone changed this contact meanwhile; import it again")])
+        except IntegrityError:
+            return _failed(row, [_("the database refused the row (a unique rule)")])
+
+    @staticmethod
+    def _fields(values: dict) -> dict:
+        names = ("title", "family_name", "given_name", "position", "emails", "phones")
+        fields = {n: values[n] for n in names if n in values}
+        for name in ("language", "notes", "attributes"):
+            if name in values:
+                fields[name] = values[name]
+        return fields
+
+    @staticmethod
+    def _keys(contact: Contact):
+        for email in contact.emails:
+            yield (contact.partner_id, email.lower())
+        yield (contact.partner_id, contact.family_name.lower(), contact.given_name.lower())
+
+
+def _validation_reasons(exc: ValidationError, model) -> list[str]:
+    if not hasattr(exc, "error_dict"):
+        return [_message(exc)]
+    reasons = []
+    for name, errors in exc.error_dict.items():
+        try:
+            label = model._meta.get_field(name).verbose_name
+        except Exception:
+            label = "" if name == "__all__" else name
+        for error in errors:
+            text = _message(ValidationError(error.messages))
+            reasons.append(f"{label}: {text}" if label else text)
+    return reasons
+
+
+# ----------------------------------------------------------------------------- starting
+
+
+def import_start(*, job: ImportJob, user, language: str | None = None) -> bool:
+    """Queues a checked job for the Celery task (after commit); False if it was not in a
+    state to start (started twice, say)."""
+    from .tasks import import_run
+
+    started = ImportJob.objects.filter(
+        pk=job.pk, state__in=[ImportState.UPLOADED, ImportState.MAPPED]
+    ).update(state=ImportState.QUEUED)
+    if started:
+        transaction.on_commit(lambda: import_run.delay(job.pk, language))
+    return bool(started)
