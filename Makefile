@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 NODE_STAMP := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format check messages env clean bench-scoping bench-outbox
+.PHONY: help run test lint format check messages env clean bench bench-scoping bench-outbox
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ format: $(VENV)/.deps-dev ## Format the code and fix what ruff can
 
 messages: $(VENV)/.deps-dev ## Update the Hungarian and English message catalogues
 	DEBUG=true $(PY) manage.py makemessages -l hu -l en --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=deploy --no-obsolete
+
+bench: $(VENV)/.deps-dev ## Benchmark: partner list, page and search on 1M partners beside their SQL (BENCH_SCALE=0.1: a tenth)
+	@$(PY) scripts/stack.py bench bench/partners.py $(BENCH_ARGS)
 
 bench-scoping: $(VENV)/.deps-dev ## Benchmark: a scoped list page beside the unscoped one on 1M rows
 	@$(PY) scripts/stack.py bench bench/scoping.py

@@ -224,6 +224,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # A partner is active in an own company with an order, contract or turnover this many months back.
 PARTNERS_ACTIVE_MONTHS = env_int("PARTNERS_ACTIVE_MONTHS", 12)
+# The largest CSV or XLSX file the partner and contact import accepts, in bytes.
+PARTNERS_IMPORT_MAX_BYTES = env_int("PARTNERS_IMPORT_MAX_BYTES", 100 * 1024 * 1024)
 
 # --- Authentication -----------------------------------------------------------------------
 

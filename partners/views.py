@@ -510,7 +510,6 @@ def partner_registry_fill(request):
         )
         form = PartnerForm(data)
         message = None
-        messages.success(request, _("Filled from the company register. Check the data, then save."))
     return render(
         request,
         "partners/partials/partner_form_body.html",
