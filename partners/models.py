@@ -121,18 +121,81 @@ class Tag(models.Model):
 # ----------------------------------------------------------------------------- partners
 
 
+# A hierarchy scope of at most this many partners is read as an id list first (then sorted);
+# a larger one is walked in list order, checking each row against the visibility index.
+SMALL_SCOPE = 5000
+
+
+def _scope_size(user, company_id: int) -> int:
+    """How many partners ``user`` sees by hierarchy, counted up to ``SMALL_SCOPE`` + 1 (an
+    index-only scan of the visibility index), cached on the user object for the request."""
+    from crm.scoping import table_id
+
+    cache = user.__dict__.setdefault("_partners_scope_size", {})
+    if company_id not in cache:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM crm_visibility WHERE viewer_id = %s"
+                " AND tab = %s AND company_id = %s LIMIT %s) t",
+                [user.pk, table_id(Partner), company_id, SMALL_SCOPE + 1],
+            )
+            cache[company_id] = cursor.fetchone()[0]
+    return cache[company_id]
+
+
+def scope_partners(queryset, user, action: str, *, column: str):
+    """``queryset`` limited to rows whose ``column`` (a partner id) is a partner ``user`` may
+    reach for ``action``: the access rule of the partner master, for partners (``id``) and for
+    rows that belong to a partner (contacts: ``partner_id``).
+
+    By hierarchy the visibility index answers (``crm/sql/visibility.sql``, kept by the owner
+    rows' triggers). How it is asked depends on the size of the user's scope, because no single
+    plan is fast for both: a rep's few thousand partners are read as an id array and then
+    sorted (``= ANY(ARRAY(…))``), while a director's hundreds of thousands are walked in list
+    order with one index probe per row (``EXISTS``)."""
+    from crm.models import Visibility
+    from crm.scoping import table_id
+
+    scope = scope_for(user, Partner, action)
+    if scope.everything or scope.owner_ids is None:
+        return queryset.all()
+    if scope.nothing or (not scope.owner_ids and scope.granted is None):
+        return queryset.none()
+    if scope.granted is not None:  # rare: records shared one by one; the rule as a query
+        ids = Partner.objects.all().by_rule(user, action).values("pk")
+        return queryset.filter(**{f"{column}__in": ids})
+    entries = Visibility.objects.filter(
+        viewer_id=user.pk, tab=table_id(Partner), company_id=scope.company_id
+    )
+    if _scope_size(user, scope.company_id) <= SMALL_SCOPE:
+        table = queryset.model._meta.db_table
+        return queryset.extra(  # noqa: S610 - constant SQL; the values are parameters
+            where=[
+                f'"{table}"."{column}" = ANY(ARRAY(SELECT record_id FROM crm_visibility'  # noqa: S608
+                " WHERE viewer_id = %s AND tab = %s AND company_id = %s))"
+            ],
+            params=[user.pk, table_id(Partner), scope.company_id],
+        )
+    return queryset.filter(Exists(entries.filter(record_id=OuterRef(column))))
+
+
 class PartnerQuerySet(ScopedQuerySet):
     """Scoping of the shared master: the partner's owners in the user's current company stand
     for the record owner of ``ScopedModel``; "see all" users see the whole master."""
 
     def _scoped(self, user, action: str):
+        return scope_partners(self, user, action, column="id")
+
+    def by_rule(self, user, action: str = "view"):
+        """``visible_to`` straight from the owner rows and the supervisor graph, without the
+        visibility index: what the index must always agree with (tests compare the two)."""
         scope = scope_for(user, self.model, action)
-        if scope.everything:
+        if scope.everything or scope.owner_ids is None:
             return self.all()
         if scope.nothing:
             return self.none()
-        if scope.owner_ids is None:
-            return self.all()
         condition = Q(pk__in=[])
         if scope.owner_ids:
             condition = Exists(
@@ -630,13 +693,7 @@ class ContactQuerySet(models.QuerySet):
     """Contacts are seen and edited by whoever may see and edit their partner."""
 
     def _through_partner(self, user, action: str):
-        partners = Partner.objects.all()._scoped(user, action)
-        if partners.query.is_empty():
-            return self.none()
-        if not partners.query.where:
-            scope = scope_for(user, Partner, action)
-            return self.all() if not scope.nothing else self.none()
-        return self.filter(partner__in=partners.values("pk"))
+        return scope_partners(self, user, action, column="partner_id")
 
     def visible_to(self, user):
         return self._through_partner(user, "view")

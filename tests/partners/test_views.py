@@ -304,7 +304,7 @@ def test_visibility_index_follows_owner_changes(org):
             and not u.is_superuser
             and u.current_company_id == company.pk
             and u.has_perm("partners.view_partner")
-            and Partner.objects.visible_to(u).filter(pk=partner.pk).exists()
+            and Partner.objects.all().by_rule(u).filter(pk=partner.pk).exists()
             and not u.has_perm("crm.view_all_company_records")
         }
 
@@ -417,3 +417,27 @@ def test_sites_and_mailing_address_on_the_partner_form(client, org):
     )
     assert response.status_code == 302
     assert not partner.addresses.exists()
+
+
+@pytest.mark.parametrize("small_scope", [0, 5000])
+def test_visible_to_agrees_with_the_rule_for_every_persona(org, small_scope, monkeypatch):
+    """Both ways of asking the visibility index (an id array for small scopes, a probe per
+    row for large ones) give what the owner rows and the supervisor graph say."""
+    import partners.models
+
+    monkeypatch.setattr(partners.models, "SMALL_SCOPE", small_scope)
+    made = [make_partner(org.owner, name="A"), make_partner(org.peer, name="B")]
+    made.append(make_partner(org.supervisor, name="C"))
+    partner_assign(partner=made[0], company=org.company, users=[org.owner, org.peer], by=org.boss)
+    contacts = [make_contact(p) for p in made]
+    for user in org.users.values():
+        user.refresh_from_db()
+        for action in ("view", "change"):
+            expected = set(Partner.objects.all().by_rule(user, action).values_list("pk", flat=True))
+            assert set(
+                Partner.objects.all()._scoped(user, action).values_list("pk", flat=True)
+            ) == (expected), (user.username, action)
+            seen = set(
+                Contact.objects.all()._through_partner(user, action).values_list("pk", flat=True)
+            )
+            assert seen == {c.pk for c in contacts if c.partner_id in expected}
