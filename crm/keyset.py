@@ -60,17 +60,27 @@ def after_condition(fields: list[str], values: list) -> Q:
     return condition
 
 
-def page(queryset, *, order: list[str], after: str = "", size: int = 50):
-    """(rows, next cursor or None): ``size`` rows of ``queryset`` in ``order`` (which must end
-    with a unique field such as ``id``) after the cursor, in one query."""
+def page_keys(queryset, *, order: list[str], after: str = "", size: int = 50):
+    """(primary keys, next cursor or None) of one page. Only the sort columns and the key are
+    read, so an index on them answers alone (an index-only scan) and rows skipped on the way
+    (by a scope or a filter) cost no table reads; fetch the page's rows by key afterwards."""
     values = decode(after)
     if values is not None and len(values) == len(order):
         queryset = queryset.filter(after_condition(order, values))
-    rows = list(queryset.order_by(*order)[: size + 1])
+    names = [field.lstrip("-") for field in order]
+    columns = names if "id" in names or "pk" in names else [*names, "pk"]
+    rows = list(queryset.order_by(*order).values_list(*columns)[: size + 1])
     has_next = len(rows) > size
     rows = rows[:size]
-    cursor = None
-    if has_next and rows:
-        last = rows[-1]
-        cursor = encode([getattr(last, field.lstrip("-")) for field in order])
-    return rows, cursor
+    key_index = columns.index("id") if "id" in columns else columns.index("pk")
+    cursor = encode(list(rows[-1][: len(order)])) if has_next and rows else None
+    return [row[key_index] for row in rows], cursor
+
+
+def page(queryset, *, order: list[str], after: str = "", size: int = 50):
+    """(rows, next cursor or None): ``size`` rows of ``queryset`` in ``order`` (which must end
+    with a unique field such as ``id``) after the cursor: the keys first (``page_keys``), then
+    the rows by key, in two queries whatever ``queryset`` annotates or prefetches."""
+    keys, cursor = page_keys(queryset, order=order, after=after, size=size)
+    fetched = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()}
+    return [fetched[key] for key in keys if key in fetched], cursor

@@ -22,6 +22,7 @@ from crm.scoping import (
     current_company_id,
     get_editable_or_403,
     get_visible_or_404,
+    scope_for,
 )
 from crm.versioning import Conflict
 from crm.views import history_rows
@@ -87,6 +88,16 @@ def _owner_choices(user):
     return list(people.order_by("last_name", "first_name").distinct())
 
 
+def _sees_partners_of(user, owners) -> bool:
+    """True when every partner that ``owners`` (from ``_owner_choices``) and their subordinates
+    own in the user's company is visible to the user: they are all in the user's hierarchy
+    scope, or the user sees every partner."""
+    scope = scope_for(user, Partner, "view")
+    if scope.nothing:
+        return False
+    return scope.everything or scope.owner_ids is None or bool(scope.owner_ids)
+
+
 def _columns(user, screen: str, available: dict, default: list[str]) -> list[str]:
     choice = ColumnChoice.objects.filter(user=user, screen=screen).first()
     chosen = choice.columns if choice else default
@@ -138,6 +149,16 @@ def partner_list(request):
     form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
     filters = getattr(form, "cleaned_data", {})
     queryset = Partner.objects.visible_to(user)
+    if filters.get("owner"):
+        owner = next((o for o in owners if o.pk == filters["owner"]), None)
+        people = [filters["owner"]]
+        if owner is not None and filters.get("subtree"):
+            people += sorted(subordinate_ids(owner))
+        if owner is not None and _sees_partners_of(user, owners):
+            # Everything these people own is visible to the user, so the scope condition would
+            # only repeat the filter (and mislead the planner): the filter alone decides.
+            queryset = Partner.objects.all()
+        queryset = queryset.owned_by(company_id=company_id, people=people)
     if filters.get("q"):
         queryset = queryset.search(filters["q"])
     if filters.get("status") in (Status.ACTIVE, Status.INACTIVE):
@@ -151,18 +172,6 @@ def partner_list(request):
     elif filters.get("status") == Status.POTENTIAL:
         queryset = queryset.exclude(
             Exists(PartnerStatus.objects.filter(partner=OuterRef("pk"), company_id=company_id))
-        )
-    if filters.get("owner"):
-        owner = next((o for o in owners if o.pk == filters["owner"]), None)
-        people = [filters["owner"]]
-        if owner is not None and filters.get("subtree"):
-            people += sorted(subordinate_ids(owner))
-        queryset = queryset.filter(
-            Exists(
-                PartnerOwner.objects.filter(
-                    partner=OuterRef("pk"), company_id=company_id, user_id__in=people
-                )
-            )
         )
     if filters.get("industry"):
         queryset = queryset.filter(industry=filters["industry"])

@@ -441,3 +441,29 @@ def test_visible_to_agrees_with_the_rule_for_every_persona(org, small_scope, mon
                 Contact.objects.all()._through_partner(user, action).values_list("pk", flat=True)
             )
             assert seen == {c.pk for c in contacts if c.partner_id in expected}
+
+
+@pytest.mark.parametrize("small_scope", [0, 5000])
+def test_owner_and_team_filter(client, org, small_scope, monkeypatch):
+    import partners.models
+
+    monkeypatch.setattr(partners.models, "SMALL_SCOPE", small_scope)
+    make_partner(org.owner, name="Tulajé Kft.")
+    make_partner(org.peer, name="Társé Kft.")
+    make_partner(org.supervisor, name="Főnöké Kft.")
+
+    def names(user, **query):
+        client.force_login(user)
+        rows = client.get(reverse("partners:list"), query).context["rows"]
+        return [p.name for p in rows]
+
+    assert names(org.boss, owner=org.supervisor.pk, subtree="on") == [
+        "Főnöké Kft.",
+        "Társé Kft.",
+        "Tulajé Kft.",
+    ]
+    assert names(org.boss, owner=org.supervisor.pk) == ["Főnöké Kft."]
+    assert names(org.supervisor, owner=org.peer.pk) == ["Társé Kft."]
+    # Somebody outside one's scope is no choice, and filtering by them shows nothing of theirs.
+    assert names(org.owner, owner=org.peer.pk) == ["Tulajé Kft."]
+    assert names(org.outsider, owner=org.peer.pk) == []
