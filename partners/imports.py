@@ -48,6 +48,7 @@ import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -92,6 +93,11 @@ MIN_CHECKED_BYTES = 10 * 1024 * 1024  # below this, unpacking cannot hurt
 MAX_MEMBERS = 10_000
 
 SEPARATORS = re.compile(r"[;,\n]+")
+# Hungarian numbers already written the way the forms store them (``+36 1 234 5678``,
+# ``+36 30 123 4567``): the phone library would give them back unchanged, so a million-row
+# file need not pay for parsing each. RowParser checks the claim against the library.
+CANONICAL_PHONE = re.compile(r"^\+36 (?:1 \d{3} \d{4}|[2-9]\d \d{3} \d{3,4})$")
+CANONICAL_PHONE_SAMPLES = ("+36 1 234 5678", "+36 30 123 4567", "+36 27 307 591", "+36 99 000 0000")
 TAG_SEPARATORS = re.compile(r"[;\n]+")
 
 
@@ -814,6 +820,13 @@ def _reason(label, raw: str, exc: ValidationError) -> str:
     }
 
 
+def _safe(function, value):
+    try:
+        return function(value)
+    except ValidationError:
+        return None
+
+
 def _split(raw: str, pattern=SEPARATORS) -> list[str]:
     return list(dict.fromkeys(p.strip() for p in pattern.split(raw) if p.strip()))
 
@@ -830,6 +843,9 @@ class RowParser:
         self.kind = job.kind
         self.key = job.key
         self.normalise_phone = normalise_phone
+        self.phone_shortcut = all(
+            _safe(normalise_phone, sample) == sample for sample in CANONICAL_PHONE_SAMPLES
+        )
         self.columns = [(i, f) for i, h in enumerate(job.headers) if (f := job.mapping.get(h))]
         self.fields = {f for _i, f in self.columns}
         self.model = Partner if self.kind == ImportKind.PARTNERS else Contact
@@ -844,6 +860,7 @@ class RowParser:
         self.owners = _company_users(job.company_id)
         self.counties = _county_lookup()
         self.contact_types = _contact_type_lookup()
+        self._checks: dict = {}
         self.seen: dict = {}  # key → first row number (duplicates inside the file)
         self.seen_other: dict = {}  # (system, value) / tax number → row, for non-key ids
 
@@ -853,7 +870,20 @@ class RowParser:
         return self.labels.get(name, name)
 
     def _char(self, name: str, raw: str) -> str:
-        self.model._meta.get_field(name).run_validators(raw)
+        """``raw`` if the model field's validators accept it. A field whose only validator
+        is its maximum length is checked by length first (the same rule, without the
+        validator machinery: a million rows notice it)."""
+        check = self._checks.get(name)
+        if check is None:
+            model_field = self.model._meta.get_field(name)
+            validators = model_field.validators
+            simple = all(isinstance(v, MaxLengthValidator) for v in validators)
+            limit = min((v.limit_value for v in validators), default=None) if simple else -1
+            check = self._checks[name] = (model_field, limit)
+        model_field, limit = check
+        if limit is None or 0 <= len(raw) <= limit:
+            return raw
+        model_field.run_validators(raw)
         return raw
 
     # -- rows
@@ -980,7 +1010,10 @@ class RowParser:
         base = self.model._meta.get_field(name).base_field
         items = []
         for part in _split(raw):
-            part = self.normalise_phone(part) if name == "phones" else part.lower()
+            if name == "emails":
+                part = part.lower()
+            elif not (self.phone_shortcut and CANONICAL_PHONE.match(part)):
+                part = self.normalise_phone(part)
             base.run_validators(part)
             items.append(part)
         return list(dict.fromkeys(items))
@@ -1212,7 +1245,12 @@ def preview(job: ImportJob, *, user) -> Preview:
     parser = RowParser(job, user=user)
     labels = dict(field_choices(job.kind, job.headers))
     columns = [
-        (h, job.mapping.get(h, ""), labels.get(job.mapping.get(h, ""), "")) for h in job.headers
+        (
+            h,
+            job.mapping.get(h, ""),
+            labels.get(job.mapping.get(h, ""), "") if job.mapping.get(h) else "",
+        )
+        for h in job.headers
     ]
     result = Preview(
         headers=job.headers,
@@ -1427,13 +1465,17 @@ class Report:
 
 
 class _Counts:
+    """What became of the rows so far (shared by the writers: added under a lock)."""
+
     def __init__(self):
         self.processed = self.created = self.updated = self.skipped = self.failed = 0
+        self.lock = threading.Lock()
 
     def add(self, outcomes: list[Outcome]) -> None:
-        for o in outcomes:
-            self.processed += 1
-            setattr(self, o.result, getattr(self, o.result) + 1)
+        with self.lock:
+            for o in outcomes:
+                self.processed += 1
+                setattr(self, o.result, getattr(self, o.result) + 1)
 
     def fields(self) -> dict:
         return {
@@ -1443,6 +1485,21 @@ class _Counts:
             "skipped_count": self.skipped,
             "failed_count": self.failed,
         }
+
+
+def _increments(outcomes: list[Outcome]) -> dict:
+    """The job's counters raised by one chunk's outcomes (F() increments: writers in parallel
+    never overwrite each other's progress)."""
+    from django.db.models import F
+
+    by_result = {"created": 0, "updated": 0, "skipped": 0, "failed": 0}
+    for o in outcomes:
+        by_result[o.result] += 1
+    fields = {"processed_rows": F("processed_rows") + len(outcomes)}
+    for result, n in by_result.items():
+        if n:
+            fields[f"{result}_count"] = F(f"{result}_count") + n
+    return fields
 
 
 def import_file(job: ImportJob, path: Path | str | None = None, *, language=None) -> None:
@@ -1538,9 +1595,13 @@ class _ImportBase:
         self.report = report
         self.counts = counts
 
-    def _finish_chunk(self, outcomes: list[Outcome]) -> None:
+    def _progress(self, outcomes: list[Outcome]) -> None:
+        """The job's counters, in the chunk's transaction (so they move with its rows)."""
+        ImportJob.objects.filter(pk=self.job.pk).update(**_increments(outcomes))
+
+    def _done(self, outcomes: list[Outcome]) -> None:
+        """After the chunk's commit: the counts and the report lines."""
         self.counts.add(outcomes)
-        ImportJob.objects.filter(pk=self.job.pk).update(**self.counts.fields())
         self.report.write(outcomes)
 
     @staticmethod
@@ -1593,8 +1654,8 @@ class PartnerImport(_ImportBase):
         self.key_label = dict(field_choices(self.job.kind, self.job.headers)).get(
             self.job.key, self.job.key
         )
-        mapped = set(self.job.mapping.values())
-        # Columns the update writes: the mapped ones (an unmapped field is never touched).
+        self.mapped = mapped = set(self.job.mapping.values())
+        # Columns an update writes: the mapped ones (an unmapped field is never touched).
         self.update_columns = [
             n
             for n in _STAGE_NAMES
@@ -1603,13 +1664,95 @@ class PartnerImport(_ImportBase):
             or (n == "attributes" and any(m.startswith(ATTR_PREFIX) for m in mapped))
             or (n == "county" and "postcode" in mapped)
         ]
+        self.has_ext = any(m.startswith(EXT_PREFIX) for m in mapped)
         self.reason = (_("import of %(file)s") % {"file": self.job.original_name})[:200]
-        language = translation.get_language()
         parser = RowParser(self.job, user=self.user)
-        for chunk in _read_in_thread(self.job, parser, path, CHUNK_ROWS, language):
-            self._chunk(chunk)
+        language = translation.get_language()
+        chunks = _read_in_thread(self.job, parser, path, CHUNK_ROWS, language)
+        writers = max(1, settings.PARTNERS_IMPORT_WRITERS)
+        if writers == 1:
+            for chunk in chunks:
+                self._done(self._chunk(chunk))
+        else:
+            self._write_in_parallel(chunks, writers, language)
 
-    def _chunk(self, rows: list[ParsedRow]) -> None:
+    def _write_in_parallel(self, chunks, writers: int, language: str) -> None:
+        """Chunks written by ``writers`` threads, each with its own database connection (and
+        so its own server process: the triggers' work is spread over several cores). Chunks
+        touch distinct partners (keys are unique in the file), so writers never wait for
+        each other but on a new tag; the report stays in file order."""
+        from django.db import connections
+
+        work: queue.Queue = queue.Queue(maxsize=writers)
+        finished: dict[int, list[Outcome]] = {}
+        lock = threading.Lock()
+        failures: list[BaseException] = []
+
+        def writer():
+            try:
+                with (
+                    translation.override(language),
+                    pghistory.context(user=self.user.pk, import_job=self.job.pk),
+                ):
+                    while True:
+                        item = work.get()
+                        if item is None:
+                            return
+                        index, rows = item
+                        outcomes = self._chunk(rows)
+                        self.counts.add(outcomes)
+                        with lock:
+                            finished[index] = outcomes
+            except BaseException as exc:  # handed to the main thread
+                failures.append(exc)
+            finally:
+                connections.close_all()  # this thread's connection
+
+        threads = [
+            threading.Thread(target=writer, name=f"import-{self.job.pk}-w{n}", daemon=True)
+            for n in range(writers)
+        ]
+        for thread in threads:
+            thread.start()
+        written = 0
+
+        def flush():
+            nonlocal written
+            while True:
+                with lock:
+                    outcomes = finished.pop(written, None)
+                if outcomes is None:
+                    return
+                self.report.write(outcomes)
+                written += 1
+
+        try:
+            for index, rows in enumerate(chunks):
+                while not failures:
+                    try:
+                        work.put((index, rows), timeout=0.5)
+                        break
+                    except queue.Full:
+                        flush()
+                if failures:
+                    break
+                flush()
+        finally:
+            for _thread in threads:  # one stop sign each
+                while any(t.is_alive() for t in threads):
+                    try:
+                        work.put(None, timeout=0.5)
+                        break
+                    except queue.Full:
+                        flush()
+            for thread in threads:
+                thread.join()
+            flush()
+        if failures:
+            raise failures[0]
+
+    def _chunk(self, rows: list[ParsedRow]) -> list[Outcome]:
+        """Writes one chunk in one transaction; its outcomes."""
         outcomes: dict[int, Outcome] = {}
         valid: list[ParsedRow] = []
         for row in rows:
@@ -1621,128 +1764,138 @@ class PartnerImport(_ImportBase):
                 )
             else:
                 valid.append(row)
-        if valid:
-            with transaction.atomic():
-                self._quiet_trigger_guards()
-                self._write(valid, outcomes)
-                self._finish_chunk(list(outcomes.values()))
-        else:
-            self._finish_chunk(list(outcomes.values()))
+        attempts = 3
+        while True:
+            written = dict(outcomes)
+            try:
+                with transaction.atomic():
+                    if valid:
+                        self._quiet_trigger_guards()
+                        self._write(valid, written)
+                    self._progress(list(written.values()))
+            except IntegrityError:
+                # Someone wrote the same tax number or external id between our check and our
+                # insert: the chunk is rolled back and done again (those rows now match).
+                attempts -= 1
+                if not attempts:
+                    raise
+                continue
+            return list(written.values())
 
     def _write(self, rows: list[ParsedRow], outcomes: dict[int, Outcome]) -> None:
-        by_number = {r.number: r for r in rows}
-        with connection.cursor() as cursor:
-            columns = ", ".join(f"{n} {t}" for n, t, _d in _STAGE_COLUMNS)
-            cursor.execute(
-                "CREATE TEMPORARY TABLE import_stage (row integer PRIMARY KEY, key text NOT NULL,"
-                f" partner_id bigint, new_id bigint, {columns}, owner_id bigint, tags text[],"
-                " ext_systems text[], ext_values text[], create_error text) ON COMMIT DROP"
-            )
-            names = ["row", "key", *_STAGE_NAMES, "owner_id", "tags", "ext_systems", "ext_values"]
-            names.append("create_error")
-            with cursor.cursor.copy(f"COPY import_stage ({', '.join(names)}) FROM STDIN") as copy:
-                for row in rows:
-                    values = row.values
-                    ext = values.get("ext", {})
-                    record = [row.number, row.key]
-                    for name in _STAGE_NAMES:
-                        value = values.get(name)
-                        if name == "attributes" and value is not None:
-                            value = Jsonb(value)
-                        record.append(value)
-                    record += [
-                        values.get("owner_id"),
-                        values.get("tags"),
-                        list(ext) or None,
-                        list(ext.values()) or None,
-                        "; ".join(row.create_errors) or None,
-                    ]
-                    copy.write_row(record)
-            cursor.execute("ANALYZE import_stage")
-            failures = self._match_and_check(cursor)
-            for number, reason in failures:
-                row = by_number[number]
-                outcome = outcomes.get(number)
-                if outcome is None:
-                    outcomes[number] = _failed(row, [reason])
-                elif reason not in outcome.reasons:
-                    outcome.reasons.append(reason)
-            if failures:
-                cursor.execute(
-                    "DELETE FROM import_stage WHERE row = ANY(%s)", [[n for n, _r in failures]]
-                )
-            self.raced = []
-            created, updated = self._apply(cursor)
-            for number in self.raced:
-                outcomes[number] = _failed(
-                    by_number[number],
-                    [_("another user created this partner meanwhile; import the row again")],
-                )
-            cursor.execute("SELECT row, partner_id FROM import_stage WHERE partner_id IS NOT NULL")
-            matched = cursor.fetchall()
-        for number in created:
-            row = by_number[number]
-            outcomes[number] = Outcome(number, "created", row.key, row.label, [])
-        for number, partner_id in matched:
-            row = by_number[number]
-            if partner_id in updated:
+        failures: dict[int, str] = {}
+        # Existing partners by key (ids only, unscoped), then which of them the user may edit.
+        matches = _match_partners(self.job.key, [r.key for r in rows])
+        editable = _editable(self.user, set(matches.values()))
+        staged: list[tuple[ParsedRow, int | None]] = []
+        for row in rows:
+            partner_id = matches.get(row.key)
+            if partner_id is None:
+                if not self.may_add:
+                    failures[row.number] = _("you may not add partners")
+                elif row.create_errors:
+                    failures[row.number] = "; ".join(row.create_errors)
+                else:
+                    staged.append((row, None))
+            elif partner_id not in editable:
+                failures[row.number] = _not_yours(self.key_label, row.key)
+            else:
+                staged.append((row, partner_id))
+        created: set[int] = set()
+        changed: set[int] = set()
+        if staged:
+            with connection.cursor() as cursor:
+                self._stage(cursor, staged)
+                late = self._check(cursor)
+                if late:
+                    cursor.execute("DELETE FROM import_stage WHERE row = ANY(%s)", [list(late)])
+                    failures.update(late)
+                created, changed = self._apply(cursor, staged, late)
+                # Dropped at commit anyway; at once too, for a caller's enclosing transaction.
+                cursor.execute("DROP TABLE import_stage")
+        for row, partner_id in staged:
+            number = row.number
+            if number in failures:
+                continue
+            if partner_id is None:
+                outcomes[number] = Outcome(number, "created", row.key, row.label, [])
+            elif partner_id in changed:
                 outcomes[number] = Outcome(number, "updated", row.key, row.label, [])
             else:
                 outcomes[number] = Outcome(number, "skipped", row.key, row.label, [_("no changes")])
+        by_number = {r.number: r for r in rows}
+        for number, reason in failures.items():
+            outcomes[number] = _failed(by_number[number], [reason])
 
-    def _match_and_check(self, cursor) -> list[tuple[int, str]]:
-        """Finds the existing partners; returns the rows that must fail, with the reason."""
-        key = self.job.key
-        if key == "tax_number":
+    def _stage(self, cursor, staged) -> None:
+        """COPY of the rows to write into a temporary table, with the id of the partner each
+        updates, or the id the new partner will get."""
+        new = sum(1 for _row, partner_id in staged if partner_id is None)
+        new_ids = iter(())
+        if new:
             cursor.execute(
-                "UPDATE import_stage s SET partner_id = p.id FROM partners_partner p"
-                " WHERE p.tax_number = s.key"
+                "SELECT nextval(pg_get_serial_sequence('partners_partner', 'id'))"
+                " FROM generate_series(1, %s)",
+                [new],
             )
-        else:
-            cursor.execute(
-                "UPDATE import_stage s SET partner_id = e.partner_id FROM partners_externalid e"
-                " WHERE e.system = %s AND e.value = s.key",
-                [key[len(EXT_PREFIX) :]],
-            )
-        failures: list[tuple[int, str]] = []
-        cursor.execute("SELECT row, partner_id, key, create_error FROM import_stage ORDER BY row")
-        staged = cursor.fetchall()
-        editable = _editable(self.user, {p for _r, p, _k, _e in staged if p})
-        for number, partner_id, value, create_error in staged:
-            if partner_id is None:
-                if not self.may_add:
-                    failures.append((number, _("you may not add partners")))
-                elif create_error:
-                    failures.append((number, create_error))
-            elif partner_id not in editable:
-                failures.append((number, _not_yours(self.key_label, value)))
-        # Another partner already has the row's tax number (when the key is an external id).
-        if key != "tax_number":
+            new_ids = iter([r[0] for r in cursor.fetchall()])
+        columns = ", ".join(f"{n} {t}" for n, t, _d in _STAGE_COLUMNS)
+        cursor.execute(
+            "CREATE TEMPORARY TABLE import_stage (row integer NOT NULL, partner_id bigint,"
+            f" new_id bigint, {columns}, owner_id bigint, tags text[], ext_systems text[],"
+            " ext_values text[]) ON COMMIT DROP"
+        )
+        names = ["row", "partner_id", "new_id", *_STAGE_NAMES]
+        names += ["owner_id", "tags", "ext_systems", "ext_values"]
+        with cursor.cursor.copy(f"COPY import_stage ({', '.join(names)}) FROM STDIN") as copy:
+            for row, partner_id in staged:
+                values = row.values
+                new_id = next(new_ids) if partner_id is None else None
+                record = [row.number, partner_id, new_id]
+                for name in _STAGE_NAMES:
+                    value = values.get(name)
+                    if name == "attributes" and value is not None:
+                        value = Jsonb(value)
+                    record.append(value)
+                ext = values.get("ext")
+                record += [
+                    values.get("owner_id"),
+                    values.get("tags"),
+                    list(ext) if ext else None,
+                    list(ext.values()) if ext else None,
+                ]
+                copy.write_row(record)
+
+    def _check(self, cursor) -> dict[int, str]:
+        """Conflicts only the database can tell: rows that must fail, with the reason."""
+        failures: dict[int, str] = {}
+        if self.job.key != "tax_number" and "tax_number" in self.mapped:
+            # Another partner already has the row's tax number.
             cursor.execute(
                 "SELECT s.row, s.tax_number FROM import_stage s JOIN partners_partner p"
-                " ON p.tax_number = s.tax_number WHERE p.id IS DISTINCT FROM s.partner_id"
+                " ON p.tax_number = s.tax_number"
+                " WHERE p.id <> coalesce(s.partner_id, s.new_id)"
             )
             for number, tax in cursor.fetchall():
-                failures.append(
-                    (number, _("tax number %(value)s: another partner has it.") % {"value": tax})
-                )
-        # An external id of the row belongs to another partner.
-        cursor.execute(
-            "SELECT s.row, x.system, x.value FROM import_stage s"
-            " CROSS JOIN LATERAL unnest(s.ext_systems, s.ext_values) AS x(system, value)"
-            " JOIN partners_externalid e ON e.system = x.system AND e.value = x.value"
-            " WHERE e.partner_id IS DISTINCT FROM s.partner_id"
-        )
-        for number, system, value in cursor.fetchall():
-            failures.append(
-                (
+                failures[number] = _("tax number %(value)s: another partner has it.") % {
+                    "value": tax
+                }
+        if self.has_ext:
+            # An external id of the row belongs to another partner.
+            cursor.execute(
+                "SELECT s.row, x.system, x.value FROM import_stage s"
+                " CROSS JOIN LATERAL unnest(s.ext_systems, s.ext_values) AS x(system, value)"
+                " JOIN partners_externalid e ON e.system = x.system AND e.value = x.value"
+                " WHERE e.partner_id <> coalesce(s.partner_id, s.new_id)"
+            )
+            for number, system, value in cursor.fetchall():
+                failures.setdefault(
                     number,
                     _("%(system)s id %(value)s: another partner has it.")
                     % {"system": system, "value": value},
                 )
-            )
-        # A new owner for an existing partner is an assignment.
-        if not self.may_assign:
+        if "owner" in self.mapped and not self.may_assign:
+            # A new owner for an existing partner is an assignment.
             cursor.execute(
                 "SELECT s.row FROM import_stage s WHERE s.partner_id IS NOT NULL"
                 " AND s.owner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
@@ -1751,22 +1904,19 @@ class PartnerImport(_ImportBase):
                 [self.job.company_id],
             )
             for (number,) in cursor.fetchall():
-                failures.append(
-                    (number, _("owner: you may not assign owners to an existing partner."))
+                failures.setdefault(
+                    number, _("owner: you may not assign owners to an existing partner.")
                 )
         return failures
 
-    def _apply(self, cursor) -> tuple[set[int], set[int]]:
+    def _apply(self, cursor, staged, late) -> tuple[set[int], set[int]]:
         """Inserts the new partners and updates the matched ones; returns the rows created
         and the ids of the existing partners that changed."""
-        created: set[int] = set()
-        updated: set[int] = set()
-        cursor.execute(
-            "UPDATE import_stage SET new_id = nextval(pg_get_serial_sequence("
-            "'partners_partner', 'id')) WHERE partner_id IS NULL"
-        )
-        if cursor.rowcount:
+        changed: set[int] = set()
+        new_rows = {r.number for r, p in staged if p is None and r.number not in late}
+        if new_rows:
             insert_columns = ", ".join(_STAGE_NAMES)
+            # Column names come from _STAGE_COLUMNS, values only from the staging table.
             select = ", ".join(
                 f"s.{n}" if d is None else f"coalesce(s.{n}, {d})" for n, _t, d in _STAGE_COLUMNS
             )
@@ -1774,24 +1924,10 @@ class PartnerImport(_ImportBase):
                 f"INSERT INTO partners_partner (id, {insert_columns}, country, search_text,"  # noqa: S608
                 " created_at, updated_at, created_by_id, version)"
                 f" SELECT s.new_id, {select}, 'HU', '', now(), now(), %s, 1"
-                " FROM import_stage s WHERE s.new_id IS NOT NULL ORDER BY s.row"
-                " ON CONFLICT ON CONSTRAINT partners_partner_tax_unique DO NOTHING"
-                " RETURNING id",
+                " FROM import_stage s WHERE s.new_id IS NOT NULL ORDER BY s.row",
                 [self.user.pk],
             )
-            inserted = {r[0] for r in cursor.fetchall()}
-            cursor.execute("SELECT row, new_id FROM import_stage WHERE new_id IS NOT NULL")
-            raced = []
-            for number, new_id in cursor.fetchall():
-                if new_id in inserted:
-                    created.add(number)
-                else:
-                    raced.append(number)
-            if raced:
-                # Someone created the same tax number between the match and the insert.
-                cursor.execute("DELETE FROM import_stage WHERE row = ANY(%s)", [raced])
-                self.raced = raced
-        if self.update_columns:
+        if self.update_columns and any(p is not None for _r, p in staged):
             sets = ", ".join(
                 "attributes = p.attributes || coalesce(s.attributes, '{}'::jsonb)"
                 if n == "attributes"
@@ -1810,20 +1946,21 @@ class PartnerImport(_ImportBase):
                 " updated_at = now() FROM import_stage s WHERE p.id = s.partner_id"
                 f" AND ({old}) IS DISTINCT FROM ({new}) RETURNING p.id"
             )
-            updated |= {r[0] for r in cursor.fetchall()}
+            changed |= {r[0] for r in cursor.fetchall()}
         # Owners: a new partner gets the mapped owner or the importing user; an existing one
         # the mapped owner (added, never replacing anyone).
-        cursor.execute(
-            "INSERT INTO partners_partnerowner (partner_id, company_id, user_id, created_at,"
-            " reason) SELECT coalesce(s.partner_id, s.new_id), %s, coalesce(s.owner_id, %s),"
-            " now(), %s FROM import_stage s WHERE s.new_id IS NOT NULL OR s.owner_id IS NOT NULL"
-            " ON CONFLICT DO NOTHING RETURNING partner_id",
-            [self.job.company_id, self.user.pk, self.reason],
-        )
-        updated |= {r[0] for r in cursor.fetchall()}
-        # Tags, created if missing (the parser refused missing ones to users who may not).
-        cursor.execute("SELECT 1 FROM import_stage WHERE tags IS NOT NULL LIMIT 1")
-        if cursor.fetchone():
+        if new_rows or "owner" in self.mapped:
+            cursor.execute(
+                "INSERT INTO partners_partnerowner (partner_id, company_id, user_id, created_at,"
+                " reason) SELECT coalesce(s.partner_id, s.new_id), %s,"
+                " coalesce(s.owner_id, %s), now(), %s FROM import_stage s"
+                " WHERE s.new_id IS NOT NULL OR s.owner_id IS NOT NULL"
+                " ON CONFLICT DO NOTHING RETURNING partner_id",
+                [self.job.company_id, self.user.pk, self.reason],
+            )
+            changed |= {r[0] for r in cursor.fetchall()}
+        if "tags" in self.mapped:
+            # Tags, created if missing (the parser refused missing ones to users who may not).
             if self.may_add_tags:
                 cursor.execute(
                     "INSERT INTO partners_tag (name, colour) SELECT DISTINCT ON (upper(n)) n,"
@@ -1836,17 +1973,19 @@ class PartnerImport(_ImportBase):
                 " FROM import_stage s, unnest(s.tags) n, partners_tag t"
                 " WHERE upper(t.name) = upper(n) ON CONFLICT DO NOTHING RETURNING partner_id"
             )
-            updated |= {r[0] for r in cursor.fetchall()}
-        # External ids (a new value for the partner's system replaces the old one).
-        cursor.execute(
-            "INSERT INTO partners_externalid (partner_id, system, value)"
-            " SELECT coalesce(s.partner_id, s.new_id), x.system, x.value FROM import_stage s"
-            " CROSS JOIN LATERAL unnest(s.ext_systems, s.ext_values) AS x(system, value)"
-            " ON CONFLICT (partner_id, system) DO UPDATE SET value = EXCLUDED.value"
-            " WHERE partners_externalid.value <> EXCLUDED.value RETURNING partner_id"
-        )
-        updated |= {r[0] for r in cursor.fetchall()}
-        return created, updated
+            changed |= {r[0] for r in cursor.fetchall()}
+        if self.has_ext:
+            # External ids (a new value for the partner's system replaces the old one).
+            cursor.execute(
+                "INSERT INTO partners_externalid (partner_id, system, value)"
+                " SELECT coalesce(s.partner_id, s.new_id), x.system, x.value"
+                " FROM import_stage s"
+                " CROSS JOIN LATERAL unnest(s.ext_systems, s.ext_values) AS x(system, value)"
+                " ON CONFLICT (partner_id, system) DO UPDATE SET value = EXCLUDED.value"
+                " WHERE partners_externalid.value <> EXCLUDED.value RETURNING partner_id"
+            )
+            changed |= {r[0] for r in cursor.fetchall()}
+        return new_rows, changed
 
 
 # ----------------------------------------------------------------------------- contacts
@@ -1888,7 +2027,8 @@ class ContactImport(_ImportBase):
             existing = self._existing(set(partners.values()))
             for row in valid:
                 outcomes.append(self._row(row, partners, editable, existing))
-            self._finish_chunk(outcomes)
+            self._progress(outcomes)
+        self._done(outcomes)
 
     def _existing(self, partner_ids) -> dict:
         found: dict = {}

@@ -49,6 +49,7 @@ from .models import (
     PartnerStatus,
     Status,
 )
+from .search import search_contacts, search_partners
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 8
@@ -773,31 +774,9 @@ def consent_add(request, pk: int):
 def search(request):
     """The global search box: partners by name, short name and tax number, contacts by name,
     e-mail and phone; answers as one types (HTMX fragment), or as a page."""
-    text = request.GET.get("q", "").strip()
-    partners, contacts = [], []
-    if len(text) >= 3:  # the trigram index needs three characters
-        partners = list(
-            Partner.objects.visible_to(request.user)
-            .search(text)
-            .only("pk", "name", "short_name", "tax_number", "city")
-            .order_by("name", "id")[:SEARCH_LIMIT]
-        )
-        if request.user.has_perm("partners.view_contact"):
-            contacts = list(
-                Contact.objects.visible_to(request.user)
-                .search(text)
-                .select_related("partner")
-                .only(
-                    "pk",
-                    "title",
-                    "family_name",
-                    "given_name",
-                    "emails",
-                    "phones",
-                    "partner__name",
-                )
-                .order_by("family_name", "given_name", "id")[:SEARCH_LIMIT]
-            )
+    text = request.GET.get("q", "").strip()[:100]
+    partners = search_partners(request.user, text, limit=SEARCH_LIMIT)
+    contacts = search_contacts(request.user, text, limit=SEARCH_LIMIT)
     context = {"q": text, "partners": partners, "contacts": contacts, "limit": SEARCH_LIMIT}
     if request.htmx:
         return render(request, "partners/partials/search_results.html", context)

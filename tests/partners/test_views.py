@@ -467,3 +467,25 @@ def test_owner_and_team_filter(client, org, small_scope, monkeypatch):
     # Somebody outside one's scope is no choice, and filtering by them shows nothing of theirs.
     assert names(org.owner, owner=org.peer.pk) == ["Tulajé Kft."]
     assert names(org.outsider, owner=org.peer.pk) == []
+
+
+@pytest.mark.parametrize("small_scope", [0, 5000])
+def test_search_box_prefix_matches_first_and_scoped(client, org, small_scope, monkeypatch):
+    import partners.models
+
+    monkeypatch.setattr(partners.models, "SMALL_SCOPE", small_scope)
+    make_partner(org.owner, name="Balatoni Pannon Kft.")
+    make_partner(org.owner, name="Pannon-Víz Zrt.")
+    make_partner(org.peer, name="Pannónia Bt.")
+    client.force_login(org.owner)
+
+    def found(text):
+        response = client.get(reverse("search"), {"q": text}, HTTP_HX_REQUEST="true")
+        return [p.name for p in response.context["partners"]]
+
+    assert found("pannon") == ["Pannon-Víz Zrt.", "Balatoni Pannon Kft."]
+    assert found("pan") == ["Pannon-Víz Zrt."]  # three letters: names that start with them
+    assert found("pa") == []
+    assert found("100%_") == []
+    client.force_login(org.supervisor)
+    assert found("pannon") == ["Pannon-Víz Zrt.", "Pannónia Bt.", "Balatoni Pannon Kft."]
