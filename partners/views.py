@@ -27,7 +27,7 @@ from crm.scoping import (
 from crm.versioning import Conflict
 from crm.views import history_rows
 
-from . import attributes, services
+from . import attributes, services, tables
 from .forms import (
     AssignForm,
     ContactFilterForm,
@@ -54,21 +54,6 @@ from .search import search_contacts, search_partners
 PAGE_SIZE = 50
 SEARCH_LIMIT = 8
 
-# The partner list's optional columns: key -> label. Attribute columns are added per request.
-PARTNER_COLUMNS = {
-    "status": _("Status"),
-    "tax_number": _("Tax number"),
-    "city": _("City"),
-    "county": _("County"),
-    "owners": _("Owners"),
-    "industry": _("Industry"),
-    "phones": _("Phones"),
-    "emails": _("E-mails"),
-    "tags": _("Tags"),
-    "headcount": _("Headcount"),
-    "created": _("Created"),
-}
-DEFAULT_PARTNER_COLUMNS = ["status", "tax_number", "city", "owners"]
 SORTS = {"name": ["name", "id"], "city": ["city", "name", "id"], "-created": ["-id"]}
 
 
@@ -190,25 +175,17 @@ def partner_list(request):
         after=filters.get("after", ""),
         size=PAGE_SIZE,
     )
-    for row in rows:
-        _decorate(row)
-    available = dict(PARTNER_COLUMNS)
-    definitions = {f"attr:{d.key}": d for d in attributes.definitions(AttributeTarget.PARTNER)}
-    available.update({key: d.label for key, d in definitions.items()})
-    columns = _columns(user, "partners", available, DEFAULT_PARTNER_COLUMNS)
-    for row in rows:
-        row.attribute_cells = {
-            key: attributes.display(d, (row.attributes or {}).get(d.key))
-            for key, d in definitions.items()
-            if key in columns
-        }
+    available = tables.available()
+    columns = [available[key] for key in _columns(user, "partners", available, tables.DEFAULT)]
     query = request.GET.copy()
     query.pop("after", None)
     context = {
         "form": form,
         "rows": rows,
+        "body": tables.render_rows(rows, columns),
         "columns": columns,
-        "column_labels": available,
+        "available_columns": available.values(),
+        "chosen": {c.key for c in columns},
         "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
         "can_add": user.has_perm("partners.add_partner"),
         "import_url": _import_url(user),
@@ -231,9 +208,7 @@ def _import_url(user) -> str:
 @require_POST
 def columns_save(request, screen: str):
     """Saves the user's choice of columns for a list."""
-    available = set(PARTNER_COLUMNS) | {
-        f"attr:{d.key}" for d in attributes.definitions(AttributeTarget.PARTNER)
-    }
+    available = set(tables.available())
     if screen != "partners":
         raise PermissionDenied
     chosen = [c for c in request.POST.getlist("columns") if c in available]
