@@ -77,10 +77,13 @@ def page_keys(queryset, *, order: list[str], after: str = "", size: int = 50):
     return [row[key_index] for row in rows], cursor
 
 
-def page(queryset, *, order: list[str], after: str = "", size: int = 50):
+def page(queryset, *, order: list[str], after: str = "", size: int = 50, rows=None):
     """(rows, next cursor or None): ``size`` rows of ``queryset`` in ``order`` (which must end
     with a unique field such as ``id``) after the cursor: the keys first (``page_keys``), then
-    the rows by key, in two queries whatever ``queryset`` annotates or prefetches."""
+    the rows by key, in two queries whatever ``queryset`` annotates or prefetches. ``rows``
+    (default ``queryset``) is what the rows are read from: the scoped, filtered ``queryset``
+    chose the keys, so an unfiltered one with the display's joins may fetch them."""
     keys, cursor = page_keys(queryset, order=order, after=after, size=size)
-    fetched = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()}
+    source = queryset if rows is None else rows
+    fetched = {row.pk: row for row in source.filter(pk__in=keys).order_by()}
     return [fetched[key] for key in keys if key in fetched], cursor

@@ -102,6 +102,12 @@ def _partner_rows(queryset, company_id):
                 "owners",
                 queryset=PartnerOwner.objects.filter(company_id=company_id)
                 .select_related("user")
+                .only(
+                    "partner_id",
+                    "user__username",
+                    "user__first_name",
+                    "user__last_name",
+                )
                 .order_by("user__last_name", "user__first_name"),
                 to_attr="company_owners",
             ),
@@ -170,10 +176,11 @@ def partner_list(request):
     queryset = _attribute_filters(queryset, form, request)
     order = SORTS.get(filters.get("sort") or "name", SORTS["name"])
     rows, next_cursor = keyset.page(
-        _partner_rows(queryset, company_id),
+        queryset,
         order=order,
         after=filters.get("after", ""),
         size=PAGE_SIZE,
+        rows=_partner_rows(Partner.objects.all(), company_id),
     )
     available = tables.available()
     columns = [available[key] for key in _columns(user, "partners", available, tables.DEFAULT)]
