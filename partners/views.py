@@ -122,6 +122,17 @@ def _decorate(partner) -> None:
     partner.status_colour = STATUS_COLOURS[status]
 
 
+def _place_and_tag_filters(queryset, filters: dict, *, via: str = ""):
+    """The county, city and tag filters, on partners or (``via="partner__"``) on their rows."""
+    if filters.get("county"):
+        queryset = queryset.filter(**{f"{via}county": filters["county"]})
+    if filters.get("city"):
+        queryset = queryset.filter(**{f"{via}city__iexact": filters["city"].strip()})
+    if filters.get("tag"):
+        queryset = queryset.filter(**{f"{via}tags": filters["tag"]})
+    return queryset
+
+
 def _attribute_filters(queryset, form, request):
     """The user-defined attribute filters of a list form (JSON containment, GIN-indexed)."""
     for name, definition in getattr(form, "attribute_definitions", {}).items():
@@ -167,12 +178,7 @@ def partner_list(request):
         )
     if filters.get("industry"):
         queryset = queryset.filter(industry=filters["industry"])
-    if filters.get("county"):
-        queryset = queryset.filter(county=filters["county"])
-    if filters.get("city"):
-        queryset = queryset.filter(city__iexact=filters["city"].strip())
-    if filters.get("tag"):
-        queryset = queryset.filter(tags=filters["tag"])
+    queryset = _place_and_tag_filters(queryset, filters)
     queryset = _attribute_filters(queryset, form, request)
     order = SORTS.get(filters.get("sort") or "name", SORTS["name"])
     rows, next_cursor = keyset.page(
@@ -581,12 +587,7 @@ def contact_list(request):
                 )
             )
         )
-    if filters.get("county"):
-        queryset = queryset.filter(partner__county=filters["county"])
-    if filters.get("city"):
-        queryset = queryset.filter(partner__city__iexact=filters["city"].strip())
-    if filters.get("tag"):
-        queryset = queryset.filter(partner__tags=filters["tag"])
+    queryset = _place_and_tag_filters(queryset, filters, via="partner__")
     queryset = _attribute_filters(queryset, form, request)
     rows, next_cursor = keyset.page(
         queryset.prefetch_related(
