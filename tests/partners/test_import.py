@@ -353,7 +353,13 @@ def test_new_partners_are_created_with_owner_tags_and_history(org, eager):
             email="Info@Alfa.hu",
             tags="Kiemelt; Új",
         ),
-        row("Béta Bt.", "12345676-2-41", postcode="1117", city="Budapest", tags="kiemelt"),
+        row(
+            "Béta Bt.",
+            "12345676-2-41",
+            postcode="1117",
+            city="Budapest",
+            tags='kiemelt; "A" \\ {x}',
+        ),
     ]
     # A sales rep may not create tags: the rows that name a missing one fail.
     refused = run(make_job(org.owner, rows))
@@ -369,6 +375,7 @@ def test_new_partners_are_created_with_owner_tags_and_history(org, eager):
     assert sorted(alfa.tags.values_list("name", flat=True)) == ["Kiemelt", "Új"]
     assert Tag.objects.filter(name__iexact="kiemelt").count() == 1
     beta = Partner.objects.get(tax_number="12345676-2-41")
+    assert sorted(beta.tags.values_list("name", flat=True)) == ['"A" \\ {x}', "Kiemelt"]
     assert beta.county == "BU"  # a Budapest postcode is in Budapest (Partner.clean's rule)
     assert beta.search_text  # the search trigger ran
     event = alfa.events.get()
@@ -578,6 +585,26 @@ def test_a_second_contact_of_a_single_only_type_fails_its_row(org, eager):
     assert (job.created_count, job.failed_count) == (1, 1), job.error
     assert Contact.objects.filter(partner=partner).count() == 1
     assert "may have only one" in report_rows(job)[2][4]
+
+
+def test_contacts_find_their_partner_by_external_id(org, eager):
+    partner = make_partner(org.owner, name="Alfa")
+    ExternalId.objects.create(partner=partner, system="erp", value="V-7")
+    job = run(
+        make_job(
+            org.owner,
+            [
+                ["ext:erp", "Vezetéknév", "Keresztnév"],
+                ["V-7", "Szabó", "Éva"],
+                ["V-8", "Kis", "Pál"],
+            ],
+            kind=ImportKind.CONTACTS,
+            key="name",
+        )
+    )
+    assert (job.created_count, job.failed_count) == (1, 1), job.error
+    assert Contact.objects.get().partner == partner
+    assert "there is no partner erp:V-8" in report_rows(job)[2][4]
 
 
 def test_contacts_of_someone_elses_partner_fail(org, eager):
