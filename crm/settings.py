@@ -157,8 +157,13 @@ DATABASES["default"]["OPTIONS"].setdefault(
 )
 # Parallel query helps reports on idle machines but doubles the rows a web page scans on a busy
 # small server (measured by bench/partners.py): off by default, per connection.
+# pgtrigger.ignore defined (empty) for every connection: django-pgtrigger's triggers read it in
+# an EXCEPTION block, and an undefined setting aborts a subtransaction per written row, which
+# made bulk writes to history-tracked tables slow down quadratically (bench/partner_import.py).
 DATABASES["default"]["OPTIONS"].setdefault(
-    "options", f"-c max_parallel_workers_per_gather={env_int('DATABASE_PARALLEL_WORKERS', 0)}"
+    "options",
+    f"-c max_parallel_workers_per_gather={env_int('DATABASE_PARALLEL_WORKERS', 0)}"
+    " -c pgtrigger.ignore={}",
 )
 # Persistent connections (checked before reuse) halve a page's time against opening one each.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
