@@ -107,3 +107,39 @@ def test_fill_from_registry_in_the_browser(page, demo, settings):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_import_a_csv_in_the_browser(page, demo, tmp_path, settings):
+    from crm.celery import app as celery_app
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PARTNERS_IMPORT_WRITERS = 1
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    source = tmp_path / "partnerek.csv"
+    source.write_text(
+        "Név;Adószám;Irányítószám;Település\n"
+        "Kőrösi Gépház Kft.;24058715-2-19;6720;Szeged\n"
+        "Hibás Adószám Kft.;12345678-1-12;1117;Budapest\n"
+        '=HYPERLINK("http://x");;4024;Debrecen\n',
+        encoding="utf-8-sig",
+    )
+    try:
+        log_in(page, "kovacs.anna", DEMO_PASSWORD)
+        page.wait_for_url("**/")
+        page.goto("/partners/")
+        page.get_by_test_id("import").click()
+        page.get_by_test_id("upload-form").locator("input[type=file]").set_input_files(str(source))
+        page.get_by_test_id("upload-form").locator("button[type=submit]").click()
+        page.get_by_test_id("preview").wait_for()
+        assert "12345678-1-12" in page.get_by_test_id("row-errors").inner_text()
+        screenshot(page, "import-preview")
+        page.get_by_test_id("start").click()
+        page.get_by_test_id("result-link").click()
+        page.wait_for_url("**/result/")
+        screenshot(page, "import-result")
+        assert Partner.objects.filter(name="Kőrösi Gépház Kft.").exists()
+        assert not Partner.objects.filter(tax_number="12345678-1-12").exists()
+        assert page.console_errors == []
+    finally:
+        celery_app.conf.task_always_eager = eager
