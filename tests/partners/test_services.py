@@ -112,31 +112,27 @@ def test_export_holds_everything_and_erasure_leaves_nothing_personal(client, org
     assert [c.purpose for c in contact.consents.all()] == ["data"]
 
 
+def _event(partner, company, kind, day, reference, amount):
+    status.record_business_event(
+        partner=partner,
+        company=company,
+        kind=kind,
+        occurred_on=day,
+        source="test",
+        reference=reference,
+        amount=amount,
+    )
+
+
 def test_status_is_computed_from_business_events(org):
     partner = make_partner(org.owner)
     today = datetime.date(2026, 11, 22)
     assert not PartnerStatus.objects.filter(partner=partner).exists()  # potential
-    status.record_business_event(
-        partner=partner,
-        company=org.company,
-        kind=EventKind.ORDER,
-        occurred_on=datetime.date(2024, 3, 1),
-        source="test",
-        reference="R-1",
-        amount=100,
-    )
+    _event(partner, org.company, EventKind.ORDER, datetime.date(2024, 3, 1), "R-1", 100)
     status.refresh_statuses(today=today)
     row = PartnerStatus.objects.get(partner=partner, company=org.company)
     assert row.status == "inactive"
-    status.record_business_event(
-        partner=partner,
-        company=org.company,
-        kind=EventKind.TURNOVER,
-        occurred_on=datetime.date(2026, 10, 1),
-        source="test",
-        reference="R-2",
-        amount=2500000,
-    )
+    _event(partner, org.company, EventKind.TURNOVER, datetime.date(2026, 10, 1), "R-2", 2500000)
     status.refresh_statuses(today=today)
     row.refresh_from_db()
     assert (row.status, row.period_turnover, row.period_events) == ("active", 2500000, 1)
@@ -147,15 +143,7 @@ def test_status_is_computed_from_business_events(org):
     row.refresh_from_db()
     assert row.status == "inactive"
     # Recording the same reference twice changes nothing.
-    status.record_business_event(
-        partner=partner,
-        company=org.company,
-        kind=EventKind.TURNOVER,
-        occurred_on=datetime.date(2026, 10, 1),
-        source="test",
-        reference="R-2",
-        amount=2500000,
-    )
+    _event(partner, org.company, EventKind.TURNOVER, datetime.date(2026, 10, 1), "R-2", 2500000)
     assert partner.business_events.count() == 2
 
 
