@@ -74,10 +74,10 @@ def _owner_choices(user):
     return list(people.order_by("last_name", "first_name").distinct())
 
 
-def _sees_partners_of(user, owners) -> bool:
-    """True when every partner that ``owners`` (from ``_owner_choices``) and their subordinates
-    own in the user's company is visible to the user: they are all in the user's hierarchy
-    scope, or the user sees every partner."""
+def _sees_partners_of(user) -> bool:
+    """True when every partner that a person offered by ``_owner_choices`` (or one of their
+    subordinates) owns in the user's company is visible to the user: those people are all in
+    the user's hierarchy scope, or the user sees every partner."""
     scope = scope_for(user, Partner, "view")
     if scope.nothing:
         return False
@@ -157,7 +157,7 @@ def partner_list(request):
         people = [filters["owner"]]
         if owner is not None and filters.get("subtree"):
             people += sorted(subordinate_ids(owner))
-        if owner is not None and _sees_partners_of(user, owners):
+        if owner is not None and _sees_partners_of(user):
             # Everything these people own is visible to the user, so the scope condition would
             # only repeat the filter (and mislead the planner): the filter alone decides.
             queryset = Partner.objects.all()
@@ -469,6 +469,7 @@ def partner_registry_fill(request):
 
     data = request.POST.copy()
     financials = data.get("registry_financials", "")
+    info = None
     try:
         info = companyinfo.lookup(data.get("tax_number", ""))
     except ValidationError as error:
@@ -517,7 +518,7 @@ def partner_registry_fill(request):
             "registry_error": message,
             "registry_financials": financials,
             "registry_enabled": True,
-            "registry_info": locals().get("info"),
+            "registry_info": info,
         },
     )
 

@@ -108,11 +108,9 @@ def test_list_and_detail_issue_the_same_queries_for_1_and_50_rows(client, org):
         partner = make_partner(org.owner if n % 2 else org.peer, name=f"Partner {n:02d} Kft.")
         partner.tags.create(name=f"Címke {n}")
         make_contact(first, family_name=f"Név{n}", emails=[f"n{n}@example.hu"])
-    contact_type = ContactType.objects.first()
+    contact_type = ContactType.objects.filter(single=False).first()
     for contact in Contact.objects.all():
-        contact.roles.create(type=contact_type, partner=contact.partner, single=False) if (
-            not contact_type.single
-        ) else None
+        contact.roles.create(type=contact_type, partner=contact.partner, single=False)
     client.force_login(org.supervisor)
     assert _count_queries(client, list_url) == one_list
     assert _count_queries(client, contacts_url) == one_detail
@@ -489,3 +487,16 @@ def test_search_box_prefix_matches_first_and_scoped(client, org, small_scope, mo
     assert found("100%_") == []
     client.force_login(org.supervisor)
     assert found("pannon") == ["Pannon-Víz Zrt.", "Pannónia Bt.", "Balatoni Pannon Kft."]
+
+
+def test_duplicate_warning_does_not_show_another_teams_partner_data(client, org):
+    make_partner(
+        org.peer, name="Titkos Gépház Kft.", tax_number=TAX_NUMBERS[3], city="Zalaegerszeg"
+    )
+    client.force_login(org.owner)
+    page = client.get(reverse("partners:duplicates"), {"name": "Titkos Gépház"}).content.decode()
+    assert "Titkos Gépház Kft." in page
+    assert TAX_NUMBERS[3] not in page and "Zalaegerszeg" not in page
+    client.force_login(org.supervisor)
+    page = client.get(reverse("partners:duplicates"), {"name": "Titkos Gépház"}).content.decode()
+    assert TAX_NUMBERS[3] in page and "Zalaegerszeg" in page
