@@ -14,6 +14,8 @@ For each screen and persona it measures, under ``BENCH_CLIENTS`` (8) concurrent 
 
 - **page**: the page itself, over HTTP from a gunicorn (``crm.wsgi``, 4 workers, production
   settings: DEBUG off, collected static files), logged in as the persona with the login form;
+  the clients are ``wrk`` (C; ``apt-get install wrk``) when it is installed, else Python
+  processes with ``requests``, which take a good part of the two cores from the server;
 - **SQL**: beside it, in the same run, the same SQL sent raw by ``pgbench`` (C, the lightest
   client there is; psycopg processes when pgbench is missing), one page's statements as one
   pgbench transaction. Once the page answers, these are the SELECTs the page really ran
@@ -31,7 +33,7 @@ Options: ``--scale`` / ``BENCH_SCALE`` (1.0 = 1,000,000 partners), ``--seconds``
 ``BENCH_SECONDS``, ``--clients`` / ``BENCH_CLIENTS``, ``--only TEXT`` / ``BENCH_ONLY`` (the
 screens whose "screen / persona" contains TEXT), ``--explain`` (the plans of each screen's
 statements and of the alternatives, then stop), ``--sql-only`` (no gunicorn),
-``BENCH_CONN_MAX_AGE`` (the web's ``DATABASE_CONN_MAX_AGE``; default 0, as in the example
+``BENCH_CONN_MAX_AGE`` (the web's ``DATABASE_CONN_MAX_AGE``; default 60, as in the
 production settings), ``BENCH_WEB_WORKERS`` (gunicorn workers, default 4).
 """
 
@@ -691,6 +693,78 @@ def run_clients(target, args_for, clients: int, seconds: float) -> Stats:
     return Stats.of(times, seconds, errors)
 
 
+WRK_SCRIPT = """
+local paths = {%(paths)s}
+local cookie = %(cookie)s
+local threads = {}
+bad = 0
+function setup(thread)
+  table.insert(threads, thread)
+end
+function init(args)
+  math.randomseed(os.time() + #threads * 7919 + math.floor(os.clock() * 1e6))
+end
+function request()
+  return wrk.format("GET", paths[math.random(#paths)], {["Cookie"] = cookie})
+end
+function response(status, headers, body)
+  if status ~= 200 or #body == 0 then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout
+  for _, thread in ipairs(threads) do errors = errors + thread:get("bad") end
+  io.write(string.format("WRK %%d %%d %%d %%.3f %%.3f\\n", summary.requests, errors,
+    summary.duration, latency:percentile(50) / 1000, latency:percentile(95) / 1000))
+end
+"""
+
+
+def lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def run_wrk(wrk: str, base: str, cookies: dict, urls: list[str], clients: int, seconds: float):
+    """The page through wrk (C, one event loop per thread, no client-side parsing): the
+    lightest HTTP client there is, so the clients take as little as possible of the two
+    cores from the server. Random URL per request; a non-200 answer counts as an error."""
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    script = WRK_SCRIPT % {
+        "paths": ", ".join(lua_string(u) for u in urls),
+        "cookie": lua_string(cookie),
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="crm-bench-") as file:
+        file.write(script)
+        file.flush()
+        command = [
+            wrk,
+            "-t",
+            str(max(1, min(clients, os.cpu_count() or 1))),
+            "-c",
+            str(clients),
+            "-d",
+            f"{max(1, round(seconds))}s",
+            "--timeout",
+            "30s",
+            "-s",
+            file.name,
+            base,
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    found = re.search(r"^WRK (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)$", result.stdout, re.M)
+    if not found:
+        print(f"  wrk failed: {(result.stderr or result.stdout).strip()[-300:]}", flush=True)
+        return Stats()
+    count, errors, micros = int(found[1]), int(found[2]), int(found[3])
+    return Stats(
+        p50=float(found[4]),
+        p95=float(found[5]),
+        rate=count / (micros / 1e6),
+        count=count - errors,
+        errors=errors,
+    )
+
+
 def pgbench_path() -> str | None:
     import glob
 
@@ -771,7 +845,7 @@ def wait_for_port(port: int, seconds: float = 60) -> bool:
 def start_web(env: dict, port: int, log_path: Path) -> subprocess.Popen:
     child_env = dict(os.environ)
     child_env.update(env)
-    child_env["DATABASE_CONN_MAX_AGE"] = os.environ.get("BENCH_CONN_MAX_AGE", "0")
+    child_env["DATABASE_CONN_MAX_AGE"] = os.environ.get("BENCH_CONN_MAX_AGE", "60")
     return subprocess.Popen(
         [
             sys.executable,
@@ -958,22 +1032,22 @@ def fmt(stats: Stats | None) -> str:
 
 def measure(screens, args, base: str | None, cookies: dict, pgbench: str | None) -> list:
     results = []
+    wrk = shutil.which("wrk")
     for screen in screens:
         page = alone = None
         if base and not screen.problem and screen.persona in cookies:
             # One client first: the page's own latency, without waiting for a free worker.
-            alone = run_clients(
-                http_client_main,
-                (base, cookies[screen.persona], screen.urls),
-                1,
-                max(2.0, args.seconds / 3),
-            )
-            page = run_clients(
-                http_client_main,
-                (base, cookies[screen.persona], screen.urls),
-                args.clients,
-                args.seconds,
-            )
+            for clients, seconds in ((1, max(2.0, args.seconds / 3)), (args.clients, args.seconds)):
+                if wrk:
+                    stats = run_wrk(wrk, base, cookies[screen.persona], screen.urls, clients, seconds)
+                else:
+                    stats = run_clients(
+                        http_client_main,
+                        (base, cookies[screen.persona], screen.urls),
+                        clients,
+                        seconds,
+                    )
+                alone, page = (stats, None) if clients == 1 else (alone, stats)
         scripts = [s for s in screen.sql if s]
         if pgbench:
             sql = run_pgbench(pgbench, scripts, args.clients, args.seconds)
@@ -997,7 +1071,8 @@ def report(results, args, base, pgbench) -> None:
     print(
         f"\nPartner screens at scale {args.scale:g}: {args.clients} concurrent clients,"
         f" {args.seconds:g} s each; the page over HTTP (gunicorn, 4 workers,"
-        f" DATABASE_CONN_MAX_AGE={os.environ.get('BENCH_CONN_MAX_AGE', '0')}) beside its SQL"
+        f" DATABASE_CONN_MAX_AGE={os.environ.get('BENCH_CONN_MAX_AGE', '60')}, clients:"
+        f" {'wrk' if shutil.which('wrk') else 'Python requests'}) beside its SQL"
         f" through {driver} (captured: the statements the page ran; expected: written by"
         " hand). '1 client': p50 of the page with one client (no queueing)\n"
     )
