@@ -1039,7 +1039,9 @@ def measure(screens, args, base: str | None, cookies: dict, pgbench: str | None)
             # One client first: the page's own latency, without waiting for a free worker.
             for clients, seconds in ((1, max(2.0, args.seconds / 3)), (args.clients, args.seconds)):
                 if wrk:
-                    stats = run_wrk(wrk, base, cookies[screen.persona], screen.urls, clients, seconds)
+                    stats = run_wrk(
+                        wrk, base, cookies[screen.persona], screen.urls, clients, seconds
+                    )
                 else:
                     stats = run_clients(
                         http_client_main,

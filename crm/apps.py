@@ -8,7 +8,8 @@ class CrmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, home  # noqa: F401 - registers the system checks
+        from . import access, checks, home  # noqa: F401 - registers the system checks
 
+        access.connect_signals()
         home.register_panels()
         home.register_menu()

@@ -16,9 +16,13 @@ def shell(request) -> dict:
     if not (user and user.is_authenticated):
         return context
     context["main_menu"] = menu.for_user(user, request.path)
-    companies = list(
-        Company.objects.filter(memberships__user=user, is_active=True).order_by("name")
-    )
+    known = getattr(user, "_crm_companies", None)  # (pk, name) by name: crm.access
+    if known is not None:
+        companies = [Company(pk=pk, name=name) for pk, name in known]
+    else:
+        companies = list(
+            Company.objects.filter(memberships__user=user, is_active=True).order_by("name")
+        )
     user._crm_company_ids = frozenset(c.pk for c in companies)
     context["my_companies"] = companies
     context["current_company"] = next(

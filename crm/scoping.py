@@ -53,6 +53,9 @@ def current_company_id(user) -> int | None:
         return user.current_company_id
     if not mine:
         return None
+    known = getattr(user, "_crm_companies", None)  # (pk, name) by name: crm.access
+    if known:
+        return known[0][0]
     first = Company.objects.filter(pk__in=mine).order_by("name").values_list("pk", flat=True)
     return first.first()
 
@@ -74,7 +77,11 @@ def _granted_pks(user, model, action: str):
         group__user=user, content_type=content_type, permission__codename=codename
     )
     if codename not in cache:
-        cache[codename] = by_user.exists() or by_group.exists()
+        grants = getattr(user, "_crm_grants", None)  # (content type, codename): crm.access
+        if grants is not None:
+            cache[codename] = (content_type.pk, codename) in grants
+        else:
+            cache[codename] = by_user.exists() or by_group.exists()
     if not cache[codename]:
         return None
     pk_field = model._meta.pk

@@ -12,7 +12,7 @@ class PartnersConfig(AppConfig):
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
 
-        from . import demo
+        from . import demo, reference  # noqa: F401 - connects the reference lists' signals
         from .groups import PARTNER_GRANTS
 
         register_grants(PARTNER_GRANTS)

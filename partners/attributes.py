@@ -20,7 +20,10 @@ FIELD_PREFIX = "attr_"
 
 
 def definitions(target: str) -> list[AttributeDefinition]:
-    return list(AttributeDefinition.objects.for_target(target))
+    """The active definitions of ``target`` in their order (a cached reference list)."""
+    from .reference import attribute_definitions
+
+    return [d for d in attribute_definitions() if d.target == target]
 
 
 def form_field(definition: AttributeDefinition) -> forms.Field:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.scoped_views import VersionedForm
 from crm.validators import normalise_registration_number, normalise_tax_number
 
-from . import attributes
+from . import attributes, reference
 from .models import (
     AttributeTarget,
     Contact,
@@ -296,11 +296,18 @@ class PartnerFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, owners=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = [("", _("anyone")), *((u.pk, str(u)) for u in owners)]
-        # One query each, not a count plus a server-side cursor per rendering.
-        for name in ("industry", "tag"):
-            self.fields[name].choices = list(self.fields[name].choices)
+        reference_choices(self, industry=reference.industries(), tag=reference.tags())
         attribute_filter_fields(self, AttributeTarget.PARTNER)
         self.style_fields()
+
+
+def reference_choices(form: forms.Form, **lists) -> None:
+    """The options of model select boxes from cached reference lists (``partners.reference``)
+    instead of a count and a server-side cursor per rendering; choosing one is still checked
+    against the field's queryset."""
+    for name, rows in lists.items():
+        field = form.fields[name]
+        field.choices = [("", field.empty_label), *((row.pk, str(row)) for row in rows)]
 
 
 def attribute_filter_fields(form: forms.Form, target: str) -> None:
@@ -341,6 +348,7 @@ class ContactFilterForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, owners=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = [("", _("anyone")), *((u.pk, str(u)) for u in owners)]
+        reference_choices(self, tag=reference.tags())
         attribute_filter_fields(self, AttributeTarget.CONTACT)
         self.style_fields()
 

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Collate, Upper
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +31,9 @@ from .validators import (
     validate_registration_number,
     validate_tax_number,
 )
+
+# The search text in byte order: what the prefix indexes hold and the search box sorts by.
+SEARCH_ORDER = Collate("search_text", "C")
 
 # Names sort the Hungarian way (á after a, cs after c, ö after o …): ICU's collation, which
 # Debian's PostgreSQL has.
@@ -215,6 +218,58 @@ def scope_partners(queryset, user, action: str, *, column: str):
     return queryset.filter(Exists(entries.filter(record_id=OuterRef(column))))
 
 
+def visibility_page(
+    *,
+    viewer_id: int,
+    company_id: int,
+    size: int,
+    after: list | None = None,
+    owner_id: int | None = None,
+    status: str = "",
+) -> tuple[list[int], list | None]:
+    """One page of the partners in ``viewer_id``'s entries of the visibility index, by name:
+    (partner ids, the ``[name, id]`` the next page starts after, or None). The entries carry the
+    partner's name (``sort_key``), so the page is one ordered range of ``crm_visibility_sorted``
+    however many partners the viewer reaches: the viewer's own list, or a team's list ("owned
+    by this person and their team" is exactly that person's entries). ``owner_id`` keeps the
+    partners that person owns themselves; ``status`` one status in the company. ``after`` and
+    the returned cursor values are those of the list ordered by ``name, id``."""
+    from django.db import connection
+
+    from crm.scoping import table_id
+
+    sql = [
+        "SELECT v.sort_key, v.record_id FROM crm_visibility v"
+        " WHERE v.viewer_id = %s AND v.tab = %s AND v.company_id = %s"
+        " AND v.sort_key IS NOT NULL"
+    ]
+    params: list = [viewer_id, table_id(Partner), company_id]
+    if owner_id is not None:
+        sql.append("AND v.owner_id = %s")
+        params.append(owner_id)
+    if after:
+        sql.append("AND (v.sort_key, v.record_id) > (%s, %s)")
+        params += after
+    status_row = (
+        "EXISTS (SELECT 1 FROM partners_partnerstatus s"
+        " WHERE s.partner_id = v.record_id AND s.company_id = %s"
+    )
+    if status == Status.POTENTIAL:  # no status row in the company
+        sql.append("AND NOT " + status_row + ")")
+        params.append(company_id)
+    elif status:
+        sql.append("AND " + status_row + " AND s.status = %s)")
+        params += [company_id, status]
+    # A partner reached through two owners has two entries: one row each.
+    sql.append("GROUP BY v.sort_key, v.record_id ORDER BY v.sort_key, v.record_id LIMIT %s")
+    params.append(size + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(" ".join(sql), params)
+        rows = cursor.fetchall()
+    cursor_values = list(rows[size - 1]) if len(rows) > size else None
+    return [row[1] for row in rows[:size]], cursor_values
+
+
 class PartnerQuerySet(ScopedQuerySet):
     """Scoping of the shared master: the partner's owners in the user's current company stand
     for the record owner of ``ScopedModel``; "see all" users see the whole master."""
@@ -290,6 +345,22 @@ PARTNER_SEARCH_TRIGGER = pgtrigger.Trigger(
         NEW.search_text := lower(public.unaccent(concat_ws(' ', NEW.name, NEW.short_name,
             replace(NEW.tax_number, '-', ''), NEW.registration_number)));
         RETURN NEW;
+    """,
+)
+
+# A renamed partner moves in the users' lists: the sort keys of its visibility entries follow.
+PARTNER_SORT_KEY_TRIGGER = pgtrigger.Trigger(
+    name="visibility_sort_key",
+    level=pgtrigger.Statement,
+    when=pgtrigger.After,
+    operation=pgtrigger.Update,
+    referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
+    func="""
+        UPDATE crm_visibility v SET sort_key = n.name
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE o.name IS DISTINCT FROM n.name
+          AND v.tab = 'partners_partner'::regclass::oid::bigint AND v.record_id = n.id;
+        RETURN NULL;
     """,
 )
 
@@ -373,13 +444,12 @@ class Partner(AuditedModel):
             models.Index(fields=["city", "name", "id"], name="partners_partner_city"),
             models.Index(fields=["county", "name", "id"], name="partners_partner_county"),
             GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="partners_partner_search"),
-            # "starts with" as one types, in order (the search box's first answers)
-            models.Index(
-                OpClass("search_text", name="text_pattern_ops"), name="partners_partner_prefix"
-            ),
+            # "starts with" as one types, in order (the search box's first answers): byte
+            # order ("C"), so that one index range gives both the prefix and the order
+            models.Index(SEARCH_ORDER, "id", name="partners_partner_prefix"),
             GinIndex(OpClass("attributes", name="jsonb_path_ops"), name="partners_partner_attrs"),
         ]
-        triggers = [PARTNER_SEARCH_TRIGGER]
+        triggers = [PARTNER_SEARCH_TRIGGER, PARTNER_SORT_KEY_TRIGGER]
 
     def __str__(self) -> str:
         return self.name
@@ -488,7 +558,9 @@ class ExternalId(models.Model):
 
 # Keeps the visibility index (crm/sql/visibility.sql) for partners: each owner row gives the
 # owner and everybody above them an entry (viewer, partner, owner), exactly as a scoped record's
-# owner does, so hierarchy changes (crm_visibility_refresh) treat both alike.
+# owner does, so hierarchy changes (crm_visibility_refresh) treat both alike. Each entry carries
+# the partner's name as its sort key (crm/sql/visibility_sort_key.sql), kept by the partner's
+# rename trigger, so a user's list by name is one ordered range of the index.
 _OWNER_TAB = "'partners_partner'::regclass::oid::bigint"
 OWNER_VISIBILITY_TRIGGERS = [
     pgtrigger.Trigger(
@@ -498,9 +570,10 @@ OWNER_VISIBILITY_TRIGGERS = [
         operation=pgtrigger.Insert,
         referencing=pgtrigger.Referencing(new="new_rows"),
         func=f"""
-            INSERT INTO crm_visibility (viewer_id, tab, company_id, record_id, owner_id)
-            SELECT p.viewer_id, {_OWNER_TAB}, n.company_id, n.partner_id, n.user_id
+            INSERT INTO crm_visibility (viewer_id, tab, company_id, record_id, owner_id, sort_key)
+            SELECT p.viewer_id, {_OWNER_TAB}, n.company_id, n.partner_id, n.user_id, r.name
             FROM new_rows n
+            JOIN partners_partner r ON r.id = n.partner_id
             JOIN crm_viewer_pairs(ARRAY(SELECT DISTINCT user_id FROM new_rows)) p
               ON p.owner_id = n.user_id
             ON CONFLICT DO NOTHING;
@@ -526,9 +599,10 @@ OWNER_VISIBILITY_TRIGGERS = [
 # Rebuilds the partners' entries of the visibility index (manage.py rebuild_visibility).
 OWNER_VISIBILITY_REBUILD = f"""
     DELETE FROM crm_visibility WHERE tab = {_OWNER_TAB};
-    INSERT INTO crm_visibility (viewer_id, tab, company_id, record_id, owner_id)
-    SELECT p.viewer_id, {_OWNER_TAB}, n.company_id, n.partner_id, n.user_id
+    INSERT INTO crm_visibility (viewer_id, tab, company_id, record_id, owner_id, sort_key)
+    SELECT p.viewer_id, {_OWNER_TAB}, n.company_id, n.partner_id, n.user_id, r.name
     FROM partners_partnerowner n
+    JOIN partners_partner r ON r.id = n.partner_id
     JOIN crm_viewer_pairs(ARRAY(SELECT DISTINCT user_id FROM partners_partnerowner)) p
       ON p.owner_id = n.user_id
     ON CONFLICT DO NOTHING;
@@ -845,10 +919,9 @@ class Contact(AuditedModel):
             models.Index(fields=["partner", "family_name", "id"], name="partners_contact_partner"),
             models.Index(fields=["family_name", "given_name", "id"], name="partners_contact_name"),
             GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="partners_contact_search"),
-            # "starts with" as one types, in order (the search box's first answers)
-            models.Index(
-                OpClass("search_text", name="text_pattern_ops"), name="partners_contact_prefix"
-            ),
+            # "starts with" as one types, in order (the search box's first answers): byte
+            # order ("C"), so that one index range gives both the prefix and the order
+            models.Index(SEARCH_ORDER, "id", name="partners_contact_prefix"),
             GinIndex(OpClass("attributes", name="jsonb_path_ops"), name="partners_contact_attrs"),
         ]
         triggers = [CONTACT_SEARCH_TRIGGER]

@@ -8,9 +8,11 @@ takes seconds when the matches sort late. So the matches come first:
 
 - a user who sees a few thousand partners (``small_scope``) has them read by id and filtered,
   then sorted in Python;
-- everybody else gets the names that *start* with the text (an ordered range of the
-  ``text_pattern_ops`` index), then, from four characters on, names that *contain* it: at most
-  ``CANDIDATES`` matches from the trigram index, then scoped and sorted.
+- everybody else gets the names that *start* with the text (an ordered range of the prefix
+  index, which holds the search text in byte order, ``COLLATE "C"``), then, from four
+  characters on, names that *contain* it: at most
+  ``CANDIDATES`` matches from the trigram index, then scoped; the first ``limit`` of those the
+  user may see are shown, sorted by name.
 """
 
 import re
@@ -45,8 +47,12 @@ def _find(visible, needle: str, *, limit: int, order: tuple[str, ...], small: bo
             key=lambda r: (not r.search_text.startswith(needle), *(_key(r, f) for f in order))
         )
         return rows[:limit]
+    from .models import SEARCH_ORDER
+
     found = list(
-        visible.filter(search_text__startswith=needle).order_by("search_text", "pk")[:limit]
+        visible.alias(search_c=SEARCH_ORDER)
+        .filter(search_c__startswith=needle)
+        .order_by("search_c", "pk")[:limit]
     )
     if len(found) < limit and len(needle) >= 4:
         candidates = model.objects.filter(search_text__contains=needle).values("pk")[:CANDIDATES]
@@ -55,7 +61,9 @@ def _find(visible, needle: str, *, limit: int, order: tuple[str, ...], small: bo
             visible.filter(pk__in=ids)
             .exclude(pk__in=[r.pk for r in found])
             .exclude(search_text__startswith=needle)
-            .order_by(*order)[: limit - len(found)]
+            # by id, not by name: sorting a thousand candidates by their (ICU-collated) names
+            # costs more than the whole search; those shown are sorted below
+            .order_by("pk")[: limit - len(found)]
         )
         found += list(more)
     found.sort(key=lambda r: (not r.search_text.startswith(needle), *(_key(r, f) for f in order)))

@@ -48,6 +48,7 @@ from .models import (
     PartnerOwner,
     PartnerStatus,
     Status,
+    visibility_page,
 )
 from .search import search_contacts, search_partners
 
@@ -151,6 +152,18 @@ def partner_list(request):
     form = PartnerFilterForm(request.GET or None, owners=owners)
     form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
     filters = getattr(form, "cleaned_data", {})
+    order = SORTS.get(filters.get("sort") or "name", SORTS["name"])
+    rows_source = _partner_rows(Partner.objects.all(), company_id)
+    by_index = _visibility_path(user, filters, owners, form, request, company_id)
+    if by_index is not None:
+        viewer, arguments = by_index
+        keys, next_values = visibility_page(
+            viewer_id=viewer, company_id=company_id, size=PAGE_SIZE, **arguments
+        )
+        fetched = {row.pk: row for row in rows_source.filter(pk__in=keys)}
+        rows = [fetched[key] for key in keys if key in fetched]
+        next_cursor = keyset.encode(next_values) if next_values else None
+        return _render_list(request, form, rows, next_cursor)
     queryset = Partner.objects.visible_to(user)
     if filters.get("owner"):
         owner = next((o for o in owners if o.pk == filters["owner"]), None)
@@ -180,14 +193,46 @@ def partner_list(request):
         queryset = queryset.filter(industry=filters["industry"])
     queryset = _place_and_tag_filters(queryset, filters)
     queryset = _attribute_filters(queryset, form, request)
-    order = SORTS.get(filters.get("sort") or "name", SORTS["name"])
     rows, next_cursor = keyset.page(
-        queryset,
-        order=order,
-        after=filters.get("after", ""),
-        size=PAGE_SIZE,
-        rows=_partner_rows(Partner.objects.all(), company_id),
+        queryset, order=order, after=filters.get("after", ""), size=PAGE_SIZE, rows=rows_source
     )
+    return _render_list(request, form, rows, next_cursor)
+
+
+def _visibility_path(user, filters, owners, form, request, company_id):
+    """(viewer, arguments of ``visibility_page``) when the page can be read from the visibility
+    index in name order: sorted by name, filtered at most by owner (and team) and status, and
+    the partners in question are exactly one person's entries: the user's own (reached by
+    hierarchy), or the chosen owner's when the user sees everything that owner's team owns.
+    None otherwise (the general query)."""
+    if (filters.get("sort") or "name") != "name" or company_id is None:
+        return None
+    if any(filters.get(k) for k in ("q", "industry", "county", "city", "tag")):
+        return None
+    if any(request.GET.get(name) for name in getattr(form, "attribute_definitions", {})):
+        return None
+    arguments = {"after": keyset.decode(filters.get("after", "")), "status": ""}
+    if arguments["after"] is not None and len(arguments["after"]) != 2:
+        arguments["after"] = None
+    if filters.get("status") in (Status.ACTIVE, Status.INACTIVE, Status.POTENTIAL):
+        arguments["status"] = filters["status"]
+    if filters.get("owner"):
+        owner = next((o for o in owners if o.pk == filters["owner"]), None)
+        if owner is None or not _sees_partners_of(user):
+            return None
+        if not filters.get("subtree"):
+            arguments["owner_id"] = owner.pk
+        return owner.pk, arguments
+    scope = scope_for(user, Partner, "view")
+    if scope.everything or scope.owner_ids is None or not scope.owner_ids:
+        return None
+    if scope.granted is not None:
+        return None
+    return user.pk, arguments
+
+
+def _render_list(request, form, rows, next_cursor):
+    user = request.user
     available = tables.available()
     columns = [available[key] for key in _columns(user, "partners", available, tables.DEFAULT)]
     query = request.GET.copy()

@@ -1,0 +1,155 @@
+"""A user's access profile, read once per request from the shared cache instead of six to eight
+queries: their permissions (what ``user.has_perm`` answers from), their own companies, their
+subordinates (the hierarchy scope) and which kinds of object grants they hold.
+
+``AccessProfileMiddleware`` (right after Django's ``AuthenticationMiddleware``) attaches the
+profile to ``request.user`` in the attributes that ``ModelBackend``, ``crm.scoping`` and
+``crm.hierarchy`` already cache their answers in for the request, so nothing else changes:
+without the middleware (Celery tasks, the shell) everything is asked from the database as before.
+
+The profile is keyed by a **generation** number that every change to what it is built from
+bumps (signals on permissions, groups, memberships, companies, supervisor links and
+django-guardian grants; again after the transaction commits, so that a request that read the old
+state in between cannot keep it). Writes that bypass signals (raw SQL, ``QuerySet.update``) must
+call ``bump()``; a profile also expires after ``PROFILE_SECONDS``. When the cache cannot be
+reached the profile is built from the database, so a Redis outage slows pages, never breaks them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import partial
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.functional import SimpleLazyObject
+
+log = logging.getLogger(__name__)
+
+GENERATION_KEY = "crm:access:generation"
+PROFILE_SECONDS = 300
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        # A number never used before (time-based), so entries that outlived a lost counter are
+        # not read again.
+        cache.add(GENERATION_KEY, time.time_ns() // 1000, None)
+        value = cache.get(GENERATION_KEY)
+    return int(value)
+
+
+def _increment() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # the counter is gone: start a new one
+        cache.add(GENERATION_KEY, time.time_ns() // 1000, None)
+    except Exception:  # noqa: BLE001 - an unreachable cache holds nothing stale
+        log.warning("access profiles: the cache cannot be reached to bump the generation")
+
+
+def bump(*args, **kwargs) -> None:
+    """Forget every cached profile: now, and again once the current transaction commits."""
+    _increment()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_increment)
+
+
+def build(user) -> dict:
+    """The profile of ``user`` from the database."""
+    from django.contrib.auth.backends import ModelBackend
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    from .hierarchy import _DOWN, _query
+    from .models import Company
+
+    companies = list(
+        Company.objects.filter(memberships__user=user, is_active=True)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+    grants = set(
+        UserObjectPermission.objects.filter(user=user)
+        .values_list("content_type_id", "permission__codename")
+        .distinct()
+    ) | set(
+        GroupObjectPermission.objects.filter(group__user=user)
+        .values_list("content_type_id", "permission__codename")
+        .distinct()
+    )
+    return {
+        "perms": frozenset(ModelBackend().get_all_permissions(user)),
+        "companies": companies,
+        "subordinates": frozenset(row[0] for row in _query(_DOWN, user.pk)) - {user.pk},
+        "grants": frozenset(grants),
+    }
+
+
+def attach(user):
+    """Fills the request caches of ``user`` from its profile (cached, or built and cached)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return user
+    try:
+        key = f"crm:access:{generation()}:{user.pk}:{int(user.is_superuser)}"
+        profile = cache.get(key)
+    except Exception:  # noqa: BLE001 - see the module's docstring
+        log.warning("access profiles: the cache cannot be reached; reading the database")
+        key, profile = None, None
+    if profile is None:
+        profile = build(user)
+        if key is not None:
+            try:
+                cache.set(key, profile, PROFILE_SECONDS)
+            except Exception:  # noqa: BLE001
+                log.warning("access profiles: the cache cannot be reached to store a profile")
+    user._perm_cache = set(profile["perms"])
+    user._crm_company_ids = frozenset(pk for pk, _name in profile["companies"])
+    user._crm_companies = profile["companies"]
+    user._crm_subordinate_ids = profile["subordinates"]
+    user._crm_grants = profile["grants"]
+    return user
+
+
+def _user(request):
+    from django.contrib.auth.middleware import get_user
+
+    return attach(get_user(request))
+
+
+class AccessProfileMiddleware:
+    """Replaces ``request.user`` (still lazy) by one that carries its access profile."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.user = SimpleLazyObject(partial(_user, request))
+        return self.get_response(request)
+
+
+def connect_signals() -> None:
+    """Called from ``CrmConfig.ready()``: every change that alters a profile bumps the
+    generation."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    from .models import Company, Membership, SupervisorLink, User
+
+    for model in (
+        Company,
+        Membership,
+        SupervisorLink,
+        Group,
+        Permission,
+        UserObjectPermission,
+        GroupObjectPermission,
+    ):
+        post_save.connect(bump, sender=model, dispatch_uid=f"crm.access.save.{model.__name__}")
+        post_delete.connect(bump, sender=model, dispatch_uid=f"crm.access.del.{model.__name__}")
+    post_delete.connect(bump, sender=User, dispatch_uid="crm.access.del.User")
+    for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(bump, sender=through, dispatch_uid=f"crm.access.m2m.{through.__name__}")
+    post_migrate.connect(bump, dispatch_uid="crm.access.migrate")

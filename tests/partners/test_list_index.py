@@ -1,0 +1,115 @@
+"""The partner list read from the visibility index in name order (``visibility_page``) must give
+exactly what the access rule and the filters give, page after page; renames move partners."""
+
+import random
+
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from crm.hierarchy import subordinate_ids
+from crm.models import SupervisorLink
+from crm.scoping import current_company_id
+from partners.models import Partner, PartnerOwner, PartnerStatus, Status
+from partners.views import _owner_choices
+
+from .conftest import make_partner
+
+
+def _walk(client, params: dict) -> list[int]:
+    """The ids of every row of the list, following its "next" links."""
+    seen, url, query = [], reverse("partners:list"), params
+    for _ in range(50):
+        page = client.get(url, query)
+        assert page.status_code == 200
+        seen += [row.pk for row in page.context["rows"]]
+        if not page.context["next_url"]:
+            return seen
+        url, query = reverse("partners:list") + page.context["next_url"], None
+    raise AssertionError("the list does not end")
+
+
+def _expected(user, params: dict) -> list[int]:
+    """The rule as a plain query: visible by the owner rows, then the filters."""
+    company = current_company_id(user)
+    rows = Partner.objects.all().by_rule(user, "view")
+    owner = params.get("owner")
+    if owner and owner in {u.pk for u in _owner_choices(user)}:
+        people = [owner]
+        if params.get("subtree"):
+            people += subordinate_ids(type(user).objects.get(pk=owner))
+        owned = PartnerOwner.objects.filter(company_id=company, user_id__in=people)
+        rows = rows.filter(pk__in=owned.values("partner_id"))
+    status = params.get("status")
+    in_company = PartnerStatus.objects.filter(company_id=company)
+    if status == Status.POTENTIAL:
+        rows = rows.exclude(pk__in=in_company.values("partner_id"))
+    elif status:
+        rows = rows.filter(pk__in=in_company.filter(status=status).values("partner_id"))
+    return list(rows.order_by("name", "id").values_list("pk", flat=True))
+
+
+def test_every_persona_and_filter_pages_exactly_the_rule(client, org, settings):
+    import partners.views as views
+
+    settings.DEBUG = False
+    rng = random.Random(11)
+    people = [org.owner, org.peer, org.supervisor, org.second_supervisor, org.boss]
+    partners = []
+    for _ in range(130):
+        # Hungarian order matters: Á/A, Ö/O and Cs/C sort differently than bytes do.
+        prefix = rng.choice(["Á", "A", "Ö", "O", "Cs", "C", "Zs", "Z"])
+        partners.append(make_partner(rng.choice(people), name=f"{prefix}{rng.randint(0, 40)} Kft."))
+    for partner in partners[::4]:  # second owners: one row per partner all the same
+        PartnerOwner.objects.get_or_create(
+            partner=partner, company=org.company, user=rng.choice(people)
+        )
+    for partner in partners[::3]:
+        PartnerStatus.objects.create(
+            partner=partner, company=org.company, status=rng.choice([Status.ACTIVE, "inactive"])
+        )
+    # Renames move partners in the index too (the rename trigger, also for bulk updates).
+    Partner.objects.filter(pk__in=[p.pk for p in partners[:10]]).update(name="Ödön Bt.")
+    partners[10].name = "Aaa Kft."
+    partners[10].save()
+    assert views.PAGE_SIZE == 50  # 130 partners: three pages for those who see them all
+    cases = [
+        {},
+        {"status": Status.ACTIVE},
+        {"status": Status.POTENTIAL},
+        {"owner": org.owner.pk},
+        {"owner": org.supervisor.pk, "subtree": "on"},
+        {"owner": org.supervisor.pk, "subtree": "on", "status": "inactive"},
+    ]
+    for persona in ("owner", "peer", "supervisor", "second_supervisor", "boss", "superuser"):
+        user = org.users[persona]
+        client.force_login(user)
+        for params in cases:
+            got = _walk(client, params)
+            assert got == _expected(user, params), (persona, params)
+
+
+def test_a_hierarchy_change_moves_the_sorted_entries_with_it(client, org):
+    mine = make_partner(org.owner, name="Béka Kft.")
+    client.force_login(org.boss)
+    assert mine.pk in _walk(client, {})
+    SupervisorLink.objects.filter(user=org.supervisor, supervisor=org.boss).delete()
+    client.force_login(org.boss)
+    assert mine.pk not in _walk(client, {})
+    SupervisorLink.objects.create(user=org.supervisor, supervisor=org.boss)
+    assert _walk(client, {}) == _expected(org.boss, {})
+    assert mine.pk in _walk(client, {})
+
+
+def test_a_permission_taken_away_applies_on_the_next_request(client, org):
+    """The cached access profile is forgotten when a group loses a permission."""
+    create = reverse("partners:create")
+    client.force_login(org.owner)
+    assert create in client.get(reverse("partners:list")).content.decode()
+    group = org.owner.groups.get()
+    group.permissions.remove(*group.permissions.filter(codename="add_partner"))
+    assert create not in client.get(reverse("partners:list")).content.decode()
+    assert client.get(create).status_code == 403
+    group.permissions.add(
+        *Group.permissions.field.related_model.objects.filter(codename="add_partner")
+    )
+    assert create in client.get(reverse("partners:list")).content.decode()
