@@ -178,7 +178,7 @@ if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "crm.cache.RedisCache",
         "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
         "KEY_PREFIX": "crm",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
