@@ -11,6 +11,10 @@ def industries() -> list[Industry]:
     return list(Industry.objects.order_by("code"))
 
 
+def industry_by_id() -> dict[int, Industry]:
+    return {industry.pk: industry for industry in industries()}
+
+
 @reference(Tag)
 def tags() -> list[Tag]:
     return list(Tag.objects.order_by("name"))

@@ -7,10 +7,8 @@ import json
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, JSONObject, NullIf, Trim
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -119,34 +117,9 @@ def _partner_rows(queryset, company_id):
     )
 
 
-def _list_rows(company_id):
-    """The list's rows, in one query whatever the columns: the fields the columns show, the
-    status in the current company, the owners' names there and the tags as arrays (no
-    prefetch, no model per owner or tag)."""
-    owner_name = Coalesce(
-        NullIf(Trim(Concat("user__last_name", Value(" "), "user__first_name")), Value("")),
-        "user__username",
-    )
-    owners = (
-        PartnerOwner.objects.filter(partner_id=OuterRef("pk"), company_id=company_id)
-        .order_by("user__last_name", "user__first_name", "user_id")
-        .values(name=owner_name)
-    )
-    tags = (
-        Partner.tags.through.objects.filter(partner_id=OuterRef("pk"))
-        .order_by("tag__name")
-        .values(badge=JSONObject(colour="tag__colour", name="tag__name"))
-    )
-    status = PartnerStatus.objects.filter(partner=OuterRef("pk"), company_id=company_id)
-    return (
-        Partner.objects.select_related("industry")
-        .only(*tables.FIELDS, "industry__code", "industry__name_hu", "industry__name_en")
-        .annotate(
-            company_status=Subquery(status.values("status")[:1]),
-            owner_names=ArraySubquery(owners),
-            tag_list=ArraySubquery(tags),
-        )
-    )
+def _list_rows(company_id, keys: list[int]) -> list:
+    """The list's rows for ``keys``, in their order (``tables.ListRow``)."""
+    return tables.fetch_rows(company_id, keys)
 
 
 def _decorate(partner) -> None:
@@ -185,15 +158,13 @@ def partner_list(request):
     form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
     filters = getattr(form, "cleaned_data", {})
     order = SORTS.get(filters.get("sort") or "name", SORTS["name"])
-    rows_source = _list_rows(company_id)
     by_index = _visibility_path(user, filters, owners, form, request, company_id)
     if by_index is not None:
         viewer, arguments = by_index
         keys, next_values = visibility_page(
             viewer_id=viewer, company_id=company_id, size=PAGE_SIZE, **arguments
         )
-        fetched = {row.pk: row for row in rows_source.filter(pk__in=keys)}
-        rows = [fetched[key] for key in keys if key in fetched]
+        rows = _list_rows(company_id, keys)
         next_cursor = keyset.encode(next_values) if next_values else None
         return _render_list(request, form, rows, next_cursor)
     queryset = Partner.objects.visible_to(user)
@@ -225,9 +196,10 @@ def partner_list(request):
         queryset = queryset.filter(industry=filters["industry"])
     queryset = _place_and_tag_filters(queryset, filters)
     queryset = _attribute_filters(queryset, form, request)
-    rows, next_cursor = keyset.page(
-        queryset, order=order, after=filters.get("after", ""), size=PAGE_SIZE, rows=rows_source
+    keys, next_cursor = keyset.page_keys(
+        queryset, order=order, after=filters.get("after", ""), size=PAGE_SIZE
     )
+    rows = _list_rows(company_id, keys)
     return _render_list(request, form, rows, next_cursor)
 
 
