@@ -152,11 +152,13 @@ def _scope_size(user, company_id: int) -> int:
     return cache[company_id]
 
 
-def matching(queryset, text: str):
+def matching(queryset, text: str, *, restricted: bool = True):
     """Rows of ``queryset`` whose search text contains ``text`` (from four characters on) or
-    starts with it (shorter texts), for a list's search box. The matches are collected first
-    (``= ANY(ARRAY(…))`` over the trigram index), so a list sorted by name does not walk the
-    whole name index testing every row."""
+    starts with it (shorter texts), for a list's search box. The matches are a semi-join
+    (``id IN (…)``) that PostgreSQL hashes against a restricted list (a user's scope, an
+    owner's partners); for an unrestricted one (``restricted=False``: "see all") they are
+    collected first (``= ANY(ARRAY(…))`` over the trigram index), so a list sorted by name does
+    not walk the whole name index testing every row (3 s for a common word)."""
     from .search import normalise
 
     needle = normalise(text)
@@ -164,6 +166,9 @@ def matching(queryset, text: str):
         return queryset.none()
     if len(needle) < 4:
         return queryset.filter(search_text__startswith=needle)
+    if restricted:
+        found = queryset.model.objects.filter(search_text__contains=needle).values("pk")
+        return queryset.filter(pk__in=found)
     table = queryset.model._meta.db_table
     return queryset.extra(  # noqa: S610 - constant SQL; the text is a parameter
         where=[
@@ -189,9 +194,11 @@ def scope_partners(queryset, user, action: str, *, column: str):
 
     By hierarchy the visibility index answers (``crm/sql/visibility.sql``, kept by the owner
     rows' triggers). How it is asked depends on the size of the user's scope, because no single
-    plan is fast for both: a rep's few thousand partners are read as an id array and then
-    sorted (``= ANY(ARRAY(…))``), while a director's hundreds of thousands are walked in list
-    order with one index probe per row (``EXISTS``)."""
+    plan is fast for both: a rep's few thousand partners are a semi-join (``IN (SELECT …)``,
+    which the planner hashes or merges with the other conditions), while a director's hundreds
+    of thousands are walked in list order with one index probe per row (``EXISTS``). The list
+    by name does not come here at all when it can be read from the index in order
+    (``visibility_page``)."""
     from crm.models import Visibility
     from crm.scoping import table_id
 
@@ -207,14 +214,9 @@ def scope_partners(queryset, user, action: str, *, column: str):
         viewer_id=user.pk, tab=table_id(Partner), company_id=scope.company_id
     )
     if _scope_size(user, scope.company_id) <= SMALL_SCOPE:
-        table = queryset.model._meta.db_table
-        return queryset.extra(  # noqa: S610 - constant SQL; the values are parameters
-            where=[
-                f'"{table}"."{column}" = ANY(ARRAY(SELECT record_id FROM crm_visibility'  # noqa: S608
-                " WHERE viewer_id = %s AND tab = %s AND company_id = %s))"
-            ],
-            params=[user.pk, table_id(Partner), scope.company_id],
-        )
+        # A semi-join, which PostgreSQL may hash: "= ANY(ARRAY(…))" is searched linearly for
+        # every row that another condition (a search, say) leaves, 2,400 × 1,500 comparisons.
+        return queryset.filter(**{f"{column}__in": entries.values("record_id")})
     return queryset.filter(Exists(entries.filter(record_id=OuterRef(column))))
 
 
@@ -328,11 +330,12 @@ class PartnerQuerySet(ScopedQuerySet):
             )
         )
 
-    def search(self, text: str):
+    def search(self, text: str, *, restricted: bool = True):
         """Partners whose name, short name or tax number contains ``text`` (accents and case
-        ignored), through the trigram index of ``search_text``."""
+        ignored), through the trigram index of ``search_text``; ``restricted=False`` when the
+        queryset is the whole master (see ``matching``)."""
 
-        return matching(self, text)
+        return matching(self, text, restricted=restricted)
 
 
 # Text the global search reads: name, short name and tax number digits, lower case, unaccented.
@@ -844,10 +847,10 @@ class ContactQuerySet(models.QuerySet):
     def deletable_by(self, user):
         return self._through_partner(user, "change")
 
-    def search(self, text: str):
+    def search(self, text: str, *, restricted: bool = True):
         """Contacts whose name, e-mail or phone contains ``text``."""
 
-        return matching(self, text)
+        return matching(self, text, restricted=restricted)
 
 
 CONTACT_SEARCH_TRIGGER = pgtrigger.Trigger(

@@ -179,7 +179,11 @@ def partner_list(request):
             queryset = Partner.objects.all()
         queryset = queryset.owned_by(company_id=company_id, people=people)
     if filters.get("q"):
-        queryset = queryset.search(filters["q"])
+        scope = scope_for(user, Partner, "view")
+        everything = scope.everything or scope.owner_ids is None
+        queryset = queryset.search(
+            filters["q"], restricted=bool(filters.get("owner")) or not everything
+        )
     if filters.get("status") in (Status.ACTIVE, Status.INACTIVE):
         queryset = queryset.filter(
             Exists(
