@@ -1,6 +1,7 @@
 """A user's access profile, read once per request from the shared cache instead of six to eight
 queries: their permissions (what ``user.has_perm`` answers from), their own companies, their
-subordinates (the hierarchy scope) and which kinds of object grants they hold.
+subordinates (the hierarchy scope), which kinds of object grants they hold and the people of
+their current company (the owner filters' choices).
 
 ``AccessProfileMiddleware`` (right after Django's ``AuthenticationMiddleware``) attaches the
 profile to ``request.user`` in the attributes that ``ModelBackend``, ``crm.scoping`` and
@@ -8,7 +9,7 @@ profile to ``request.user`` in the attributes that ``ModelBackend``, ``crm.scopi
 without the middleware (Celery tasks, the shell) everything is asked from the database as before.
 
 The profile is keyed by a **generation** number that every change to what it is built from
-bumps (signals on permissions, groups, memberships, companies, supervisor links and
+bumps (signals on users, permissions, groups, memberships, companies, supervisor links and
 django-guardian grants; again after the transaction commits, so that a request that read the old
 state in between cannot keep it). Writes that bypass signals (raw SQL, ``QuerySet.update``) must
 call ``bump()``; a profile also expires after ``PROFILE_SECONDS``. When the cache cannot be
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 
 GENERATION_KEY = "crm:access:generation"
 PROFILE_SECONDS = 300
+# Part of every profile's key: raise it when the profile's contents change, so that a new
+# release never reads a profile an older one cached.
+PROFILE_FORMAT = 2
 
 
 def generation() -> int:
@@ -63,7 +67,7 @@ def build(user) -> dict:
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     from .hierarchy import _DOWN, _query
-    from .models import Company
+    from .models import Company, User
 
     companies = list(
         Company.objects.filter(memberships__user=user, is_active=True)
@@ -79,11 +83,20 @@ def build(user) -> dict:
         .values_list("content_type_id", "permission__codename")
         .distinct()
     )
+    ids = [pk for pk, _name in companies]
+    current = user.current_company_id if user.current_company_id in ids else (ids or [None])[0]
+    colleagues = [
+        (u.pk, str(u))
+        for u in User.objects.filter(is_active=True, memberships__company_id=current)
+        .only("pk", "username", "first_name", "last_name")
+        .order_by("last_name", "first_name", "pk")
+    ]
     return {
         "perms": frozenset(ModelBackend().get_all_permissions(user)),
         "companies": companies,
         "subordinates": frozenset(row[0] for row in _query(_DOWN, user.pk)) - {user.pk},
         "grants": frozenset(grants),
+        "colleagues": colleagues,
     }
 
 
@@ -92,7 +105,7 @@ def attach(user):
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return user
     try:
-        key = f"crm:access:{generation()}:{user.pk}:{int(user.is_superuser)}"
+        key = f"crm:access:{PROFILE_FORMAT}:{generation()}:{user.pk}:{int(user.is_superuser)}"
         profile = cache.get(key)
     except Exception:  # noqa: BLE001 - see the module's docstring
         log.warning("access profiles: the cache cannot be reached; reading the database")
@@ -109,7 +122,14 @@ def attach(user):
     user._crm_companies = profile["companies"]
     user._crm_subordinate_ids = profile["subordinates"]
     user._crm_grants = profile["grants"]
+    user._crm_colleagues = profile["colleagues"]
     return user
+
+
+def colleagues(user) -> list[tuple[int, str]] | None:
+    """(pk, name) of the active members of the user's current company, by name, when the
+    request's profile holds them (else None: ask the database)."""
+    return getattr(user, "_crm_colleagues", None)
 
 
 def _user(request):
@@ -127,6 +147,14 @@ class AccessProfileMiddleware:
     def __call__(self, request):
         request.user = SimpleLazyObject(partial(_user, request))
         return self.get_response(request)
+
+
+def _user_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    """A name, an active flag or the current company is part of profiles; a login (which saves
+    only ``last_login``) is not."""
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    bump()
 
 
 def connect_signals() -> None:
@@ -150,6 +178,7 @@ def connect_signals() -> None:
         post_save.connect(bump, sender=model, dispatch_uid=f"crm.access.save.{model.__name__}")
         post_delete.connect(bump, sender=model, dispatch_uid=f"crm.access.del.{model.__name__}")
     post_delete.connect(bump, sender=User, dispatch_uid="crm.access.del.User")
+    post_save.connect(_user_saved, sender=User, dispatch_uid="crm.access.save.User")
     for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(bump, sender=through, dispatch_uid=f"crm.access.m2m.{through.__name__}")
     post_migrate.connect(bump, dispatch_uid="crm.access.migrate")

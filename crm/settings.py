@@ -185,6 +185,10 @@ CACHES = {
     }
 }
 
+# Change history (django-pghistory) records who and where for the requests that write; a GET
+# writes nothing tracked, and skipping it spares every page the context bookkeeping.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 # --- Celery -------------------------------------------------------------------------------
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

@@ -10,8 +10,8 @@ takes seconds when the matches sort late. So the matches come first:
   then sorted in Python;
 - everybody else gets the names that *start* with the text (an ordered range of the prefix
   index, which holds the search text in byte order, ``COLLATE "C"``), then, from four
-  characters on, names that *contain* it: at most
-  ``CANDIDATES`` matches from the trigram index, then scoped; the first ``limit`` of those the
+  characters on, names that *contain* it: at most ``CANDIDATES`` matches from the trigram
+  index (a few when the user sees everything), then scoped; the first ``limit`` of those the
   user may see are shown, sorted by name.
 """
 
@@ -36,9 +36,12 @@ def normalise(text: str) -> str:
     return " ".join(text.split())[:100]
 
 
-def _find(visible, needle: str, *, limit: int, order: tuple[str, ...], small: bool) -> list:
+def _find(
+    visible, needle: str, *, limit: int, order: tuple[str, ...], small: bool, everything: bool
+) -> list:
     """Up to ``limit`` rows of ``visible`` whose search text contains ``needle``, those that
-    start with it first, each group in ``order``."""
+    start with it first, each group in ``order``. ``everything``: ``visible`` is the whole
+    table, so every candidate counts and a few suffice."""
     model = visible.model
     if small:
         lookup = "search_text__contains" if len(needle) >= 4 else "search_text__startswith"
@@ -55,7 +58,8 @@ def _find(visible, needle: str, *, limit: int, order: tuple[str, ...], small: bo
         .order_by("search_c", "pk")[:limit]
     )
     if len(found) < limit and len(needle) >= 4:
-        candidates = model.objects.filter(search_text__contains=needle).values("pk")[:CANDIDATES]
+        cap = limit * 4 if everything else CANDIDATES
+        candidates = model.objects.filter(search_text__contains=needle).values("pk")[:cap]
         ids = list(candidates.values_list("pk", flat=True))
         more = (
             visible.filter(pk__in=ids)
@@ -68,6 +72,15 @@ def _find(visible, needle: str, *, limit: int, order: tuple[str, ...], small: bo
         found += list(more)
     found.sort(key=lambda r: (not r.search_text.startswith(needle), *(_key(r, f) for f in order)))
     return found
+
+
+def _everything(user) -> bool:
+    from crm.scoping import scope_for
+
+    from .models import Partner
+
+    scope = scope_for(user, Partner, "view")
+    return scope.everything or scope.owner_ids is None
 
 
 def _key(row, field: str):
@@ -84,7 +97,14 @@ def search_partners(user, text: str, *, limit: int = 8) -> list:
     visible = Partner.objects.visible_to(user).only(
         "pk", "name", "short_name", "tax_number", "city", "search_text"
     )
-    return _find(visible, needle, limit=limit, order=("name", "pk"), small=small_scope(user))
+    return _find(
+        visible,
+        needle,
+        limit=limit,
+        order=("name", "pk"),
+        small=small_scope(user),
+        everything=_everything(user),
+    )
 
 
 def search_contacts(user, text: str, *, limit: int = 8) -> list:
@@ -113,4 +133,5 @@ def search_contacts(user, text: str, *, limit: int = 8) -> list:
         limit=limit,
         order=("family_name", "given_name", "pk"),
         small=small_scope(user),
+        everything=_everything(user),
     )

@@ -15,13 +15,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm import keyset
+from crm import access, keyset
 from crm.hierarchy import scope_owner_ids, subordinate_ids
 from crm.scoping import (
     SEE_ALL,
     current_company_id,
     get_editable_or_403,
     get_visible_or_404,
+    reaches_as_for_viewing,
     scope_for,
 )
 from crm.versioning import Conflict
@@ -62,15 +63,33 @@ def _company_id(request) -> int | None:
     return current_company_id(request.user)
 
 
-def _owner_choices(user):
+class Person:
+    """Someone offered in an owner filter: an id and a name (from the access profile)."""
+
+    __slots__ = ("pk", "name", "__dict__")
+
+    def __init__(self, pk: int, name: str):
+        self.pk, self.name = pk, name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _owner_choices(user, *, light: bool = False):
     """The people the user may filter or assign by: everybody in the company for "see all"
-    users, else the user and their subordinates."""
+    users, else the user and their subordinates. ``light``: ``Person`` objects from the
+    request's access profile (no query), for filters; else users."""
+    sees_all = (
+        user.is_superuser or user.has_perm(SEE_ALL) or user.has_perm("partners.view_all_partner")
+    )
+    known = access.colleagues(user) if light else None
+    if known is not None:
+        mine = None if sees_all else scope_owner_ids(user)
+        return [Person(pk, name) for pk, name in known if mine is None or pk in mine]
     User = get_user_model()
     company_id = current_company_id(user)
     people = User.objects.filter(is_active=True, memberships__company_id=company_id)
-    if not (
-        user.is_superuser or user.has_perm(SEE_ALL) or user.has_perm("partners.view_all_partner")
-    ):
+    if not sees_all:
         people = people.filter(pk__in=scope_owner_ids(user))
     return list(people.order_by("last_name", "first_name").distinct())
 
@@ -153,7 +172,7 @@ def _attribute_filters(queryset, form, request):
 def partner_list(request):
     user = request.user
     company_id = _company_id(request)
-    owners = _owner_choices(user)
+    owners = _owner_choices(user, light=True)
     form = PartnerFilterForm(request.GET or None, owners=owners)
     form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
     filters = getattr(form, "cleaned_data", {})
@@ -299,7 +318,8 @@ def partner_detail(request, pk: int):
     context = {
         "partner": partner,
         "tab": tab,
-        "can_edit": Partner.objects.editable_by(user).filter(pk=pk).exists(),
+        "can_edit": reaches_as_for_viewing(user, Partner, "change")
+        or Partner.objects.editable_by(user).filter(pk=pk).exists(),
         "can_assign": user.has_perm("partners.assign_partner"),
         "can_add_contact": user.has_perm("partners.add_contact"),
     }
@@ -623,7 +643,7 @@ def partner_assign(request, pk: int):
 @login_required
 def contact_list(request):
     company_id = _company_id(request)
-    form = ContactFilterForm(request.GET or None, owners=_owner_choices(request.user))
+    form = ContactFilterForm(request.GET or None, owners=_owner_choices(request.user, light=True))
     form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
     filters = getattr(form, "cleaned_data", {})
     queryset = Contact.objects.visible_to(request.user).select_related("partner")
