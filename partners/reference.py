@@ -1,9 +1,15 @@
 """The partner app's reference lists, read on every list page: kept in the shared cache
 (``crm.reference``), forgotten when an admin changes them."""
 
+import contextlib
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
 from crm.reference import reference
 
-from .models import AttributeDefinition, Industry, Tag
+from .models import AttributeDefinition, ColumnChoice, Industry, Tag
 
 
 @reference(Industry)
@@ -24,3 +30,38 @@ def tags() -> list[Tag]:
 def attribute_definitions() -> list[AttributeDefinition]:
     """The active definitions of every target, in their order."""
     return list(AttributeDefinition.objects.filter(active=True).order_by("order", "pk"))
+
+
+def _column_key(user_id: int, screen: str) -> str:
+    return f"partners:columns:{user_id}:{screen}"
+
+
+def column_choice(user_id: int, screen: str) -> list[str] | None:
+    """The columns a user chose for a list (None: the default ones), kept in the cache; a
+    save or delete of the choice forgets it (signals below)."""
+    key = _column_key(user_id, screen)
+    cached = None
+    with contextlib.suppress(Exception):  # the cache only accelerates
+        cached = cache.get(key)
+    if cached is not None:
+        return cached["columns"]
+    row = ColumnChoice.objects.filter(user_id=user_id, screen=screen).first()
+    columns = row.columns if row else None
+    with contextlib.suppress(Exception):
+        cache.set(key, {"columns": columns}, 3600)
+    return columns
+
+
+def _forget_columns(sender, instance, **kwargs) -> None:
+    key = _column_key(instance.user_id, instance.screen)
+
+    def forget() -> None:
+        with contextlib.suppress(Exception):
+            cache.delete(key)
+
+    forget()
+    transaction.on_commit(forget)
+
+
+post_save.connect(_forget_columns, sender=ColumnChoice, dispatch_uid="partners.columns.save")
+post_delete.connect(_forget_columns, sender=ColumnChoice, dispatch_uid="partners.columns.delete")

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from django.db import connection
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from crm.html import esc
 
 from . import attributes, reference
 from .models import STATUS_COLOURS, AttributeTarget, County, Status
@@ -38,7 +40,7 @@ def _status(p) -> SafeString:
 def _owners(p) -> SafeString:
     if not p.owner_names:
         return format_html('<span class="text-body-secondary">{}</span>', _("unassigned"))
-    return escape(", ".join(p.owner_names))
+    return esc(", ".join(p.owner_names))
 
 
 def _tags(p) -> SafeString:
@@ -110,23 +112,23 @@ def fetch_rows(company_id: int | None, keys: list[int]) -> list[ListRow]:
 
 COLUMNS = [
     Column("status", gettext_lazy("Status"), _status, always=True),
-    Column("tax_number", gettext_lazy("Tax number"), lambda p: escape(p.tax_number or "")),
-    Column("city", gettext_lazy("City"), lambda p: escape(p.city)),
-    Column("county", gettext_lazy("County"), lambda p: escape(p.get_county_display())),
+    Column("tax_number", gettext_lazy("Tax number"), lambda p: esc(p.tax_number or "")),
+    Column("city", gettext_lazy("City"), lambda p: esc(p.city)),
+    Column("county", gettext_lazy("County"), lambda p: esc(p.get_county_display())),
     Column("owners", gettext_lazy("Owners"), _owners),
-    Column("industry", gettext_lazy("Industry"), lambda p: escape(p.industry or "")),
-    Column("phones", gettext_lazy("Phones"), lambda p: escape(", ".join(p.phones))),
-    Column("emails", gettext_lazy("E-mails"), lambda p: escape(", ".join(p.emails))),
+    Column("industry", gettext_lazy("Industry"), lambda p: esc(p.industry or "")),
+    Column("phones", gettext_lazy("Phones"), lambda p: esc(", ".join(p.phones))),
+    Column("emails", gettext_lazy("E-mails"), lambda p: esc(", ".join(p.emails))),
     Column("tags", gettext_lazy("Tags"), _tags),
     Column(
         "headcount",
         gettext_lazy("Headcount"),
-        lambda p: escape("" if p.headcount is None else p.headcount),
+        lambda p: esc("" if p.headcount is None else p.headcount),
     ),
     Column(
         "created",
         gettext_lazy("Created"),
-        lambda p: escape(date_format(p.created_at, "SHORT_DATE_FORMAT")),
+        lambda p: esc(date_format(p.created_at, "SHORT_DATE_FORMAT")),
     ),
 ]
 DEFAULT = ["status", "tax_number", "city", "owners"]
@@ -139,7 +141,7 @@ def available() -> dict[str, Column]:
         columns[f"attr:{definition.key}"] = Column(
             f"attr:{definition.key}",
             definition.label,
-            lambda p, d=definition: escape(attributes.display(d, (p.attributes or {}).get(d.key))),
+            lambda p, d=definition: esc(attributes.display(d, (p.attributes or {}).get(d.key))),
         )
     return columns
 
@@ -152,12 +154,12 @@ def render_rows(rows, columns: list[Column]) -> SafeString:
     for p in rows:
         cells = "".join(f"<td{'' if c.always else hidden}>{c.render(p)}</td>" for c in columns)
         short = (
-            f'<div class="small text-body-secondary">{escape(p.short_name)}</div>'
+            f'<div class="small text-body-secondary">{esc(p.short_name)}</div>'
             if p.short_name
             else ""
         )
         parts.append(
-            f'<tr><td><a href="{detail}{p.pk}/" class="fw-semibold">{escape(p.name)}</a>'
+            f'<tr><td><a href="{detail}{p.pk}/" class="fw-semibold">{esc(p.name)}</a>'
             f"{short}</td>{cells}</tr>"
         )
-    return mark_safe("".join(parts))  # noqa: S308 - every value above went through escape()
+    return mark_safe("".join(parts))  # noqa: S308 - every value above went through esc()

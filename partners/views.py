@@ -28,7 +28,7 @@ from crm.scoping import (
 from crm.versioning import Conflict
 from crm.views import history_rows
 
-from . import attributes, services, tables
+from . import attributes, reference, services, tables
 from .forms import (
     AssignForm,
     ContactFilterForm,
@@ -105,9 +105,8 @@ def _sees_partners_of(user) -> bool:
 
 
 def _columns(user, screen: str, available: dict, default: list[str]) -> list[str]:
-    choice = ColumnChoice.objects.filter(user=user, screen=screen).first()
-    chosen = choice.columns if choice else default
-    return [c for c in chosen if c in available]
+    chosen = reference.column_choice(user.pk, screen)
+    return [c for c in (default if chosen is None else chosen) if c in available]
 
 
 def _partner_rows(queryset, company_id):

@@ -5,9 +5,10 @@ dozen options; this costs microseconds except where a widget renders itself (``s
 """
 
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+
+from crm.html import esc
 
 register = template.Library()
 
@@ -18,10 +19,7 @@ def _options(field) -> str:
     for value, label in field.field.choices:
         text = f"{value}"
         selected = " selected" if text == current else ""
-        parts.append(
-            f'<option value="{conditional_escape(text)}"{selected}>'
-            f"{conditional_escape(label)}</option>"
-        )
+        parts.append(f'<option value="{esc(text)}"{selected}>{esc(label)}</option>')
     return "".join(parts)
 
 
@@ -35,12 +33,12 @@ def render_field(field, wrapper="", small=False) -> str:
     input_type = getattr(widget, "input_type", None)
     multiple = getattr(widget, "allow_multiple_selected", False)
     errors = field.errors
-    for_id = conditional_escape(field.id_for_label or "")
-    parts = [f'<div class="{conditional_escape(wrapper or "mb-3")}">']
+    for_id = esc(field.id_for_label or "")
+    parts = [f'<div class="{esc(wrapper or "mb-3")}">']
     if input_type == "checkbox" and not multiple:
         parts.append(
             f'<div class="form-check">{field} <label class="form-check-label" for="{for_id}">'
-            f"{conditional_escape(field.label)}</label></div>"
+            f"{esc(field.label)}</label></div>"
         )
     else:
         required = (
@@ -48,30 +46,28 @@ def render_field(field, wrapper="", small=False) -> str:
         )
         parts.append(
             f'<label class="form-label{" small" if small else ""}" for="{for_id}">'
-            f"{conditional_escape(capfirst(field.label))}{required}</label>"
+            f"{esc(capfirst(field.label))}{required}</label>"
         )
         if multiple and input_type == "checkbox":
             options = "".join(
                 f'<div class="form-check">{option.tag()} <label class="form-check-label"'
-                f' for="{conditional_escape(option.id_for_label)}">'
-                f"{conditional_escape(option.choice_label)}</label></div>"
+                f' for="{esc(option.id_for_label)}">'
+                f"{esc(option.choice_label)}</label></div>"
                 for option in field
             )
             parts.append(f'<div class="d-flex flex-wrap gap-3">{options}</div>')
         elif input_type == "select" and not multiple:
-            css = conditional_escape(widget.attrs.get("class", ""))
+            css = esc(widget.attrs.get("class", ""))
             invalid = " is-invalid" if errors else ""
             need = " required" if field.field.required and field.form.use_required_attribute else ""
             parts.append(
-                f'<select name="{conditional_escape(field.html_name)}" id="{for_id}"'
+                f'<select name="{esc(field.html_name)}" id="{for_id}"'
                 f' class="{css}{invalid}"{need}>{_options(field)}</select>'
             )
         else:
             parts.append(str(field))
-    parts += [
-        f'<div class="invalid-feedback d-block">{conditional_escape(e)}</div>' for e in errors
-    ]
+    parts += [f'<div class="invalid-feedback d-block">{esc(e)}</div>' for e in errors]
     if field.help_text:
-        parts.append(f'<div class="form-text small">{conditional_escape(field.help_text)}</div>')
+        parts.append(f'<div class="form-text small">{esc(field.help_text)}</div>')
     parts.append("</div>")
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped or a widget's own HTML
