@@ -583,6 +583,9 @@ def capture(screens: list[Screen], pages: InProcess) -> None:
                 continue
         captured = []
         for url in screen.urls:
+            # Once before: the statements of a warm request (the access profile and reference
+            # lists come from the cache then), as under load.
+            pages.get(screen.persona, url)
             status, _page, statements, error = pages.get(screen.persona, url)
             screen.problem = problem_of(status, error)
             if screen.problem:

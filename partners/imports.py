@@ -1991,6 +1991,10 @@ class PartnerImport(_ImportBase):
                     " 'secondary' FROM import_stage s, unnest(s.tags) n ORDER BY upper(n), n"
                     " ON CONFLICT DO NOTHING"
                 )
+                if cursor.rowcount:  # raw SQL sends no signal: the cached tag list is stale
+                    from .reference import tags as tag_list
+
+                    tag_list.forget()
             cursor.execute(
                 "INSERT INTO partners_partner_tags (partner_id, tag_id)"
                 " SELECT DISTINCT coalesce(s.partner_id, s.new_id), t.id"
