@@ -70,6 +70,11 @@ def _granted_pks(user, model, action: str):
     content_type = ContentType.objects.get_for_model(model)
     codename = f"{action}_{model._meta.model_name}"
     cache = user.__dict__.setdefault("_crm_has_grants", {})
+    grants = getattr(user, "_crm_grants", None)  # (content type, codename): crm.access
+    if codename not in cache and grants is not None:
+        cache[codename] = (content_type.pk, codename) in grants
+    if cache.get(codename) is False:  # the common case, answered before any query is built
+        return None
     by_user = UserObjectPermission.objects.filter(
         user=user, content_type=content_type, permission__codename=codename
     )
@@ -77,11 +82,7 @@ def _granted_pks(user, model, action: str):
         group__user=user, content_type=content_type, permission__codename=codename
     )
     if codename not in cache:
-        grants = getattr(user, "_crm_grants", None)  # (content type, codename): crm.access
-        if grants is not None:
-            cache[codename] = (content_type.pk, codename) in grants
-        else:
-            cache[codename] = by_user.exists() or by_group.exists()
+        cache[codename] = by_user.exists() or by_group.exists()
     if not cache[codename]:
         return None
     pk_field = model._meta.pk
