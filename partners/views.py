@@ -42,12 +42,16 @@ from .forms import (
 from .models import (
     STATUS_COLOURS,
     AttributeTarget,
+    BusinessEvent,
     ColumnChoice,
     Consent,
     ConsentSource,
     Contact,
     ContactRole,
+    ExternalId,
     Partner,
+    PartnerAddress,
+    PartnerFinancials,
     PartnerOwner,
     PartnerStatus,
     Status,
@@ -325,16 +329,8 @@ def partner_detail(request, pk: int):
     }
     if tab == "overview":
         context.update(
-            addresses=list(partner.addresses.all()),
-            financials=list(partner.financials.all()[:5]),
-            external_ids=list(partner.external_ids.all()),
             attribute_values=attributes.displayed(AttributeTarget.PARTNER, partner.attributes),
-            status_row=PartnerStatus.objects.filter(partner=partner, company_id=company_id).first(),
-            events=list(
-                partner.business_events.filter(company_id=company_id).order_by(
-                    "-occurred_on", "-id"
-                )[:10]
-            ),
+            **_overview(partner.pk, company_id),
         )
     elif tab == "contacts":
         context.update(
@@ -348,6 +344,56 @@ def partner_detail(request, pk: int):
     else:
         context["history"] = history_rows(partner)
     return render(request, "partners/partner_detail.html", context)
+
+
+# The overview tab's related rows in one statement (five queries before): addresses,
+# the last five years' figures, external ids, the status in the company and its last events.
+OVERVIEW_SQL = """
+SELECT
+  (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.id), '[]')
+     FROM partners_partneraddress a WHERE a.partner_id = %(partner)s),
+  (SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.year DESC), '[]')
+     FROM (SELECT * FROM partners_partnerfinancials WHERE partner_id = %(partner)s
+           ORDER BY year DESC LIMIT 5) f),
+  (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]')
+     FROM partners_externalid x WHERE x.partner_id = %(partner)s),
+  (SELECT to_jsonb(s) FROM partners_partnerstatus s
+    WHERE s.partner_id = %(partner)s AND s.company_id = %(company)s),
+  (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.occurred_on DESC, e.id DESC), '[]')
+     FROM (SELECT * FROM partners_businessevent
+            WHERE partner_id = %(partner)s AND company_id = %(company)s
+            ORDER BY occurred_on DESC, id DESC LIMIT 10) e)
+"""
+
+
+def _as_models(model, items: list[dict]) -> list:
+    """Model instances from rows read as JSON (``to_jsonb``), each value through its field."""
+    fields = [(f.attname, f.column, f) for f in model._meta.concrete_fields]
+    return [
+        model(**{name: field.to_python(item[column]) for name, column, field in fields})
+        for item in items
+    ]
+
+
+def _overview(partner_id: int, company_id: int | None) -> dict:
+    from decimal import Decimal
+    from functools import partial
+
+    from django.db import connection
+    from psycopg.types.json import set_json_loads
+
+    with connection.cursor() as cursor:
+        # Numbers as Decimal: amounts must not pass through float.
+        set_json_loads(partial(json.loads, parse_float=Decimal), cursor.cursor)
+        cursor.execute(OVERVIEW_SQL, {"partner": partner_id, "company": company_id})
+        addresses, financials, external_ids, status, events = cursor.fetchone()
+    return {
+        "addresses": _as_models(PartnerAddress, addresses),
+        "financials": _as_models(PartnerFinancials, financials),
+        "external_ids": _as_models(ExternalId, external_ids),
+        "status_row": _as_models(PartnerStatus, [status])[0] if status else None,
+        "events": _as_models(BusinessEvent, events),
+    }
 
 
 def _save_edit(request, form, save, *, gone_url: str):

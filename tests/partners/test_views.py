@@ -503,3 +503,41 @@ def test_duplicate_warning_does_not_show_another_teams_partner_data(client, org)
     client.force_login(org.supervisor)
     page = client.get(reverse("partners:duplicates"), {"name": "Titkos Gépház"}).content.decode()
     assert TAX_NUMBERS[3] in page and "Zalaegerszeg" in page
+
+
+def test_the_overview_shows_addresses_figures_ids_status_and_events(client, org):
+    import datetime
+    from decimal import Decimal
+
+    from partners.models import ExternalId, PartnerAddress, PartnerFinancials
+    from partners.status import record_business_event
+
+    partner = make_partner(org.owner, name="Áttekintő Kft.")
+    PartnerAddress.objects.create(
+        partner=partner, kind="site", postcode="6720", city="Szeged", street="Kárász utca 1."
+    )
+    for year in range(2018, 2025):
+        PartnerFinancials.objects.create(
+            partner=partner, year=year, revenue=9_007_199_254_740_993 + year, profit=-1_250_000
+        )
+    ExternalId.objects.create(partner=partner, system="erp", value="V-0042")
+    for n, amount in enumerate([Decimal("123456789012345"), Decimal("1")]):
+        record_business_event(
+            partner=partner,
+            company=org.company,
+            kind="turnover",
+            occurred_on=datetime.date.today() - datetime.timedelta(days=n),
+            source="test",
+            reference=f"SZ-{n}",
+            amount=amount,
+        )
+    client.force_login(org.owner)
+    page = client.get(reverse("partners:detail", args=[partner.pk])).content.decode()
+    assert "6720 Szeged, Kárász utca 1." in page or "Kárász utca 1." in page
+    assert "V-0042" in page and "erp" in page
+    # Big amounts keep every digit (no float on the way): revenue 2^53 + 1 + year, turnover.
+    page = page.replace("\xa0", " ")  # the Hungarian thousands separator
+    assert "9 007 199 254 743 017 Ft" in page  # 2024's revenue
+    assert "9 007 199 254 743 011 Ft" not in page  # 2018: only the last five years are shown
+    assert "123 456 789 012 345 Ft" in page and "SZ-0" in page and "SZ-1" in page
+    assert "123 456 789 012 346 Ft" in page  # the period's turnover on the status card
