@@ -40,8 +40,9 @@ def generation() -> int:
     if value is None:
         # A number never used before (time-based), so entries that outlived a lost counter are
         # not read again.
-        cache.add(GENERATION_KEY, time.time_ns() // 1000, None)
-        value = cache.get(GENERATION_KEY)
+        fresh = time.time_ns() // 1000
+        cache.add(GENERATION_KEY, fresh, None)
+        value = cache.get(GENERATION_KEY) or fresh
     return int(value)
 
 
@@ -50,7 +51,7 @@ def _increment() -> None:
         cache.incr(GENERATION_KEY)
     except ValueError:  # the counter is gone: start a new one
         cache.add(GENERATION_KEY, time.time_ns() // 1000, None)
-    except Exception:  # noqa: BLE001 - an unreachable cache holds nothing stale
+    except Exception:  # noqa: BLE001 - what it holds expires within PROFILE_SECONDS
         log.warning("access profiles: the cache cannot be reached to bump the generation")
 
 

@@ -72,8 +72,6 @@ def _company_id(request) -> int | None:
 class Person:
     """Someone offered in an owner filter: an id and a name (from the access profile)."""
 
-    __slots__ = ("pk", "name", "__dict__")
-
     def __init__(self, pk: int, name: str):
         self.pk, self.name = pk, name
 
