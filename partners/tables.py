@@ -148,7 +148,7 @@ def available() -> dict[str, Column]:
 
 def render_rows(rows, columns: list[Column]) -> SafeString:
     """The ``<tr>`` elements of the list (``ListRow``s)."""
-    detail = reverse("partners:detail", args=[0]).removesuffix("0/")
+    detail = _detail_url()
     hidden = ' class="d-none d-md-table-cell small"'
     parts = []
     for p in rows:
@@ -163,3 +163,76 @@ def render_rows(rows, columns: list[Column]) -> SafeString:
             f"{short}</td>{cells}</tr>"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value above went through esc()
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+def _contact_partner(c) -> str:
+    return f'<a href="{_detail_url()}{c.partner_id}/">{esc(c.partner.name)}</a>'
+
+
+def _contact_types(c) -> str:
+    return " ".join(
+        f'<span class="badge text-bg-light border">{esc(r.type)}</span>' for r in c.roles.all()
+    )
+
+
+def _detail_url() -> str:
+    return reverse("partners:detail", args=[0]).removesuffix("0/")
+
+
+CONTACT_COLUMNS = [
+    Column("partner", gettext_lazy("Partner"), _contact_partner, always=True),
+    Column("position", gettext_lazy("Position"), lambda c: esc(c.position)),
+    Column("types", gettext_lazy("Types"), _contact_types),
+    Column("email", gettext_lazy("E-mail"), lambda c: esc(c.email)),
+    Column(
+        "phone",
+        gettext_lazy("Phone"),
+        lambda c: f'<span class="text-nowrap">{esc(c.phones[0])}</span>' if c.phones else "",
+    ),
+    Column("emails", gettext_lazy("E-mails"), lambda c: esc(", ".join(c.emails))),
+    Column("phones", gettext_lazy("Phones"), lambda c: esc(", ".join(c.phones))),
+    Column("language", gettext_lazy("Language"), lambda c: esc(c.get_language_display())),
+    Column("city", gettext_lazy("City"), lambda c: esc(c.partner.city)),
+    Column(
+        "created",
+        gettext_lazy("Created"),
+        lambda c: esc(date_format(c.created_at, "SHORT_DATE_FORMAT")),
+    ),
+]
+CONTACT_DEFAULT = ["partner", "position", "types", "email", "phone"]
+
+
+def contact_columns() -> dict[str, Column]:
+    """Every column of the contact list: the built-in ones and the contact attributes."""
+    columns = {c.key: c for c in CONTACT_COLUMNS}
+    for definition in attributes.definitions(AttributeTarget.CONTACT):
+        columns[f"attr:{definition.key}"] = Column(
+            f"attr:{definition.key}",
+            definition.label,
+            lambda c, d=definition: esc(attributes.display(d, (c.attributes or {}).get(d.key))),
+        )
+    return columns
+
+
+def render_contact_rows(rows, columns: list[Column]) -> SafeString:
+    """The ``<tr>`` elements of the contact list (contacts with their partner and roles)."""
+    detail = reverse("partners:contact-detail", args=[0]).removesuffix("0/")
+    hidden = ' class="d-none d-md-table-cell small"'
+    shown = ' class="small"'
+    parts = []
+    for c in rows:
+        cells = "".join(
+            f"<td{shown if col.always else hidden}>{col.render(c)}</td>" for col in columns
+        )
+        parts.append(f'<tr><td><a href="{detail}{c.pk}/">{esc(c.full_name)}</a></td>{cells}</tr>')
+    return mark_safe("".join(parts))  # noqa: S308 - every value above went through esc()
+
+
+# The lists whose columns a user may choose: (available columns, default choice).
+SCREENS = {
+    "partners": (available, DEFAULT),
+    "contacts": (contact_columns, CONTACT_DEFAULT),
+}

@@ -262,17 +262,13 @@ def _visibility_path(user, filters, owners, form, request, company_id):
 
 def _render_list(request, form, rows, next_cursor):
     user = request.user
-    available = tables.available()
-    columns = [available[key] for key in _columns(user, "partners", available, tables.DEFAULT)]
+    context = _column_context(user, "partners")
     query = request.GET.copy()
     query.pop("after", None)
-    context = {
+    context |= {
         "form": form,
         "rows": rows,
-        "body": tables.render_rows(rows, columns),
-        "columns": columns,
-        "available_columns": available.values(),
-        "chosen": {c.key for c in columns},
+        "body": tables.render_rows(rows, context["columns"]),
         "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
         "can_add": user.has_perm("partners.add_partner"),
         "import_url": _import_url(user),
@@ -294,15 +290,28 @@ def _import_url(user) -> str:
 @login_required
 @require_POST
 def columns_save(request, screen: str):
-    """Saves the user's choice of columns for a list."""
-    available = set(tables.available())
-    if screen != "partners":
+    """Saves the user's choice of columns for a list (unknown columns are dropped)."""
+    if screen not in tables.SCREENS:
         raise PermissionDenied
-    chosen = [c for c in request.POST.getlist("columns") if c in available]
+    available, _default = tables.SCREENS[screen]
+    chosen = [c for c in request.POST.getlist("columns") if c in available()]
     ColumnChoice.objects.update_or_create(
         user=request.user, screen=screen, defaults={"columns": chosen}
     )
-    return redirect("partners:list")
+    return redirect("partners:list" if screen == "partners" else "partners:contacts")
+
+
+def _column_context(user, screen: str) -> dict:
+    """The chosen columns of a list and what the column chooser offers."""
+    available_of, default = tables.SCREENS[screen]
+    available = available_of()
+    columns = [available[key] for key in _columns(user, screen, available, default)]
+    return {
+        "columns": columns,
+        "available_columns": available.values(),
+        "chosen": {c.key for c in columns},
+        "screen": screen,
+    }
 
 
 TABS = ("overview", "contacts", "history")
@@ -717,9 +726,11 @@ def contact_list(request):
     )
     query = request.GET.copy()
     query.pop("after", None)
-    context = {
+    context = _column_context(request.user, "contacts")
+    context |= {
         "form": form,
         "rows": rows,
+        "body": tables.render_contact_rows(rows, context["columns"]),
         "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
     }
     if request.htmx and not request.htmx.boosted:

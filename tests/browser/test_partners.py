@@ -53,6 +53,19 @@ def test_a_rep_finds_and_opens_their_partner(page, demo):
     screenshot(page, "partner-contacts")
     page.locator("[data-tab=history]").click()
     page.get_by_test_id("tab-history").wait_for()
+    # The contact list, with columns of the rep's choosing.
+    page.get_by_test_id("app-menu").get_by_text("Kapcsolattartók").click()
+    page.wait_for_url("**/partners/contacts/")
+    page.get_by_test_id("columns-button").click()
+    chooser = page.get_by_test_id("columns-form")
+    chooser.get_by_label("Beosztás").uncheck()
+    chooser.get_by_label("Település").check()
+    chooser.locator("button[type=submit]").click()
+    page.wait_for_url("**/partners/contacts/")
+    header = page.get_by_test_id("contacts").locator("thead")
+    assert "Település" in header.inner_text() and "Beosztás" not in header.inner_text()
+    assert page.get_by_text("Böszörményi Kálmán").count() == 1
+    screenshot(page, "contact-list")
     assert page.console_errors == []
 
 

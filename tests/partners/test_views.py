@@ -541,3 +541,25 @@ def test_the_overview_shows_addresses_figures_ids_status_and_events(client, org)
     assert "9 007 199 254 743 011 Ft" not in page  # 2018: only the last five years are shown
     assert "123 456 789 012 345 Ft" in page and "SZ-0" in page and "SZ-1" in page
     assert "123 456 789 012 346 Ft" in page  # the period's turnover on the status card
+
+
+def test_the_contact_list_shows_the_columns_each_user_chose(client, org):
+    partner = make_partner(org.owner, name="Oszlop Kft.", city="Győr")
+    make_contact(partner, family_name="Választó", emails=["a@oszlop.hu", "b@oszlop.hu"])
+    client.force_login(org.owner)
+    url = reverse("partners:contacts")
+    page = client.get(url).content.decode()
+    assert ">Beosztás</th>" in page and "b@oszlop.hu" not in page  # the default columns
+    response = client.post(
+        reverse("partners:columns", args=["contacts"]),
+        {"columns": ["emails", "city", "no-such-column"]},
+    )
+    assert response.status_code == 302 and response["Location"] == url
+    page = client.get(url).content.decode()
+    assert "a@oszlop.hu, b@oszlop.hu" in page and "Győr" in page
+    assert ">Beosztás</th>" not in page and "no-such-column" not in page
+    # The partner list keeps its own choice, and another user the default.
+    assert ">Adószám</th>" in client.get(reverse("partners:list")).content.decode()
+    client.force_login(org.supervisor)
+    assert ">Beosztás</th>" in client.get(url).content.decode()
+    assert client.post(reverse("partners:columns", args=["nonsense"])).status_code == 403
