@@ -229,6 +229,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 290},
     },
     # Partner statuses whose last order, contract or turnover has just left the period.
+    # Imports whose worker died, or that no worker took.
+    "partners-sweep-imports": {
+        "task": "partners.sweep_imports",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "partners-refresh-statuses": {
         "task": "partners.refresh_statuses",
         "schedule": crontab(hour=2, minute=30),
@@ -245,6 +251,9 @@ PARTNERS_IMPORT_MAX_BYTES = env_int("PARTNERS_IMPORT_MAX_BYTES", 100 * 1024 * 10
 # Database connections that write an import's chunks in parallel (its history triggers cost
 # server CPU per row: a second server process nearly doubles the rows per second).
 PARTNERS_IMPORT_WRITERS = env_int("PARTNERS_IMPORT_WRITERS", 2)
+# An import silent this long has lost its worker; one queued this long was never taken.
+PARTNERS_IMPORT_STALE_MINUTES = env_int("PARTNERS_IMPORT_STALE_MINUTES", 15)
+PARTNERS_IMPORT_QUEUED_MINUTES = env_int("PARTNERS_IMPORT_QUEUED_MINUTES", 60)
 
 # --- Authentication -----------------------------------------------------------------------
 

@@ -1505,7 +1505,9 @@ def _increments(outcomes: list[Outcome]) -> dict:
     by_result = {"created": 0, "updated": 0, "skipped": 0, "failed": 0}
     for o in outcomes:
         by_result[o.result] += 1
-    fields = {"processed_rows": F("processed_rows") + len(outcomes)}
+    from django.db.models.functions import Now
+
+    fields = {"processed_rows": F("processed_rows") + len(outcomes), "progress_at": Now()}
     for result, n in by_result.items():
         if n:
             fields[f"{result}_count"] = F(f"{result}_count") + n

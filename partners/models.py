@@ -1103,6 +1103,9 @@ class ImportJob(models.Model):
     error = models.TextField(_("error"), blank=True)
     report = models.FileField(upload_to="imports/reports/%Y/%m/", blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of a running import (claimed, a chunk written): a job silent for
+    # PARTNERS_IMPORT_STALE_MINUTES has lost its worker (tasks.sweep_imports).
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

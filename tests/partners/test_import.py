@@ -747,3 +747,38 @@ def _tax(n: int) -> str:
     weights = (9, 7, 3, 1, 9, 7, 3)
     check = (10 - sum(int(d) * w for d, w in zip(core, weights, strict=True)) % 10) % 10
     return f"{core}{check}-2-41"
+
+
+def test_an_import_whose_worker_died_ends_with_a_message_and_can_be_run_again(org, eager):
+    import datetime
+
+    from django.utils import timezone
+
+    from partners.tasks import sweep_imports
+
+    rows = [HEADERS, row("Gamma Kft.", "10773381244")]
+    done = run(make_job(org.supervisor, rows))
+    assert done.state == ImportState.DONE and done.progress_at is not None
+    dead, alive, forgotten, waiting = (make_job(org.supervisor, rows) for _ in range(4))
+    long_ago = timezone.now() - datetime.timedelta(minutes=16)
+    ImportJob.objects.filter(pk=dead.pk).update(
+        state=ImportState.RUNNING, started_at=long_ago, progress_at=long_ago
+    )
+    ImportJob.objects.filter(pk=alive.pk).update(
+        state=ImportState.RUNNING, started_at=long_ago, progress_at=timezone.now()
+    )
+    ImportJob.objects.filter(pk=forgotten.pk).update(
+        state=ImportState.QUEUED, created_at=timezone.now() - datetime.timedelta(minutes=61)
+    )
+    ImportJob.objects.filter(pk=waiting.pk).update(state=ImportState.QUEUED)
+    assert sweep_imports() == 2
+    states = dict(ImportJob.objects.values_list("pk", "state"))
+    assert states[dead.pk] == states[forgotten.pk] == ImportState.FAILED
+    assert states[alive.pk] == ImportState.RUNNING and states[waiting.pk] == ImportState.QUEUED
+    assert states[done.pk] == ImportState.DONE
+    dead.refresh_from_db()
+    assert "töltse fel újra a fájlt" in dead.error and dead.finished_at is not None
+    # The file again: the partner written before is found by its key, not doubled.
+    again = run(make_job(org.supervisor, rows))
+    assert again.created_count == 0 and again.updated_count + again.skipped_count == 1
+    assert Partner.objects.filter(tax_number="10773381-2-44").count() == 1
