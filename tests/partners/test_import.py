@@ -218,6 +218,26 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked():
     assert refused.value.code == "zip_bomb"
 
 
+def test_a_workbook_whose_xml_declares_entities_is_refused():
+    """XML entities are how "billion laughs" workbooks explode in memory: with defusedxml
+    installed, openpyxl refuses any entity declaration, and the upload is a clear refusal."""
+    rows = [HEADERS, row("Entitás Kft.", "10773381244")]
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes(rows)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                doctype = '<!DOCTYPE workbook [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
+                data = doctype.encode() + data  # openpyxl writes no XML declaration here
+            archive.writestr(info, data)
+    handle = upload("entities.xlsx", out.getvalue())
+    fmt = imports.check_upload(handle)
+    with pytest.raises(ValidationError) as refused, imports.open_table(handle, fmt):
+        pass
+    assert refused.value.code == "not_xlsx"
+
+
 @override_settings(PARTNERS_IMPORT_MAX_BYTES=100)
 def test_a_file_over_the_size_limit_is_refused():
     with pytest.raises(ValidationError) as refused:
