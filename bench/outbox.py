@@ -36,8 +36,6 @@ import contextlib
 import multiprocessing
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.processes import free_port, stop_process, wait_for_port  # noqa: E402
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
 _base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
 DATABASE = "crm_bench_outbox"
@@ -66,12 +66,6 @@ BATCH = os.environ.get("BENCH_BATCH", "200")
 PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
 GOAL = 0.85
 FROM = "CRM <crm@pelda.hu>"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- the sink (a process of its own) ------------------------------------------------------
@@ -264,17 +258,6 @@ class Probe(threading.Thread):
 # --- processes ----------------------------------------------------------------------------
 
 
-def wait_for_port(port: int, seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return True
-        time.sleep(0.2)
-    return False
-
-
 def child_env(**extra) -> dict:
     env = dict(os.environ)
     env.update({"REDIS_URL": BENCH_REDIS_URL, "PYTHONUNBUFFERED": "1", **extra})
@@ -316,16 +299,6 @@ def pids_named(name: str) -> list[int]:
                 if (entry / "comm").read_text().strip() == name:
                     found.append(int(entry.name))
     return found
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 # --- the outbox ---------------------------------------------------------------------------

@@ -47,8 +47,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -63,6 +61,7 @@ sys.path.insert(0, str(ROOT))
 DATABASE = "crm_bench_partners"  # scale 1.0; other scales get one each (database_for)
 _base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
 BENCH_DATABASE_URL = _base.rsplit("/", 1)[0] + "/" + DATABASE
+from bench.processes import free_port, stop_process, wait_for_port  # noqa: E402
 
 
 def database_for(scale: float) -> str:
@@ -828,23 +827,6 @@ def run_pgbench(pgbench: str, scripts: list[list[str]], clients: int, seconds: f
 # --------------------------------------------------------------------------- web server
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return True
-        time.sleep(0.2)
-    return False
-
-
 def start_web(env: dict, port: int, log_path: Path) -> subprocess.Popen:
     child_env = dict(os.environ)
     child_env.update(env)
@@ -867,16 +849,6 @@ def start_web(env: dict, port: int, log_path: Path) -> subprocess.Popen:
         stdout=open(log_path, "wb"),  # noqa: SIM115 - closed with the process
         stderr=subprocess.STDOUT,
     )
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def login(base: str, username: str, password: str) -> dict[str, str]:

@@ -110,6 +110,10 @@ def fetch_rows(company_id: int | None, keys: list[int]) -> list[ListRow]:
         return [ListRow(*row) for row in cursor.fetchall()]
 
 
+def _created(row) -> str:
+    return esc(date_format(row.created_at, "SHORT_DATE_FORMAT"))
+
+
 COLUMNS = [
     Column("status", gettext_lazy("Status"), _status, always=True),
     Column("tax_number", gettext_lazy("Tax number"), lambda p: esc(p.tax_number or "")),
@@ -125,25 +129,26 @@ COLUMNS = [
         gettext_lazy("Headcount"),
         lambda p: esc("" if p.headcount is None else p.headcount),
     ),
-    Column(
-        "created",
-        gettext_lazy("Created"),
-        lambda p: esc(date_format(p.created_at, "SHORT_DATE_FORMAT")),
-    ),
+    Column("created", gettext_lazy("Created"), _created),
 ]
 DEFAULT = ["status", "tax_number", "city", "owners"]
 
 
-def available() -> dict[str, Column]:
-    """Every column a user may choose: the built-in ones and the partner attributes."""
-    columns = {c.key: c for c in COLUMNS}
-    for definition in attributes.definitions(AttributeTarget.PARTNER):
-        columns[f"attr:{definition.key}"] = Column(
+def _with_attributes(columns: list[Column], target: str) -> dict[str, Column]:
+    """``columns`` by key, then one column per user-defined attribute of ``target``."""
+    chosen = {c.key: c for c in columns}
+    for definition in attributes.definitions(target):
+        chosen[f"attr:{definition.key}"] = Column(
             f"attr:{definition.key}",
             definition.label,
-            lambda p, d=definition: esc(attributes.display(d, (p.attributes or {}).get(d.key))),
+            lambda r, d=definition: esc(attributes.display(d, (r.attributes or {}).get(d.key))),
         )
-    return columns
+    return chosen
+
+
+def available() -> dict[str, Column]:
+    """Every column a user may choose: the built-in ones and the partner attributes."""
+    return _with_attributes(COLUMNS, AttributeTarget.PARTNER)
 
 
 def render_rows(rows, columns: list[Column]) -> SafeString:
@@ -196,25 +201,14 @@ CONTACT_COLUMNS = [
     Column("phones", gettext_lazy("Phones"), lambda c: esc(", ".join(c.phones))),
     Column("language", gettext_lazy("Language"), lambda c: esc(c.get_language_display())),
     Column("city", gettext_lazy("City"), lambda c: esc(c.partner.city)),
-    Column(
-        "created",
-        gettext_lazy("Created"),
-        lambda c: esc(date_format(c.created_at, "SHORT_DATE_FORMAT")),
-    ),
+    Column("created", gettext_lazy("Created"), _created),
 ]
 CONTACT_DEFAULT = ["partner", "position", "types", "email", "phone"]
 
 
 def contact_columns() -> dict[str, Column]:
     """Every column of the contact list: the built-in ones and the contact attributes."""
-    columns = {c.key: c for c in CONTACT_COLUMNS}
-    for definition in attributes.definitions(AttributeTarget.CONTACT):
-        columns[f"attr:{definition.key}"] = Column(
-            f"attr:{definition.key}",
-            definition.label,
-            lambda c, d=definition: esc(attributes.display(d, (c.attributes or {}).get(d.key))),
-        )
-    return columns
+    return _with_attributes(CONTACT_COLUMNS, AttributeTarget.CONTACT)
 
 
 def render_contact_rows(rows, columns: list[Column]) -> SafeString:

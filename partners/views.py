@@ -7,10 +7,8 @@ import json
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, JSONObject, NullIf, Trim
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -42,19 +40,16 @@ from .forms import (
 from .models import (
     STATUS_COLOURS,
     AttributeTarget,
-    BusinessEvent,
     ColumnChoice,
     Consent,
     ConsentSource,
     Contact,
     ContactRole,
-    ExternalId,
     Partner,
-    PartnerAddress,
-    PartnerFinancials,
     PartnerOwner,
     PartnerStatus,
     Status,
+    partner_overview,
     visibility_page,
 )
 from .search import search_contacts, search_partners
@@ -111,31 +106,6 @@ def _sees_partners_of(user) -> bool:
 def _columns(user, screen: str, available: dict, default: list[str]) -> list[str]:
     chosen = reference.column_choice(user.pk, screen)
     return [c for c in (default if chosen is None else chosen) if c in available]
-
-
-def _partner_rows(queryset, company_id):
-    """The partner page's row in one query: the status in the current company, the owners'
-    names there and the tags as arrays (as the list's rows, ``tables.ROWS_SQL``)."""
-    owner_name = Coalesce(
-        NullIf(Trim(Concat("user__last_name", Value(" "), "user__first_name")), Value("")),
-        "user__username",
-    )
-    owners = (
-        PartnerOwner.objects.filter(partner_id=OuterRef("pk"), company_id=company_id)
-        .order_by("user__last_name", "user__first_name", "user_id")
-        .values(name=owner_name)
-    )
-    tags = (
-        Partner.tags.through.objects.filter(partner_id=OuterRef("pk"))
-        .order_by("tag__name")
-        .values(badge=JSONObject(colour="tag__colour", name="tag__name"))
-    )
-    status = PartnerStatus.objects.filter(partner=OuterRef("pk"), company_id=company_id)
-    return queryset.select_related("industry").annotate(
-        company_status=Subquery(status.values("status")[:1]),
-        owner_names=ArraySubquery(owners),
-        tag_list=ArraySubquery(tags),
-    )
 
 
 def _list_rows(company_id, keys: list[int]) -> list:
@@ -321,7 +291,7 @@ TABS = ("overview", "contacts", "history")
 def partner_detail(request, pk: int):
     user = request.user
     company_id = _company_id(request)
-    partner = get_visible_or_404(_partner_rows(Partner.objects.all(), company_id), user, pk=pk)
+    partner = get_visible_or_404(Partner.objects.for_page(company_id), user, pk=pk)
     _decorate(partner)
     tab = request.GET.get("tab", "overview")
     if tab not in TABS:
@@ -337,7 +307,7 @@ def partner_detail(request, pk: int):
     if tab == "overview":
         context.update(
             attribute_values=attributes.displayed(AttributeTarget.PARTNER, partner.attributes),
-            **_overview(partner.pk, company_id),
+            **partner_overview(partner.pk, company_id),
         )
     elif tab == "contacts":
         context.update(
@@ -351,56 +321,6 @@ def partner_detail(request, pk: int):
     else:
         context["history"] = history_rows(partner)
     return render(request, "partners/partner_detail.html", context)
-
-
-# The overview tab's related rows in one statement (five queries before): addresses,
-# the last five years' figures, external ids, the status in the company and its last events.
-OVERVIEW_SQL = """
-SELECT
-  (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.id), '[]')
-     FROM partners_partneraddress a WHERE a.partner_id = %(partner)s),
-  (SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.year DESC), '[]')
-     FROM (SELECT * FROM partners_partnerfinancials WHERE partner_id = %(partner)s
-           ORDER BY year DESC LIMIT 5) f),
-  (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]')
-     FROM partners_externalid x WHERE x.partner_id = %(partner)s),
-  (SELECT to_jsonb(s) FROM partners_partnerstatus s
-    WHERE s.partner_id = %(partner)s AND s.company_id = %(company)s),
-  (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.occurred_on DESC, e.id DESC), '[]')
-     FROM (SELECT * FROM partners_businessevent
-            WHERE partner_id = %(partner)s AND company_id = %(company)s
-            ORDER BY occurred_on DESC, id DESC LIMIT 10) e)
-"""
-
-
-def _as_models(model, items: list[dict]) -> list:
-    """Model instances from rows read as JSON (``to_jsonb``), each value through its field."""
-    fields = [(f.attname, f.column, f) for f in model._meta.concrete_fields]
-    return [
-        model(**{name: field.to_python(item[column]) for name, column, field in fields})
-        for item in items
-    ]
-
-
-def _overview(partner_id: int, company_id: int | None) -> dict:
-    from decimal import Decimal
-    from functools import partial
-
-    from django.db import connection
-    from psycopg.types.json import set_json_loads
-
-    with connection.cursor() as cursor:
-        # Numbers as Decimal: amounts must not pass through float.
-        set_json_loads(partial(json.loads, parse_float=Decimal), cursor.cursor)
-        cursor.execute(OVERVIEW_SQL, {"partner": partner_id, "company": company_id})
-        addresses, financials, external_ids, status, events = cursor.fetchone()
-    return {
-        "addresses": _as_models(PartnerAddress, addresses),
-        "financials": _as_models(PartnerFinancials, financials),
-        "external_ids": _as_models(ExternalId, external_ids),
-        "status_row": _as_models(PartnerStatus, [status])[0] if status else None,
-        "events": _as_models(BusinessEvent, events),
-    }
 
 
 def _save_edit(request, form, save, *, gone_url: str):

@@ -57,3 +57,19 @@ def test_pages_answer_with_redis_unreachable(client, db):
         for url in (reverse("home"), reverse("partners:list"), reverse("partners:contacts")):
             response = client.get(url)
             assert response.status_code == 200, url
+
+
+def test_a_renamed_colleague_is_offered_by_the_new_name_and_a_login_keeps_the_profiles(client, db):
+    from django.contrib.auth.models import update_last_login
+
+    org = build_org()
+    client.force_login(org.supervisor)
+    url = reverse("partners:list")
+    assert "Tulaj Olga" in client.get(url).content.decode()  # the owner filter's choices
+    org.owner.last_name = "Újnév"
+    org.owner.save()
+    page = client.get(url).content.decode()
+    assert "Újnév Olga" in page and "Tulaj Olga" not in page
+    before = access.generation()
+    update_last_login(None, org.owner)  # what every login saves
+    assert access.generation() == before
