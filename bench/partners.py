@@ -77,12 +77,18 @@ BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", re.sub(r"(/\d+)?$", "/12", _
 STATIC_ROOT = ROOT / "var" / "bench" / "static"
 
 TARGETS = {"list": 50.0, "page": 30.0, "search": 100.0}
+# The floor under every signed-in page (bench/web_urls.py): no target, a baseline of its own.
+FLOOR_SCREENS = (
+    ("floor: signed in, empty", "/bench/floor/signed-in/"),
+    ("floor: page shell only", "/bench/floor/shell/"),
+)
 
 
 def settings_env() -> dict[str, str]:
     """The production settings (crm.settings), pointed at the benchmark's database."""
     return {
-        "DJANGO_SETTINGS_MODULE": "crm.settings",
+        # crm.settings plus the two floor pages (bench/web_urls.py)
+        "DJANGO_SETTINGS_MODULE": "bench.web_settings",
         "DATABASE_URL": BENCH_DATABASE_URL,
         "REDIS_URL": BENCH_REDIS_URL,
         "DEBUG": "false",
@@ -377,7 +383,9 @@ def build_screens(personas: dict[str, int], company_id: int) -> list[Screen]:
             return [expected.owners_in(owners[name], column="c.partner_id")]
         return []
 
-    screens = []
+    screens = [
+        Screen("floor", label, "rep", [url]) for label, url in FLOOR_SCREENS if "rep" in personas
+    ]
 
     def list_screen(label: str, persona: str, url: str, conditions: list[str]):
         sql = expected.list_page(conditions)
@@ -1060,10 +1068,10 @@ def report(results, args, base, pgbench) -> None:
     print(head)
     print("-" * len(head))
     for screen, alone, page, sql in results:
-        target = TARGETS[screen.kind]
+        target = TARGETS.get(screen.kind)
         if page and page.count:
             cells = fmt(page)
-            verdict = "ok" if page.p95 <= target else "SLOW"
+            verdict = "baseline" if target is None else "ok" if page.p95 <= target else "SLOW"
             if page.errors:
                 verdict += f", {page.errors} errors"
         else:
@@ -1073,7 +1081,8 @@ def report(results, args, base, pgbench) -> None:
         single = f"{alone.p50:9.1f}" if alone and alone.count else f"{'–':>9}"
         print(
             f"{screen.label:<28}{screen.persona:<11}{single}{cells}  | {fmt(sql)}  {source:<9}"
-            f"{target:>9.0f} ms  {verdict}"
+            + (f"{target:>9.0f} ms  " if target else f"{'–':>12}  ")
+            + verdict
         )
 
 
