@@ -6,3 +6,53 @@ class ActivitiesConfig(AppConfig):
     name = "activities"
     verbose_name = _("Activities")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from crm.demo import register as register_demo
+        from crm.groups import register_grants
+        from crm.menu import MenuItem, menu
+        from crm.shell import ShellPoll, polls
+        from partners.extensions import PageSection, contact_sections, partner_tabs
+
+        from . import demo, panels, views
+        from .groups import ACTIVITY_GRANTS
+
+        register_grants(ACTIVITY_GRANTS)
+        register_demo(demo.load_activities)
+        menu.register(
+            MenuItem(
+                key="activities",
+                label=_("Activities"),
+                url_name="activities:mine",
+                icon="calendar-check",
+                order=20,
+                permission="activities.view_activity",
+            )
+        )
+        menu.register(
+            MenuItem(
+                key="calendar",
+                label=_("Calendar"),
+                url_name="activities:calendar",
+                icon="calendar3",
+                order=21,
+                permission="activities.view_activity",
+            )
+        )
+        polls.register(
+            ShellPoll(
+                key="reminders",
+                url_name="activities:reminders",
+                order=10,
+                permission="activities.view_activity",
+            )
+        )
+        panels.register()
+        timeline = {
+            "label": _("Timeline"),
+            "template": "activities/partials/timeline.html",
+            "context": views.timeline_context,
+            "permission": "activities.view_activity",
+        }
+        partner_tabs.register(PageSection(key="timeline", order=15, **timeline))
+        contact_sections.register(PageSection(key="timeline", order=10, **timeline))

@@ -2,6 +2,7 @@ from django.conf import settings
 
 from .menu import menu
 from .models import Company
+from .shell import polls
 
 
 def shell(request) -> dict:
@@ -12,10 +13,12 @@ def shell(request) -> dict:
         "main_menu": [],
         "my_companies": [],
         "current_company": None,
+        "shell_polls": [],
     }
     if not (user and user.is_authenticated):
         return context
     context["main_menu"] = menu.for_user(user, request.path)
+    context["shell_polls"] = polls.for_user(user)
     known = getattr(user, "_crm_companies", None)  # (pk, name) by name: crm.access
     if known is not None:
         companies = [Company(pk=pk, name=name) for pk, name in known]

@@ -115,6 +115,9 @@ MIDDLEWARE = [
     "crm.access.AccessProfileMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Once the user and the messages are there: a user with overdue meetings is sent to the
+    # closing page from every other page.
+    "activities.middleware.ForcedClosureMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -228,16 +231,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
-    # Partner statuses whose last order, contract or turnover has just left the period.
     # Imports whose worker died, or that no worker took.
     "partners-sweep-imports": {
         "task": "partners.sweep_imports",
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Partner statuses whose last order, contract or turnover has just left the period.
     "partners-refresh-statuses": {
         "task": "partners.refresh_statuses",
         "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
+    # The e-mails of activity reminders that fell due.
+    "activities-send-reminders": {
+        "task": "activities.send_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Partners left without a future event too long go back to the pool or the supervisor.
+    "activities-release-idle-partners": {
+        "task": "activities.release_idle_partners",
+        "schedule": crontab(hour=3, minute=15),
         "options": {"expires": 6 * 3600},
     },
 }
@@ -254,6 +269,18 @@ PARTNERS_IMPORT_WRITERS = env_int("PARTNERS_IMPORT_WRITERS", 2)
 # An import silent this long has lost its worker; one queued this long was never taken.
 PARTNERS_IMPORT_STALE_MINUTES = env_int("PARTNERS_IMPORT_STALE_MINUTES", 15)
 PARTNERS_IMPORT_QUEUED_MINUTES = env_int("PARTNERS_IMPORT_QUEUED_MINUTES", 60)
+
+# --- Activities -----------------------------------------------------------------------------
+
+# A user with the function "is stopped until overdue meetings are closed" can do nothing else
+# once a meeting of theirs ended more than this many Hungarian working days ago unclosed.
+ACTIVITIES_CLOSE_MEETINGS_WITHIN = env_int("ACTIVITIES_CLOSE_MEETINGS_WITHIN", 2)
+# A partner whose owner must keep a future event, left without one this many days, is taken
+# from the owner: to the owner's supervisor ("supervisor") or to nobody, the pool ("pool").
+ACTIVITIES_IDLE_PARTNER_DAYS = env_int("ACTIVITIES_IDLE_PARTNER_DAYS", 30)
+ACTIVITIES_IDLE_PARTNER_TO = env.str("ACTIVITIES_IDLE_PARTNER_TO", default="supervisor")
+if ACTIVITIES_IDLE_PARTNER_TO not in ("supervisor", "pool"):
+    raise ImproperlyConfigured("ACTIVITIES_IDLE_PARTNER_TO must be 'supervisor' or 'pool'.")
 
 # --- Authentication -----------------------------------------------------------------------
 

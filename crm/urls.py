@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("messages/", include("crm.messaging.urls")),
     path("partners/", include("partners.urls")),
+    path("activities/", include("activities.urls")),
     path("search/", include("partners.search_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -95,6 +95,7 @@ def history_rows(obj, *, limit: int = HISTORY_LIMIT) -> list[dict]:
                 "action": event.pgh_label,
                 "who": names.get(context.get("user"), _("system")),
                 "url": context.get("url", ""),
+                "reason": context.get("reason", ""),
                 "changes": changes,
             }
         )

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import BootstrapMixin
 from crm.scoped_views import VersionedForm
 from crm.validators import normalise_registration_number, normalise_tax_number
 
@@ -23,21 +24,6 @@ from .models import (
 )
 
 SEPARATORS = re.compile(r"[;,\n]+")
-
-
-class BootstrapMixin:
-    """Bootstrap classes on every widget, so templates render ``{{ field }}`` as is."""
-
-    def style_fields(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
 
 
 class ListField(forms.CharField):

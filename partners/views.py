@@ -4,6 +4,7 @@ fragment when HTMX asks)."""
 
 import json
 
+from django.apps import apps as django_apps
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -11,11 +12,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm import access, keyset
+from crm.edits import add_errors, save_edit
 from crm.hierarchy import scope_owner_ids, subordinate_ids
 from crm.scoping import (
     SEE_ALL,
@@ -25,10 +29,10 @@ from crm.scoping import (
     reaches_as_for_viewing,
     scope_for,
 )
-from crm.versioning import Conflict
 from crm.views import history_rows
 
 from . import attributes, reference, services, tables
+from .extensions import contact_sections, partner_tabs
 from .forms import (
     AssignForm,
     ContactFilterForm,
@@ -284,7 +288,46 @@ def _column_context(user, screen: str) -> dict:
     }
 
 
-TABS = ("overview", "contacts", "history")
+# The partner page's own tabs, with their places among those other apps add
+# (partners.extensions.partner_tabs).
+TABS = {"overview": (gettext_lazy("Overview"), 0), "contacts": (gettext_lazy("Contacts"), 10)}
+LAST_TABS = {"history": (gettext_lazy("History"), 90)}
+
+
+def _tabs(user) -> dict:
+    """The tabs ``user`` sees, in order: key → (label, the other app's section or None)."""
+    entries = [(order, key, label, None) for key, (label, order) in (TABS | LAST_TABS).items()]
+    entries += [(s.order, s.key, s.label, s) for s in partner_tabs.for_user(user)]
+    return {key: (label, section) for _order, key, label, section in sorted(entries)}
+
+
+def _partner_history(partner, limit: int = 200) -> list[dict]:
+    """The partner's own changes and its owners coming and going (with the reason the
+    system gave, when it took a partner from an owner), newest first."""
+    rows = history_rows(partner, limit=limit)
+    events = (
+        django_apps.get_model("partners", "PartnerOwnerEvent")
+        .objects.filter(partner_id=partner.pk)
+        .select_related("user", "company", "pgh_context")
+        .order_by("-pgh_created_at", "-pgh_id")[:limit]
+    )
+    events = list(events)
+    ids = {e.pgh_context.metadata.get("user") for e in events if e.pgh_context}
+    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=ids - {None})}
+    for event in events:
+        metadata = event.pgh_context.metadata if event.pgh_context else {}
+        who = names.get(metadata.get("user"))
+        rows.append(
+            {
+                "when": event.pgh_created_at,
+                "action": "owner added" if event.pgh_label == "insert" else "owner removed",
+                "who": who or _("system"),
+                "reason": metadata.get("reason", ""),
+                "changes": [{"field": _("owner"), "after": f"{event.user} ({event.company})"}],
+            }
+        )
+    rows.sort(key=lambda row: row["when"], reverse=True)
+    return rows[:limit]
 
 
 @login_required
@@ -293,8 +336,9 @@ def partner_detail(request, pk: int):
     company_id = _company_id(request)
     partner = get_visible_or_404(Partner.objects.for_page(company_id), user, pk=pk)
     _decorate(partner)
+    tabs = _tabs(user)
     tab = request.GET.get("tab", "overview")
-    if tab not in TABS:
+    if tab not in tabs:
         tab = "overview"
     context = {
         "partner": partner,
@@ -318,45 +362,15 @@ def partner_detail(request, pk: int):
             ),
             contact_form=ContactForm(prefix="quick") if context["can_add_contact"] else None,
         )
+    elif tab == "history":
+        context["history"] = _partner_history(partner)
     else:
-        context["history"] = history_rows(partner)
-    return render(request, "partners/partner_detail.html", context)
-
-
-def _save_edit(request, form, save, *, gone_url: str):
-    """Runs an update service for an edit form: (True, None) when saved; (a redirect, None)
-    when the record was deleted meanwhile; (False, the conflict or None) when the form must be
-    shown again with the reason (a newer save, or a validation error of the service)."""
-    try:
-        save()
-    except Conflict as exc:
-        if exc.current is None:
-            messages.error(request, _("Somebody deleted this record meanwhile."))
-            return redirect(gone_url), None
-        _conflict_message(form, exc, form._meta.model)
-        return False, exc
-    except ValidationError as error:
-        _add_errors(form, error)
-        return False, None
-    messages.success(request, _("Saved."))
-    return True, None
-
-
-def _conflict_message(form, conflict: Conflict, model) -> None:
-    names = ", ".join(
-        str(model._meta.get_field(name).verbose_name) for name in conflict.changed_fields
-    )
-    form.add_error(
-        None,
-        _(
-            "%(who)s saved this record while you were editing it (changed: %(fields)s). "
-            "Check the current values below the form, then save again to overwrite them."
+        section = tabs[tab][1]
+        context["tab_html"] = render_to_string(
+            section.template, section.context(request, partner) | {"partner": partner}, request
         )
-        % {"who": conflict.changed_by or _("another user"), "fields": names or "–"},
-    )
-    data = form.data.copy()
-    data["base_version"] = conflict.current.version
-    form.data = data
+    context["tabs"] = [(key, label) for key, (label, _section) in tabs.items()]
+    return render(request, "partners/partner_detail.html", context)
 
 
 def _apply_registry_financials(partner, raw: str) -> None:
@@ -391,7 +405,7 @@ def partner_create(request):
                 addresses=addresses.addresses(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             _apply_registry_financials(partner, request.POST.get("registry_financials", ""))
             messages.success(request, _("Partner saved."))
@@ -409,14 +423,6 @@ def partner_create(request):
     )
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 @login_required
 def partner_edit(request, pk: int):
     partner = get_editable_or_403(Partner, request.user, pk=pk)
@@ -427,7 +433,7 @@ def partner_edit(request, pk: int):
         instance = form.save(commit=False)
         fields = [*PartnerForm.Meta.fields, "attributes"]
         fields.remove("tags")
-        done, conflict = _save_edit(
+        done, conflict = save_edit(
             request,
             form,
             lambda: services.partner_update(
@@ -683,6 +689,18 @@ def contact_detail(request, pk: int):
             "consent_purposes": Consent._meta.get_field("purpose").choices,
             "consent_sources": ConsentSource.choices,
             "history": history_rows(contact, limit=50),
+            "sections": [
+                (
+                    section.key,
+                    section.label,
+                    render_to_string(
+                        section.template,
+                        section.context(request, contact) | {"contact": contact},
+                        request,
+                    ),
+                )
+                for section in contact_sections.for_user(user)
+            ],
         },
     )
 
@@ -705,7 +723,7 @@ def contact_create(request, partner_pk: int):
                 user=request.user, contact=contact, types=form.cleaned_data.get("types") or ()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Contact saved."))
             if request.htmx:
@@ -731,7 +749,7 @@ def contact_edit(request, pk: int):
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
         instance = form.save(commit=False)
-        done, _conflict = _save_edit(
+        done, _conflict = save_edit(
             request,
             form,
             lambda: services.contact_update(

@@ -1,0 +1,129 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from crm.forms import BootstrapMixin
+from partners.models import Contact
+
+from .models import Activity, ActivityType, Kind, Outcome, State, TaskName
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """The browser's date and time picker (``datetime-local``), on a phone too."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+class ActivityForm(BootstrapMixin, forms.ModelForm):
+    """The plan of an activity. The types offered are those the user may use (after another
+    activity: only those allowed to follow it); the contacts are the partner's."""
+
+    type = TypeChoiceField(queryset=ActivityType.objects.none(), label=_("Type"))
+    participants = PersonChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        label=_("Participants"),
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "type",
+            "subject",
+            "contact",
+            "task_name",
+            "starts_at",
+            "ends_at",
+            "deadline",
+            "place",
+            "participants",
+            "reminder_minutes",
+            "description",
+        ]
+        widgets = {
+            "starts_at": LocalDateTimeInput(),
+            "ends_at": LocalDateTimeInput(),
+            "deadline": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, partner, types, company_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.partner = partner
+        self.fields["type"].queryset = ActivityType.objects.filter(pk__in=[t.pk for t in types])
+        self.fields["contact"].queryset = Contact.objects.filter(
+            partner=partner, erased_at__isnull=True
+        ).order_by("family_name", "given_name")
+        self.fields["contact"].label_from_instance = lambda c: c.full_name
+        self.fields["task_name"].queryset = TaskName.objects.filter(active=True)
+        self.fields["participants"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, memberships__company_id=company_id)
+            .exclude(pk=user.pk)
+            .order_by("last_name", "first_name")
+        )
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.fields["reminder_minutes"].widget.attrs["min"] = 0
+        self.style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned["type"].kind if cleaned.get("type") else None
+        if kind == Kind.TASK and not cleaned.get("task_name") and not cleaned.get("subject"):
+            self.add_error("task_name", _("Choose the task."))
+        return cleaned
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose an outcome to close the activity.")},
+    )
+    result_notes = forms.CharField(
+        label=_("Result notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class TimelineFilterForm(BootstrapMixin, forms.Form):
+    """The timeline's filters: type and state."""
+
+    type = forms.ModelChoiceField(
+        queryset=ActivityType.objects.filter(active=True),
+        required=False,
+        label=_("Type"),
+        empty_label=_("Every type"),
+    )
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", _("Every state")), *State.choices]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+        for field in self.fields.values():
+            field.widget.attrs["class"] += " form-select-sm"

@@ -1,0 +1,20 @@
+"""The activity functions of the default permission groups (data migration activities/0002)."""
+
+_EDIT = ["view", "add", "change"]
+_OWN = [f"activities.{a}_activity" for a in _EDIT]
+
+ACTIVITY_GRANTS = {
+    "sales_rep": [*_OWN, "activities.must_close_meetings", "activities.must_plan_next_event"],
+    "sales_manager": [*_OWN, "activities.edit_closed_activity"],
+    "marketing": [*_OWN],
+    "finance": [*_OWN, "activities.use_collection_types"],
+    "administrator": [
+        *(
+            f"activities.{action}_{model}"
+            for model in ["activity", "activitytype", "taskname"]
+            for action in ("view", "add", "change", "delete")
+        ),
+        "activities.edit_closed_activity",
+        "activities.use_collection_types",
+    ],
+}

@@ -1,0 +1,107 @@
+"""The activities' panels of the home page ("my day"): today's activities, overdue tasks,
+open activities ahead, and the partners without a future event. One or two queries each."""
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.panels import Panel, panels
+from crm.scoping import current_company_id
+
+from .discipline import partners_without_next_event
+from .models import Activity, Kind
+
+LIMIT = 10
+
+
+def _listed(rows: list, empty) -> dict:
+    return {"rows": rows[:LIMIT], "more": len(rows) > LIMIT, "empty": empty}
+
+
+def _mine(request):
+    return Activity.objects.visible_to(request.user).filter(owner=request.user)
+
+
+def today_context(request) -> dict:
+    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
+    rows = list(
+        _mine(request)
+        .filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
+        .with_related()
+        .order_by("starts_at", "pk")[: LIMIT + 1]
+    )
+    return _listed(rows, _("Nothing planned for today."))
+
+
+def overdue_tasks_context(request) -> dict:
+    rows = list(
+        _mine(request)
+        .filter(kind=Kind.TASK, closed_at__isnull=True, deadline__lt=timezone.localdate())
+        .with_related()
+        .order_by("deadline", "pk")[: LIMIT + 1]
+    )
+    return _listed(rows, _("No overdue task."))
+
+
+def open_context(request) -> dict:
+    rows = list(
+        _mine(request)
+        .open()
+        .filter(starts_at__gte=timezone.now())
+        .with_related()
+        .order_by("starts_at", "pk")[: LIMIT + 1]
+    )
+    return _listed(rows, _("No open activity ahead."))
+
+
+def no_next_event_context(request) -> dict:
+    company_id = current_company_id(request.user)
+    if company_id is None:
+        return {"partners": [], "count": 0, "limit": LIMIT}
+    partners, count = partners_without_next_event(request.user, company_id, limit=LIMIT)
+    return {"partners": partners, "count": count, "limit": LIMIT}
+
+
+def register() -> None:
+    common = {"permission": "activities.view_activity"}
+    panels.register(
+        Panel(
+            key="activities-today",
+            title=_("Today's activities"),
+            template="activities/panels/activities.html",
+            context=today_context,
+            order=10,
+            **common,
+        )
+    )
+    panels.register(
+        Panel(
+            key="activities-overdue-tasks",
+            title=_("Overdue tasks"),
+            template="activities/panels/activities.html",
+            context=overdue_tasks_context,
+            order=20,
+            **common,
+        )
+    )
+    panels.register(
+        Panel(
+            key="activities-open",
+            title=_("Open activities ahead"),
+            template="activities/panels/activities.html",
+            context=open_context,
+            order=30,
+            **common,
+        )
+    )
+    panels.register(
+        Panel(
+            key="activities-no-next-event",
+            title=_("Partners without a next event"),
+            template="activities/panels/no_next_event.html",
+            context=no_next_event_context,
+            order=40,
+            **common,
+        )
+    )

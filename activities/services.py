@@ -1,0 +1,266 @@
+"""Write operations on activities: plan, change, close, follow up."""
+
+import datetime
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.hierarchy import managers_of
+from crm.messaging.services import message_queue
+from crm.models import Company, Membership
+from crm.versioning import save_versioned
+from partners.models import Partner, PartnerOwner
+from partners.services import acting_company
+
+from .discipline import idle_owner_rows
+from .models import Activity, ActivityType, Kind, Outcome
+
+PLAN_FIELDS = [
+    "type",
+    "kind",
+    "contact",
+    "subject",
+    "task_name",
+    "starts_at",
+    "ends_at",
+    "deadline",
+    "place",
+    "description",
+    "reminder_minutes",
+]
+RESULT_FIELDS = ["outcome", "result_notes"]
+
+
+def _check_type(*, user, activity: Activity, follows: Activity | None) -> None:
+    activity_type = activity.type
+    if not activity_type.active or not activity_type.usable_by(user):
+        raise ValidationError({"type": _("You cannot use this activity type.")})
+    if follows is not None and not follows.type.follow_ups.filter(pk=activity_type.pk).exists():
+        raise ValidationError(
+            {
+                "type": _("A %(type)s cannot follow a %(previous)s.")
+                % {"type": activity_type.name, "previous": follows.type.name}
+            }
+        )
+
+
+def _prepare_plan(activity: Activity) -> None:
+    """Type-dependent defaults: a meeting lasts an hour unless told, a task is due on its
+    start day unless told, and the reminder is the type's default."""
+    activity.kind = activity.type.kind
+    if activity.kind == Kind.MEETING and activity.ends_at is None and activity.starts_at:
+        activity.ends_at = activity.starts_at + datetime.timedelta(hours=1)
+    if activity.kind == Kind.TASK and activity.deadline is None and activity.starts_at:
+        activity.deadline = timezone.localdate(activity.starts_at)
+    if activity.reminder_minutes is None and activity.pk is None:
+        activity.reminder_minutes = activity.type.default_reminder_minutes
+
+
+def activity_create(
+    *, user, activity: Activity, participants=(), follows: Activity | None = None
+) -> Activity:
+    """Plans an activity of ``user`` (the handler unless ``activity.owner`` is set) with a
+    partner the user sees, in the user's current company."""
+    if not Partner.objects.visible_to(user).filter(pk=activity.partner_id).exists():
+        raise PermissionDenied
+    _check_type(user=user, activity=activity, follows=follows)
+    activity.company = acting_company(user)
+    if activity.owner_id is None:
+        activity.owner = user
+    activity.created_by = user
+    activity.follows = follows
+    _prepare_plan(activity)
+    activity.full_clean()
+    with transaction.atomic():
+        activity.save()
+        if participants:
+            activity.participants.set(participants)
+    return activity
+
+
+def _check_open(*, user, activity: Activity) -> None:
+    if activity.is_closed and not user.has_perm("activities.edit_closed_activity"):
+        raise ValidationError(_("The activity is closed; it cannot be changed any more."))
+
+
+def activity_update(
+    *, user, activity: Activity, expected_version: int, participants=None
+) -> Activity:
+    """Saves the plan (and, on a closed activity, the result) if nobody saved in between
+    (else ``crm.versioning.Conflict``). Closed activities only for those allowed."""
+    _check_open(user=user, activity=activity)
+    if not activity.type.usable_by(user):
+        raise ValidationError({"type": _("You cannot use this activity type.")})
+    _prepare_plan(activity)
+    activity.full_clean()
+    fields = PLAN_FIELDS + (RESULT_FIELDS if activity.is_closed else [])
+    fields += activity.set_reminder()
+    with transaction.atomic():
+        save_versioned(activity, expected_version=expected_version, fields=fields)
+        if participants is not None:
+            activity.participants.set(participants)
+    return activity
+
+
+def activity_move(
+    *, user, activity: Activity, starts_at: datetime.datetime, expected_version: int
+) -> Activity:
+    """Moves a planned activity (dragged in the calendar) keeping its length; a task's
+    deadline moves by as many days."""
+    _check_open(user=user, activity=activity)
+    if activity.is_closed:
+        raise ValidationError(_("A closed activity cannot be moved."))
+    shift = starts_at - activity.starts_at
+    activity.starts_at = starts_at
+    if activity.ends_at:
+        activity.ends_at += shift
+    if activity.deadline:
+        days = (timezone.localdate(starts_at) - timezone.localdate(starts_at - shift)).days
+        activity.deadline += datetime.timedelta(days=days)
+    activity.full_clean()
+    save_versioned(
+        activity,
+        expected_version=expected_version,
+        fields=["starts_at", "ends_at", "deadline", *activity.set_reminder()],
+    )
+    return activity
+
+
+def activity_close(
+    *, user, activity: Activity, outcome: str, result_notes: str, expected_version: int
+) -> Activity:
+    """Records the result and closes the activity: successfully, unsuccessfully or
+    cancelled. An outcome is required."""
+    if activity.is_closed:
+        raise ValidationError(_("The activity is already closed."))
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": _("Choose an outcome to close the activity.")})
+    activity.outcome = outcome
+    activity.result_notes = result_notes.strip()
+    activity.closed_at = timezone.now()
+    activity.closed_by = user
+    save_versioned(
+        activity,
+        expected_version=expected_version,
+        fields=["outcome", "result_notes", "closed_at", "closed_by"],
+    )
+    return activity
+
+
+def follow_up_types(*, user, activity: Activity) -> list[ActivityType]:
+    """The types that may follow ``activity``, of those the user may use."""
+    return [
+        t
+        for t in activity.type.follow_ups.filter(active=True).select_related(
+            "function__content_type"
+        )
+        if t.usable_by(user)
+    ]
+
+
+def follow_up_initial(*, activity: Activity, activity_type: ActivityType) -> dict:
+    """The form's initial values of a follow-up: the same partner, contact, place and
+    subject, starting the next hour."""
+    start = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+    start += datetime.timedelta(hours=1)
+    return {
+        "type": activity_type.pk,
+        "contact": activity.contact_id,
+        "subject": activity.subject,
+        "place": activity.place,
+        "starts_at": start,
+        "reminder_minutes": activity_type.default_reminder_minutes,
+    }
+
+
+RELEASED_TEMPLATE = "activities-partner-released"
+
+
+def idle_partners_release(*, now: datetime.datetime | None = None) -> int:
+    """Takes from their owners the partners left without a future event for
+    ``ACTIVITIES_IDLE_PARTNER_DAYS``: to the owner's direct supervisors (those who belong to
+    the company) or, with ``ACTIVITIES_IDLE_PARTNER_TO=pool`` or no supervisor, to nobody.
+    The owner and the new owners are told by e-mail; the partner's history records why.
+    Safe to run twice: a released owner row no longer exists. Returns the rows released."""
+    released = 0
+    days = settings.ACTIVITIES_IDLE_PARTNER_DAYS
+    for row_id, partner_id, company_id, _user in idle_owner_rows(now=now):
+        with transaction.atomic():
+            row = (
+                PartnerOwner.objects.select_for_update(skip_locked=True)
+                .filter(pk=row_id)
+                .select_related("partner", "user")
+                .first()
+            )
+            if row is None:
+                continue
+            owner = row.user
+            heirs = []
+            if settings.ACTIVITIES_IDLE_PARTNER_TO == "supervisor":
+                members = set(
+                    Membership.objects.filter(company_id=company_id).values_list(
+                        "user_id", flat=True
+                    )
+                )
+                heirs = [m for m in managers_of(owner) if m.pk in members]
+            reason = _("No future event for %(days)d days: taken from %(owner)s by the system.") % {
+                "days": days,
+                "owner": owner,
+            }
+            with pghistory.context(reason=reason):
+                row.delete()
+                present = set(
+                    PartnerOwner.objects.filter(
+                        partner_id=partner_id, company_id=company_id
+                    ).values_list("user_id", flat=True)
+                )
+                PartnerOwner.objects.bulk_create(
+                    [
+                        PartnerOwner(
+                            partner_id=partner_id,
+                            company_id=company_id,
+                            user=heir,
+                            reason=reason[:200],
+                        )
+                        for heir in heirs
+                        if heir.pk not in present
+                    ]
+                )
+            company = Company.objects.get(pk=company_id)
+            _tell_released(row=row, owner=owner, heirs=heirs, company=company, days=days)
+            released += 1
+    return released
+
+
+def _tell_released(*, row, owner, heirs, company, days: int) -> None:
+    """One e-mail to the owner and one to each new owner, through the outbox (sent after
+    commit; a user without an address is skipped)."""
+    url = settings.SITE_URL + reverse("partners:detail", args=[row.partner_id])
+    for recipient in [owner, *heirs]:
+        if not recipient.email:
+            continue
+        try:
+            message_queue(
+                channel="email",
+                recipient=recipient.email,
+                company=company,
+                owner=recipient,
+                template=RELEASED_TEMPLATE,
+                context={
+                    "partner": row.partner,
+                    "previous_owner": owner,
+                    "new_owners": heirs,
+                    "recipient": recipient,
+                    "days": days,
+                    "url": url,
+                },
+                about=row.partner,
+                idempotency_key=f"activities-released:{row.pk}:{recipient.pk}",
+            )
+        except ValidationError:
+            continue  # a suppressed address: the history still tells

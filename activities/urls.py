@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import calendar, reminders, views
+
+app_name = "activities"
+
+urlpatterns = [
+    path("", views.my_activities, name="mine"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("new/<int:partner_pk>/", views.activity_create, name="create"),
+    path("new/contact/<int:contact_pk>/", views.contact_activity_create, name="create-for-contact"),
+    path("<int:pk>/", views.activity_detail, name="detail"),
+    path("<int:pk>/edit/", views.activity_edit, name="edit"),
+    path("<int:pk>/close/", views.activity_close, name="close"),
+    path("<int:pk>/follow-up/<int:type_pk>/", views.activity_follow_up, name="follow-up"),
+    path("<int:pk>/move/", calendar.move, name="move"),
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/feed/", calendar.feed_settings, name="feed"),
+    path("ics/<str:token>.ics", calendar.ics, name="ics"),
+    path("reminders/", reminders.reminders, name="reminders"),
+    path("reminders/<int:pk>/dismiss/", reminders.dismiss, name="reminder-dismiss"),
+    path("reminders/<int:pk>/snooze/", reminders.snooze, name="reminder-snooze"),
+]

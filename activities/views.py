@@ -1,0 +1,328 @@
+"""Activity screens: plan (from a partner or a contact, or as a follow-up), view, edit, close;
+one's own activities and tasks (and the subordinates'); the closing page of forced closure;
+the timeline tab of the partner page and section of the contact page."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm import keyset
+from crm.access import colleagues
+from crm.edits import add_errors, save_edit
+from crm.hierarchy import scope_owner_ids
+from crm.scoping import current_company_id, get_visible_or_404, reaches_as_for_viewing
+from crm.versioning import Conflict
+from partners.models import Contact, Partner
+
+from . import services
+from .calendar import waze_url
+from .discipline import overdue_meetings
+from .forms import ActivityForm, CloseForm, TimelineFilterForm
+from .models import Activity, ActivityType, Kind, State
+
+PAGE_SIZE = 50
+TIMELINE_SIZE = 30
+
+
+def _may_edit(user, activity: Activity) -> bool:
+    if not user.has_perm("activities.change_activity"):
+        return False
+    if activity.is_closed and not user.has_perm("activities.edit_closed_activity"):
+        return False
+    return (
+        reaches_as_for_viewing(user, Activity, "change")
+        or Activity.objects.editable_by(user).filter(pk=activity.pk).exists()
+    )
+
+
+def _plan(request, *, partner: Partner, types, initial: dict, follows: Activity | None = None):
+    form = ActivityForm(
+        request.POST or None,
+        initial=initial,
+        user=request.user,
+        partner=partner,
+        types=types,
+        company_id=current_company_id(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        activity = form.save(commit=False)
+        try:
+            activity = services.activity_create(
+                user=request.user,
+                activity=activity,
+                participants=form.cleaned_data["participants"],
+                follows=follows,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Activity saved."))
+            return redirect("activities:detail", pk=activity.pk)
+    return render(
+        request,
+        "activities/activity_form.html",
+        {"form": form, "partner": partner, "follows": follows},
+    )
+
+
+@login_required
+def activity_create(request, partner_pk: int):
+    """A new activity with a partner the user sees; ``?contact=`` starts it from a contact."""
+    if not request.user.has_perm("activities.add_activity"):
+        raise PermissionDenied
+    partner = get_visible_or_404(Partner, request.user, pk=partner_pk)
+    types = ActivityType.objects.usable_by(request.user)
+    initial = {"starts_at": _next_hour()}
+    contact_id = request.GET.get("contact", "")
+    if contact_id.isdigit() and partner.contacts.filter(pk=contact_id).exists():
+        initial["contact"] = int(contact_id)
+    type_id = request.GET.get("type", "")
+    chosen = next((t for t in types if str(t.pk) == type_id), None)
+    if chosen is not None:
+        initial["type"] = chosen.pk
+        initial["reminder_minutes"] = chosen.default_reminder_minutes
+    return _plan(request, partner=partner, types=types, initial=initial)
+
+
+@login_required
+def contact_activity_create(request, contact_pk: int):
+    """Starts an activity from a contact: the partner is the contact's."""
+    contact = get_visible_or_404(
+        Contact.objects.select_related("partner"), request.user, pk=contact_pk
+    )
+    url = reverse("activities:create", args=[contact.partner_id]) + f"?contact={contact.pk}"
+    return redirect(url)
+
+
+@login_required
+def activity_follow_up(request, pk: int, type_pk: int):
+    """A follow-up: only the types allowed after this one, pre-filled from it."""
+    if not request.user.has_perm("activities.add_activity"):
+        raise PermissionDenied
+    previous = get_visible_or_404(Activity.objects.with_related(), request.user, pk=pk)
+    types = services.follow_up_types(user=request.user, activity=previous)
+    chosen = next((t for t in types if t.pk == type_pk), None)
+    if chosen is None:
+        messages.error(
+            request,
+            _("That type cannot follow a %(type)s.") % {"type": previous.type.name},
+        )
+        return redirect("activities:detail", pk=pk)
+    initial = services.follow_up_initial(activity=previous, activity_type=chosen)
+    return _plan(request, partner=previous.partner, types=types, initial=initial, follows=previous)
+
+
+def _next_hour():
+    now = timezone.localtime()
+    return now.replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=1)
+
+
+@login_required
+def activity_detail(request, pk: int):
+    user = request.user
+    activity = get_visible_or_404(
+        Activity.objects.with_related().select_related("task_name", "closed_by", "follows"),
+        user,
+        pk=pk,
+    )
+    may_edit = _may_edit(user, activity)
+    place = activity.place or activity.partner.address
+    return render(
+        request,
+        "activities/activity_detail.html",
+        {
+            "activity": activity,
+            "participants": list(activity.participants.order_by("last_name", "first_name")),
+            "followed_by": list(
+                Activity.objects.visible_to(user)
+                .filter(follows=activity)
+                .select_related("type")
+                .order_by("starts_at")[:20]
+            ),
+            "may_edit": may_edit,
+            "place": place,
+            "waze": waze_url(place) if place else "",
+            "close_form": CloseForm(initial={"version": activity.version})
+            if may_edit and not activity.is_closed
+            else None,
+            "follow_up_types": services.follow_up_types(user=user, activity=activity)
+            if user.has_perm("activities.add_activity")
+            else [],
+        },
+    )
+
+
+def _editable(request, pk: int) -> Activity:
+    activity = get_visible_or_404(Activity.objects.with_related(), request.user, pk=pk)
+    if not _may_edit(request.user, activity):
+        raise PermissionDenied
+    return activity
+
+
+@login_required
+def activity_edit(request, pk: int):
+    activity = _editable(request, pk)
+    types = ActivityType.objects.usable_by(request.user)
+    if activity.type not in types:
+        types.append(activity.type)
+    form = ActivityForm(
+        request.POST or None,
+        instance=activity,
+        user=request.user,
+        partner=activity.partner,
+        types=types,
+        company_id=activity.company_id,
+    )
+    version = int(request.POST.get("version") or activity.version)
+    if request.method == "POST" and form.is_valid():
+        instance = form.save(commit=False)
+        done, _conflict = save_edit(
+            request,
+            form,
+            lambda: services.activity_update(
+                user=request.user,
+                activity=instance,
+                expected_version=version,
+                participants=form.cleaned_data["participants"],
+            ),
+            gone_url="activities:mine",
+        )
+        if done:
+            return redirect("activities:detail", pk=pk) if done is True else done
+    return render(
+        request,
+        "activities/activity_form.html",
+        {"form": form, "partner": activity.partner, "activity": activity, "version": version},
+    )
+
+
+@login_required
+@require_POST
+def activity_close(request, pk: int):
+    """Closes with an outcome; from the activity page or the closing page (``next``)."""
+    activity = _editable(request, pk)
+    form = CloseForm(request.POST)
+    back = request.POST.get("next") == "overdue"
+    if form.is_valid():
+        try:
+            services.activity_close(
+                user=request.user,
+                activity=activity,
+                outcome=form.cleaned_data["outcome"],
+                result_notes=form.cleaned_data["result_notes"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except Conflict:
+            messages.error(
+                request,
+                _("Somebody changed this activity meanwhile; check it and close it again."),
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Activity closed."))
+            return redirect("activities:overdue") if back else redirect("activities:detail", pk=pk)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("activities:overdue" if back else reverse("activities:detail", args=[pk]))
+
+
+@login_required
+def overdue(request):
+    """The closing page: the user's meetings that must be closed before anything else."""
+    meetings = list(overdue_meetings(request.user).select_related("partner", "contact", "type"))
+    forms = [(m, CloseForm(initial={"version": m.version}, prefix=f"m{m.pk}")) for m in meetings]
+    return render(request, "activities/overdue.html", {"meetings": forms})
+
+
+@login_required
+def my_activities(request):
+    """One's activities (and, for a manager, a subordinate's), by state and kind, newest
+    planned first, in keyset pages."""
+    user = request.user
+    if not user.has_perm("activities.view_activity"):
+        raise PermissionDenied
+    people = sorted(scope_owner_ids(user))
+    handler = request.GET.get("handler", "")
+    handler_id = int(handler) if handler.isdigit() and int(handler) in people else user.pk
+    state = request.GET.get("state", "")
+    kind = request.GET.get("kind", "")
+    queryset = Activity.objects.visible_to(user).filter(owner_id=handler_id)
+    if state in State.values:
+        queryset = queryset.in_state(state)
+    if kind in Kind.values:
+        queryset = queryset.filter(kind=kind)
+    rows, cursor = keyset.page(
+        queryset,
+        order=["-starts_at", "-id"],
+        after=request.GET.get("after", ""),
+        size=PAGE_SIZE,
+        rows=Activity.objects.with_related(),
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    names = dict(colleagues(user) or [])
+    missing = [pk for pk in people if pk not in names]
+    if missing:
+        names |= {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=missing)}
+    return render(
+        request,
+        "activities/activity_list.html",
+        {
+            "rows": rows,
+            "next_url": f"?{query.urlencode()}&after={cursor}" if cursor else "",
+            "handlers": [(pk, names.get(pk, str(pk))) for pk in people] if len(people) > 1 else [],
+            "handler_id": handler_id,
+            "state": state,
+            "kind": kind,
+            "states": State.choices,
+            "kinds": Kind.choices,
+        },
+    )
+
+
+# ----------------------------------------------------------------- timeline on other pages
+
+
+def timeline_context(request, record) -> dict:
+    """The activities of a partner (or of a contact), newest first, with the filters of the
+    request: one page of ``TIMELINE_SIZE`` and a link to the next."""
+    user = request.user
+    if isinstance(record, Contact):
+        queryset = Activity.objects.visible_to(user).filter(contact=record)
+        partner = record.partner
+    else:
+        queryset = Activity.objects.visible_to(user).filter(partner=record)
+        partner = record
+    form = TimelineFilterForm(request.GET or None)
+    if form.is_valid():
+        if form.cleaned_data["type"]:
+            queryset = queryset.filter(type=form.cleaned_data["type"])
+        if form.cleaned_data["state"]:
+            queryset = queryset.in_state(form.cleaned_data["state"])
+    rows, cursor = keyset.page(
+        queryset,
+        order=["-starts_at", "-id"],
+        after=request.GET.get("after", ""),
+        size=TIMELINE_SIZE,
+        rows=Activity.objects.with_related(),
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return {
+        "activities": rows,
+        "timeline_form": form,
+        "timeline_next": f"?{query.urlencode()}&after={cursor}" if cursor else "",
+        "can_plan": user.has_perm("activities.add_activity"),
+        "plan_url": reverse("activities:create", args=[partner.pk])
+        + (f"?contact={record.pk}" if isinstance(record, Contact) else ""),
+    }

@@ -1,0 +1,168 @@
+"""The calendar (month, week, day; moving by drag), the ICS feed and reminders."""
+
+import datetime
+
+import icalendar
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from activities import services
+from activities.models import Activity, CalendarFeed, Outcome
+from activities.reminders import reminders_email
+from crm.messaging.models import Message
+from tests.partners.conftest import make_partner
+
+from .test_activities import local, plan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_month_week_and_day_views_show_the_activity_on_its_day(client, org):
+    partner = make_partner(org.owner)
+    day = datetime.date(2026, 12, 1)
+    activity = plan(org.owner, partner, "meeting", subject="Évzáró", starts_at=local(day, 10))
+    client.force_login(org.owner)
+    url = reverse("activities:calendar")
+    for view in ("month", "week", "day"):
+        page = client.get(url, {"view": view, "date": "2026-12-01"}).content.decode()
+        assert "Évzáró" in page, view
+    month = client.get(url, {"view": "month", "date": "2026-12-15"}).content.decode()
+    cell = month.split('data-date="2026-12-01"', 1)[1].split('data-date="2026-12-02"', 1)[0]
+    assert reverse("activities:detail", args=[activity.pk]) in cell
+    assert "Szenteste" in month  # 24 December, a public holiday, in Hungarian
+    august = client.get(url, {"view": "month", "date": "2026-08-01"}).content.decode()
+    saturday = august.split('data-date="2026-08-08"', 1)[1].split('data-date="2026-08-09"', 1)[0]
+    assert "munkanap" in saturday  # the moved working Saturday
+    # a bad date or view is no 500: this month's calendar
+    assert client.get(url, {"view": "year", "date": "2026-13-45"}).status_code == 200
+
+
+def test_a_manager_sees_a_subordinates_calendar_and_a_peer_does_not(client, org):
+    partner = make_partner(org.owner)
+    plan(
+        org.owner,
+        partner,
+        "call",
+        subject="Csak a csapatnak",
+        starts_at=local(timezone.localdate(), 23),
+    )
+    url = reverse("activities:calendar") + f"?view=week&handler={org.owner.pk}"
+    client.force_login(org.supervisor)
+    assert "Csak a csapatnak" in client.get(url).content.decode()
+    client.force_login(org.peer)
+    assert "Csak a csapatnak" not in client.get(url).content.decode()
+    client.force_login(org.outsider)
+    assert client.get(url).status_code == 403
+
+
+def test_moving_keeps_the_time_and_length_and_refuses_bad_moves(client, org):
+    partner = make_partner(org.owner)
+    meeting = plan(org.owner, partner, "meeting", starts_at=local(datetime.date(2026, 12, 1), 10))
+    meeting.refresh_from_db()
+    client.force_login(org.owner)
+    move = reverse("activities:move", args=[meeting.pk])
+    response = client.post(move, {"to": "2026-12-03", "version": meeting.version})
+    assert response.status_code == 204
+    meeting.refresh_from_db()
+    assert meeting.starts_at == local(datetime.date(2026, 12, 3), 10)
+    assert meeting.ends_at == local(datetime.date(2026, 12, 3), 11)
+    assert meeting.remind_at == meeting.starts_at - datetime.timedelta(minutes=30)
+    response = client.post(move, {"to": "2026-12-04T14:00", "version": meeting.version})
+    meeting.refresh_from_db()
+    assert meeting.starts_at == local(datetime.date(2026, 12, 4), 14)
+    stale = client.post(move, {"to": "2026-12-05", "version": meeting.version - 1})
+    assert stale.status_code == 400 and stale.content
+    assert client.post(move, {"to": "tegnap", "version": meeting.version}).status_code == 400
+    client.force_login(org.peer)
+    assert client.post(move, {"to": "2026-12-05", "version": meeting.version}).status_code == 404
+    services.activity_close(
+        user=org.owner,
+        activity=meeting,
+        outcome=Outcome.SUCCESSFUL,
+        result_notes="",
+        expected_version=meeting.version,
+    )
+    client.force_login(org.owner)
+    closed = client.post(move, {"to": "2026-12-07", "version": meeting.version})
+    assert closed.status_code == 400
+
+
+def test_ics_feed_with_alarm_location_and_waze_and_a_wrong_token_is_404(client, org):
+    partner = make_partner(org.owner, city="Szeged", postcode="6720", street="Kárász u. 1.")
+    meeting = plan(org.owner, partner, "meeting", subject="Bemutató")
+    plan(org.peer, make_partner(org.peer), "call", subject="Más hívása")
+    client.force_login(org.owner)
+    assert client.get(reverse("activities:feed")).status_code == 200
+    token = CalendarFeed.objects.get(user=org.owner).token
+    client.logout()  # a calendar app has no session
+    response = client.get(reverse("activities:ics", args=[token]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    events = list(calendar.walk("VEVENT"))
+    assert [str(e["summary"]) for e in events] == [f"Bemutató – {partner.name}"]
+    event = events[0]
+    assert "Szeged" in str(event["location"])
+    assert "waze.com/ul?q=" in str(event["description"])
+    assert event["dtstart"].dt == meeting.starts_at.replace(microsecond=0)
+    alarm = event.walk("VALARM")[0]
+    assert alarm["trigger"].dt == datetime.timedelta(minutes=-30)
+    assert client.get(reverse("activities:ics", args=["nem-jo"])).status_code == 404
+    client.force_login(org.owner)
+    client.post(reverse("activities:feed"))  # a new address: the old one stops working
+    client.logout()
+    assert client.get(reverse("activities:ics", args=[token])).status_code == 404
+
+
+def test_due_reminder_pops_up_until_dismissed_or_snoozed(client, org):
+    partner = make_partner(org.owner)
+    soon = plan(
+        org.owner,
+        partner,
+        "call",
+        subject="Visszahívás",
+        starts_at=timezone.now() + datetime.timedelta(minutes=5),
+    )  # the call type reminds 10 minutes before: due now
+    later = plan(org.owner, partner, "call", subject="Holnapi hívás")
+    client.force_login(org.owner)
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("activities:reminders") in home  # every page polls it
+    panel = client.get(reverse("activities:reminders")).content.decode()
+    assert "Visszahívás" in panel and later.subject not in panel
+    snoozed = client.post(reverse("activities:reminder-snooze", args=[soon.pk]), {"minutes": 10})
+    assert "Visszahívás" not in snoozed.content.decode()
+    Activity.objects.filter(pk=soon.pk).update(
+        reminder_snoozed_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert "Visszahívás" in client.get(reverse("activities:reminders")).content.decode()
+    client.post(reverse("activities:reminder-dismiss", args=[soon.pk]))
+    assert "Visszahívás" not in client.get(reverse("activities:reminders")).content.decode()
+    # nobody else can dismiss one's reminder
+    client.force_login(org.supervisor)
+    assert client.post(reverse("activities:reminder-dismiss", args=[later.pk])).status_code == 404
+
+
+def test_reminder_email_goes_once_and_again_after_a_move(org):
+    partner = make_partner(org.owner, city="Pécs", postcode="7621", street="Király u. 5.")
+    call = plan(
+        org.owner,
+        partner,
+        "call",
+        subject="Ajánlat megbeszélése",
+        starts_at=timezone.now() + datetime.timedelta(minutes=5),
+    )
+    assert reminders_email() == 1
+    assert reminders_email() == 0
+    message = Message.objects.get()
+    assert message.recipient == "owner@example.hu"
+    assert "Ajánlat megbeszélése" in message.subject
+    assert "waze.com/ul?q=" in message.body_text and partner.name in message.body_text
+    call.refresh_from_db()
+    services.activity_move(
+        user=org.owner,
+        activity=call,
+        starts_at=timezone.now() + datetime.timedelta(minutes=8),
+        expected_version=call.version,
+    )
+    assert reminders_email() == 1
+    assert Message.objects.count() == 2
