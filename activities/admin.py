@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 
-from .models import Activity, ActivityType, TaskName
+from .models import Activity, ActivityType, GoogleAccount, TaskName
+from .services import activity_delete
 
 
 @admin.register(ActivityType)
@@ -52,3 +53,18 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return Activity.objects.visible_to(request.user).select_related("type", "partner", "owner")
+
+    def delete_model(self, request, obj):
+        activity_delete(user=request.user, activity=obj)
+
+    def delete_queryset(self, request, queryset):
+        for activity in queryset:
+            activity_delete(user=request.user, activity=activity)
+
+
+@admin.register(GoogleAccount)
+class GoogleAccountAdmin(admin.ModelAdmin):
+    list_display = ["user", "state", "calendar_id", "created_at", "last_error"]
+    list_filter = ["state"]
+    readonly_fields = ["user", "state", "last_error", "created_at"]
+    search_fields = ["user__username", "user__last_name"]

@@ -246,6 +246,7 @@ class Activity(ScopedModel):
     reminder_dismissed_at = models.DateTimeField(null=True, blank=True, editable=False)
     reminder_snoozed_until = models.DateTimeField(null=True, blank=True, editable=False)
     reminder_emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    google_event_id = models.CharField(max_length=1024, blank=True, editable=False)
     follows = models.ForeignKey(
         "self",
         verbose_name=_("follows"),
@@ -425,3 +426,35 @@ class CalendarFeed(models.Model):
     def renew(self) -> None:
         self.token = _feed_token()
         self.save(update_fields=["token"])
+
+
+class GoogleState(models.TextChoices):
+    ACTIVE = "active", _("Connected")
+    REVOKED = "revoked", _("Disconnected by Google")
+
+
+class GoogleAccount(models.Model):
+    """A user's connection to their Google calendar: the OAuth tokens (as google-auth writes
+    them) and the calendar the activities go to."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="google_account",
+    )
+    credentials = models.TextField(_("credentials"), editable=False)
+    calendar_id = models.CharField(_("calendar"), max_length=200, default="primary")
+    state = models.CharField(
+        _("state"), max_length=10, choices=GoogleState.choices, default=GoogleState.ACTIVE
+    )
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("connected at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Google Calendar connection")
+        verbose_name_plural = _("Google Calendar connections")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from crm.messaging.services import message_queue
 
 from .calendar import waze_url
-from .models import Activity
+from .models import Activity, GoogleAccount, GoogleState
 
 TEMPLATE = "activities-reminder"
 SNOOZE_MINUTES = (10, 30, 60)
@@ -45,7 +45,13 @@ def _panel(request):
     return render(
         request,
         "activities/partials/reminders.html",
-        {"reminders": list(due(request.user)[:5]), "snooze": SNOOZE_MINUTES},
+        {
+            "reminders": list(due(request.user)[:5]),
+            "snooze": SNOOZE_MINUTES,
+            "google_revoked": GoogleAccount.objects.filter(
+                user=request.user, state=GoogleState.REVOKED
+            ).exists(),
+        },
     )
 
 

@@ -17,6 +17,7 @@ from crm.versioning import save_versioned
 from partners.models import Partner, PartnerOwner
 from partners.services import acting_company
 
+from . import google
 from .discipline import idle_owner_rows
 from .models import Activity, ActivityType, Kind, Outcome
 
@@ -80,6 +81,7 @@ def activity_create(
         activity.save()
         if participants:
             activity.participants.set(participants)
+        google.schedule_sync(activity)
     return activity
 
 
@@ -104,6 +106,7 @@ def activity_update(
         save_versioned(activity, expected_version=expected_version, fields=fields)
         if participants is not None:
             activity.participants.set(participants)
+        google.schedule_sync(activity)
     return activity
 
 
@@ -128,6 +131,7 @@ def activity_move(
         expected_version=expected_version,
         fields=["starts_at", "ends_at", "deadline", *activity.set_reminder()],
     )
+    google.schedule_sync(activity)
     return activity
 
 
@@ -149,7 +153,15 @@ def activity_close(
         expected_version=expected_version,
         fields=["outcome", "result_notes", "closed_at", "closed_by"],
     )
+    google.schedule_sync(activity)  # a cancelled one leaves the Google calendar
     return activity
+
+
+def activity_delete(*, user, activity: Activity) -> None:
+    """Deletes an activity (and its event in the handler's Google calendar)."""
+    with transaction.atomic():
+        google.schedule_sync(activity, event_id=activity.google_event_id)
+        activity.delete()
 
 
 def follow_up_types(*, user, activity: Activity) -> list[ActivityType]:

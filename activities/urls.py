@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import calendar, reminders, views
+from . import calendar, google_views, reminders, views
 
 app_name = "activities"
 
@@ -17,6 +17,10 @@ urlpatterns = [
     path("calendar/", calendar.calendar, name="calendar"),
     path("calendar/feed/", calendar.feed_settings, name="feed"),
     path("ics/<str:token>.ics", calendar.ics, name="ics"),
+    path("google/", google_views.page, name="google"),
+    path("google/connect/", google_views.connect, name="google-connect"),
+    path("google/callback/", google_views.callback, name="google-callback"),
+    path("google/disconnect/", google_views.disconnect, name="google-disconnect"),
     path("reminders/", reminders.reminders, name="reminders"),
     path("reminders/<int:pk>/dismiss/", reminders.dismiss, name="reminder-dismiss"),
     path("reminders/<int:pk>/snooze/", reminders.snooze, name="reminder-snooze"),

@@ -282,6 +282,19 @@ ACTIVITIES_IDLE_PARTNER_TO = env.str("ACTIVITIES_IDLE_PARTNER_TO", default="supe
 if ACTIVITIES_IDLE_PARTNER_TO not in ("supervisor", "pool"):
     raise ImproperlyConfigured("ACTIVITIES_IDLE_PARTNER_TO must be 'supervisor' or 'pool'.")
 
+# Google Calendar sync (off without a client id and secret from the Google Cloud console). The
+# URIs are Google's; tests and the demo point them at a local server speaking the same HTTP.
+GOOGLE_OAUTH_CLIENT_ID = env.str("GOOGLE_OAUTH_CLIENT_ID", default="")
+GOOGLE_OAUTH_CLIENT_SECRET = env_secret("GOOGLE_OAUTH_CLIENT_SECRET", default="")
+GOOGLE_OAUTH_AUTH_URI = env.str(
+    "GOOGLE_OAUTH_AUTH_URI", default="https://accounts.google.com/o/oauth2/auth"
+)
+GOOGLE_OAUTH_TOKEN_URI = env.str(
+    "GOOGLE_OAUTH_TOKEN_URI", default="https://oauth2.googleapis.com/token"
+)
+# The Calendar API's base URL with its path (Google's: https://www.googleapis.com/calendar/v3/).
+GOOGLE_CALENDAR_API_ENDPOINT = env.str("GOOGLE_CALENDAR_API_ENDPOINT", default="")
+
 # --- Authentication -----------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [

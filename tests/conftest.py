@@ -26,6 +26,17 @@ def _clean_cache():
 
 
 @pytest.fixture
+def eager():
+    """Celery runs the task in the test's thread (for the tests about the service)."""
+    from crm.celery import app as celery_app
+
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+@pytest.fixture
 def user(db):
     return UserFactory(username="kiss.janos", first_name="János", last_name="Kiss")
 

@@ -14,7 +14,6 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
-from crm.celery import app as celery_app
 from partners import imports
 from partners.models import (
     AttributeDefinition,
@@ -53,15 +52,6 @@ def english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def eager():
-    """Celery runs the task in the test's thread (for the tests about the service)."""
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before
 
 
 def csv_bytes(rows, *, delimiter=";", encoding="utf-8-sig") -> bytes:
