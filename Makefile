@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 NODE_STAMP := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format check messages env clean bench bench-scoping bench-outbox bench-import
+.PHONY: help run test lint format check messages env clean bench bench-scoping bench-outbox bench-import bench-activities
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ bench-scoping: $(VENV)/.deps-dev ## Benchmark: a scoped list page beside the uns
 
 bench-outbox: $(VENV)/.deps-dev ## Benchmark: 50,000 e-mails through the outbox beside a raw SMTP script
 	@$(PY) scripts/stack.py bench bench/outbox.py
+
+bench-activities: $(VENV)/.deps-dev ## Benchmark: the timeline, home page and nightly check on 5M activities beside their SQL
+	@$(PY) scripts/stack.py bench bench/activities.py
 
 bench-import: $(VENV)/.deps-dev ## Benchmark: a 1M-row partner CSV import beside a raw COPY (BENCH_ROWS=100000: fewer)
 	@$(PY) scripts/stack.py bench bench/partner_import.py

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,10 +15,12 @@ class ActivitiesConfig(AppConfig):
         from crm.shell import ShellPoll, polls
         from partners.extensions import PageSection, contact_sections, partner_tabs
 
-        from . import demo, panels, views
+        from . import demo, panels, reference, views  # noqa: F401 - reference: its signals
         from .groups import ACTIVITY_GRANTS
 
         register_grants(ACTIVITY_GRANTS)
+        post_save.connect(_forget_overdue, sender="activities.Activity", dispatch_uid="overdue")
+        post_delete.connect(_forget_overdue, sender="activities.Activity", dispatch_uid="overdue")
         register_demo(demo.load_activities)
         menu.register(
             MenuItem(
@@ -56,3 +59,10 @@ class ActivitiesConfig(AppConfig):
         }
         partner_tabs.register(PageSection(key="timeline", order=15, **timeline))
         contact_sections.register(PageSection(key="timeline", order=10, **timeline))
+
+
+def _forget_overdue(sender, instance, **kwargs) -> None:
+    """A saved or deleted activity may start or end its handler's forced closure."""
+    from .discipline import forget_overdue
+
+    forget_overdue(instance.owner_id)

@@ -7,7 +7,6 @@ import datetime
 from urllib.parse import quote
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -18,12 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm import workdays
-from crm.access import colleagues
-from crm.hierarchy import scope_owner_ids
 from crm.versioning import Conflict
 
 from . import services
 from .models import Activity, CalendarFeed, Outcome
+from .people import handler_choice
 
 VIEWS = ("month", "week", "day")
 DAY_HOURS = range(7, 20)  # the day view's hour rows; earlier and later ones join the edges
@@ -62,22 +60,6 @@ def _step(view: str, day: datetime.date, direction: int) -> datetime.date:
     return datetime.date(month // 12, month % 12 + 1, 1)
 
 
-def _handler(request) -> tuple[int, list[tuple[int, str]]]:
-    """The person whose calendar is shown (the user, or one of their subordinates) and the
-    choice of people for a manager."""
-    user = request.user
-    people = sorted(scope_owner_ids(user))
-    raw = request.GET.get("handler", "")
-    handler_id = int(raw) if raw.isdigit() and int(raw) in people else user.pk
-    if len(people) == 1:
-        return handler_id, []
-    names = dict(colleagues(user) or [])
-    missing = [pk for pk in people if pk not in names]
-    if missing:
-        names |= {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=missing)}
-    return handler_id, sorted(((pk, names.get(pk, "")) for pk in people), key=lambda p: p[1])
-
-
 @login_required
 def calendar(request):
     user = request.user
@@ -89,7 +71,7 @@ def calendar(request):
         day = datetime.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         day = timezone.localdate()
-    handler_id, handlers = _handler(request)
+    handler_id, handlers = handler_choice(request)
     first, last = _span(view, day)
     rows = list(
         Activity.objects.visible_to(user)

@@ -10,10 +10,13 @@
   (``release_idle_partners``, nightly).
 """
 
+import contextlib
 import datetime
+import functools
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -25,6 +28,7 @@ CLOSE_FUNCTION = "activities.must_close_meetings"
 NEXT_EVENT_FUNCTION = "activities.must_plan_next_event"
 
 
+@functools.lru_cache(maxsize=8)
 def last_overdue_end_day(today: datetime.date, within: int) -> datetime.date:
     """The latest day a meeting may have ended on and be overdue ``today``: more than
     ``within`` working days have passed since. With 2: on a Wednesday, a meeting of the
@@ -49,12 +53,41 @@ def overdue_meetings(user, *, now: datetime.datetime | None = None):
     ).order_by("ends_at", "pk")
 
 
+# Whether a user has overdue meetings, asked on every page: kept in the shared cache for a
+# minute, and forgotten whenever an activity of the user is saved or deleted (activities.apps).
+OVERDUE_SECONDS = 60
+
+
+def _overdue_key(user_id: int) -> str:
+    day, within = timezone.localdate().isoformat(), settings.ACTIVITIES_CLOSE_MEETINGS_WITHIN
+    return f"activities:overdue:{user_id}:{day}:{within}"
+
+
+def has_overdue_meetings(user) -> bool:
+    key = _overdue_key(user.pk)
+    try:
+        known = cache.get(key)
+    except Exception:  # noqa: BLE001 - without the cache, ask the database
+        known = None
+    if known is not None:
+        return known
+    answer = overdue_meetings(user).exists()
+    with contextlib.suppress(Exception):
+        cache.set(key, answer, OVERDUE_SECONDS)
+    return answer
+
+
+def forget_overdue(user_id: int) -> None:
+    with contextlib.suppress(Exception):
+        cache.delete(_overdue_key(user_id))
+
+
 def must_close_first(user) -> bool:
     return (
         getattr(user, "is_authenticated", False)
         and not user.is_superuser
         and user.has_perm(CLOSE_FUNCTION)
-        and overdue_meetings(user).exists()
+        and has_overdue_meetings(user)
     )
 
 

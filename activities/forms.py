@@ -3,9 +3,11 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import BootstrapMixin
+from partners.forms import reference_choices
 from partners.models import Contact
 
 from .models import Activity, ActivityType, Kind, Outcome, State, TaskName
+from .reference import activity_types
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -124,6 +126,7 @@ class TimelineFilterForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        reference_choices(self, type=[t for t in activity_types() if t.active])
         self.style_fields()
         for field in self.fields.values():
             field.widget.attrs["class"] += " form-select-sm"

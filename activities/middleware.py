@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .discipline import CLOSE_FUNCTION, overdue_meetings
+from .discipline import must_close_first
 
 # Pages that stay open: the closing page and the close action, signing out, the language,
 # the health check, static files and the public links of mails.
@@ -32,12 +32,10 @@ class ForcedClosureMiddleware:
         user = getattr(request, "user", None)
         if (
             user is not None
-            and user.is_authenticated
-            and not user.is_superuser
             and not request.path.startswith(ALLOWED_PREFIXES)
-            and user.has_perm(CLOSE_FUNCTION)
+            and must_close_first(user)
             and not self._allowed(request)
-        ) and overdue_meetings(user).exists():
+        ):
             return self._to_closing_page(request)
         return self.get_response(request)
 

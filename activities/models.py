@@ -69,9 +69,11 @@ STATE_COLOURS = {State.OPEN: "primary", State.OVERDUE: "danger", State.DONE: "su
 class ActivityTypeQuerySet(models.QuerySet):
     def usable_by(self, user):
         """The active types ``user`` may use: those without a function, and those whose
-        function the user has (collection calls for the finance team, say)."""
-        types = self.filter(active=True).select_related("function__content_type")
-        return [t for t in types if t.usable_by(user)]
+        function the user has (collection calls for the finance team, say). From the cached
+        reference list (``activities.reference``)."""
+        from .reference import activity_types
+
+        return [t for t in activity_types() if t.active and t.usable_by(user)]
 
 
 class ActivityType(models.Model):
@@ -157,16 +159,12 @@ class TaskName(models.Model):
 class ActivityQuerySet(ScopedQuerySet):
     def _scoped(self, user, action: str):
         """The scoping rule, and of the special types only those whose function the user has."""
+        from .reference import activity_types
+
         scoped = super()._scoped(user, action)
         if user.is_superuser:
             return scoped
-        hidden = [
-            t.pk
-            for t in ActivityType.objects.exclude(function=None).select_related(
-                "function__content_type"
-            )
-            if not t.usable_by(user)
-        ]
+        hidden = [t.pk for t in activity_types() if t.function_id and not t.usable_by(user)]
         return scoped.exclude(type_id__in=hidden) if hidden else scoped
 
     def open(self):
@@ -297,6 +295,12 @@ class Activity(ScopedModel):
                 fields=["remind_at"],
                 name="activities_reminders",
                 condition=Q(remind_at__isnull=False, closed_at__isnull=True),
+            ),
+            # "has a future event": a probe of the partner's open activities only
+            models.Index(
+                fields=["partner", "company", "starts_at", "deadline"],
+                name="activities_partner_open",
+                condition=Q(closed_at__isnull=True),
             ),
             # one's open tasks by deadline
             models.Index(
@@ -458,3 +462,75 @@ class GoogleAccount(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class ObservationKind(models.TextChoices):
+    COMPETITOR_PRICE = "price", _("Competitor's price")
+    OWN_STOCK = "stock", _("Our product's stock")
+
+
+class Observation(models.Model):
+    """What the user saw at a reseller during a meeting: a competitor's product price, or
+    the stock of one of our products. (Products are free text until the sales app brings
+    the product list.)"""
+
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("meeting"),
+        on_delete=models.CASCADE,
+        related_name="observations",
+    )
+    kind = models.CharField(_("kind"), max_length=5, choices=ObservationKind.choices)
+    product = models.CharField(_("product"), max_length=200)
+    competitor = models.CharField(_("competitor"), max_length=200, blank=True)
+    price = models.DecimalField(
+        _("price (HUF)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    quantity = models.DecimalField(
+        _("stock (pieces)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["product", "competitor"], name="activities_obs_product")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="price", price__isnull=False, competitor__gt="")
+                | Q(kind="stock", quantity__isnull=False),
+                name="activities_observation_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0),
+                name="activities_observation_price",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gte=0),
+                name="activities_observation_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.product
+
+    def clean(self):
+        errors = {}
+        if self.kind == ObservationKind.COMPETITOR_PRICE:
+            if self.price is None:
+                errors["price"] = _("Give the price seen.")
+            if not self.competitor:
+                errors["competitor"] = _("Give whose product it is.")
+        if self.kind == ObservationKind.OWN_STOCK and self.quantity is None:
+            errors["quantity"] = _("Give the stock seen.")
+        if errors:
+            raise ValidationError(errors)

@@ -63,45 +63,28 @@ def no_next_event_context(request) -> dict:
     return {"partners": partners, "count": count, "limit": LIMIT}
 
 
+PANELS = [
+    ("activities-today", _("Today's activities"), "activities.html", today_context),
+    ("activities-overdue-tasks", _("Overdue tasks"), "activities.html", overdue_tasks_context),
+    ("activities-open", _("Open activities ahead"), "activities.html", open_context),
+    (
+        "activities-no-next-event",
+        _("Partners without a next event"),
+        "no_next_event.html",
+        no_next_event_context,
+    ),
+]
+
+
 def register() -> None:
-    common = {"permission": "activities.view_activity"}
-    panels.register(
-        Panel(
-            key="activities-today",
-            title=_("Today's activities"),
-            template="activities/panels/activities.html",
-            context=today_context,
-            order=10,
-            **common,
+    for order, (key, title, template, context) in enumerate(PANELS, start=1):
+        panels.register(
+            Panel(
+                key=key,
+                title=title,
+                template=f"activities/panels/{template}",
+                context=context,
+                order=order * 10,
+                permission="activities.view_activity",
+            )
         )
-    )
-    panels.register(
-        Panel(
-            key="activities-overdue-tasks",
-            title=_("Overdue tasks"),
-            template="activities/panels/activities.html",
-            context=overdue_tasks_context,
-            order=20,
-            **common,
-        )
-    )
-    panels.register(
-        Panel(
-            key="activities-open",
-            title=_("Open activities ahead"),
-            template="activities/panels/activities.html",
-            context=open_context,
-            order=30,
-            **common,
-        )
-    )
-    panels.register(
-        Panel(
-            key="activities-no-next-event",
-            title=_("Partners without a next event"),
-            template="activities/panels/no_next_event.html",
-            context=no_next_event_context,
-            order=40,
-            **common,
-        )
-    )

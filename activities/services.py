@@ -18,7 +18,7 @@ from partners.models import Partner, PartnerOwner
 from partners.services import acting_company
 
 from . import google
-from .discipline import idle_owner_rows
+from .discipline import forget_overdue, idle_owner_rows
 from .models import Activity, ActivityType, Kind, Outcome
 
 PLAN_FIELDS = [
@@ -62,6 +62,15 @@ def _prepare_plan(activity: Activity) -> None:
         activity.reminder_minutes = activity.type.default_reminder_minutes
 
 
+def _changed(activity: Activity) -> None:
+    """After a write: the handler's Google calendar follows (after commit), and the cached
+    answer of forced closure is asked again (updates through ``save_versioned`` send no
+    signals)."""
+    google.schedule_sync(activity)
+    forget_overdue(activity.owner_id)
+    transaction.on_commit(lambda: forget_overdue(activity.owner_id))
+
+
 def activity_create(
     *, user, activity: Activity, participants=(), follows: Activity | None = None
 ) -> Activity:
@@ -81,7 +90,7 @@ def activity_create(
         activity.save()
         if participants:
             activity.participants.set(participants)
-        google.schedule_sync(activity)
+        _changed(activity)
     return activity
 
 
@@ -106,7 +115,7 @@ def activity_update(
         save_versioned(activity, expected_version=expected_version, fields=fields)
         if participants is not None:
             activity.participants.set(participants)
-        google.schedule_sync(activity)
+        _changed(activity)
     return activity
 
 
@@ -131,7 +140,7 @@ def activity_move(
         expected_version=expected_version,
         fields=["starts_at", "ends_at", "deadline", *activity.set_reminder()],
     )
-    google.schedule_sync(activity)
+    _changed(activity)
     return activity
 
 
@@ -153,7 +162,7 @@ def activity_close(
         expected_version=expected_version,
         fields=["outcome", "result_notes", "closed_at", "closed_by"],
     )
-    google.schedule_sync(activity)  # a cancelled one leaves the Google calendar
+    _changed(activity)  # a cancelled one leaves the Google calendar
     return activity
 
 

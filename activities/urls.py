@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import calendar, google_views, reminders, views
+from . import calendar, google_views, observations, reminders, views
 
 app_name = "activities"
 
@@ -17,6 +17,13 @@ urlpatterns = [
     path("calendar/", calendar.calendar, name="calendar"),
     path("calendar/feed/", calendar.feed_settings, name="feed"),
     path("ics/<str:token>.ics", calendar.ics, name="ics"),
+    path("<int:pk>/observations/", observations.add, name="observation-add"),
+    path(
+        "<int:pk>/observations/<int:observation_pk>/delete/",
+        observations.delete,
+        name="observation-delete",
+    ),
+    path("observations/", observations.report, name="observations"),
     path("google/", google_views.page, name="google"),
     path("google/connect/", google_views.connect, name="google-connect"),
     path("google/callback/", google_views.callback, name="google-callback"),

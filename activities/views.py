@@ -5,7 +5,6 @@ the timeline tab of the partner page and section of the contact page."""
 import datetime
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -15,9 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm import keyset
-from crm.access import colleagues
 from crm.edits import add_errors, save_edit
-from crm.hierarchy import scope_owner_ids
 from crm.scoping import current_company_id, get_visible_or_404, reaches_as_for_viewing
 from crm.versioning import Conflict
 from partners.models import Contact, Partner
@@ -27,6 +24,8 @@ from .calendar import waze_url
 from .discipline import overdue_meetings
 from .forms import ActivityForm, CloseForm, TimelineFilterForm
 from .models import Activity, ActivityType, Kind, State
+from .observations import ObservationForm
+from .people import handler_choice
 
 PAGE_SIZE = 50
 TIMELINE_SIZE = 30
@@ -148,6 +147,12 @@ def activity_detail(request, pk: int):
                 .order_by("starts_at")[:20]
             ),
             "may_edit": may_edit,
+            "observations": list(activity.observations.all())
+            if activity.kind == Kind.MEETING
+            else [],
+            "observation_form": ObservationForm()
+            if may_edit and activity.kind == Kind.MEETING
+            else None,
             "place": place,
             "waze": waze_url(place) if place else "",
             "close_form": CloseForm(initial={"version": activity.version})
@@ -251,9 +256,7 @@ def my_activities(request):
     user = request.user
     if not user.has_perm("activities.view_activity"):
         raise PermissionDenied
-    people = sorted(scope_owner_ids(user))
-    handler = request.GET.get("handler", "")
-    handler_id = int(handler) if handler.isdigit() and int(handler) in people else user.pk
+    handler_id, handlers = handler_choice(request)
     state = request.GET.get("state", "")
     kind = request.GET.get("kind", "")
     queryset = Activity.objects.visible_to(user).filter(owner_id=handler_id)
@@ -261,26 +264,14 @@ def my_activities(request):
         queryset = queryset.in_state(state)
     if kind in Kind.values:
         queryset = queryset.filter(kind=kind)
-    rows, cursor = keyset.page(
-        queryset,
-        order=["-starts_at", "-id"],
-        after=request.GET.get("after", ""),
-        size=PAGE_SIZE,
-        rows=Activity.objects.with_related(),
-    )
-    query = request.GET.copy()
-    query.pop("after", None)
-    names = dict(colleagues(user) or [])
-    missing = [pk for pk in people if pk not in names]
-    if missing:
-        names |= {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=missing)}
+    rows, next_url = _page(request, queryset, PAGE_SIZE)
     return render(
         request,
         "activities/activity_list.html",
         {
             "rows": rows,
-            "next_url": f"?{query.urlencode()}&after={cursor}" if cursor else "",
-            "handlers": [(pk, names.get(pk, str(pk))) for pk in people] if len(people) > 1 else [],
+            "next_url": next_url,
+            "handlers": handlers,
             "handler_id": handler_id,
             "state": state,
             "kind": kind,
@@ -288,6 +279,20 @@ def my_activities(request):
             "kinds": Kind.choices,
         },
     )
+
+
+def _page(request, queryset, size: int) -> tuple[list, str]:
+    """One keyset page of activities, newest planned first, and the link to the next one."""
+    rows, cursor = keyset.page(
+        queryset,
+        order=["-starts_at", "-id"],
+        after=request.GET.get("after", ""),
+        size=size,
+        rows=Activity.objects.with_related(),
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return rows, f"?{query.urlencode()}&after={cursor}" if cursor else ""
 
 
 # ----------------------------------------------------------------- timeline on other pages
@@ -309,19 +314,11 @@ def timeline_context(request, record) -> dict:
             queryset = queryset.filter(type=form.cleaned_data["type"])
         if form.cleaned_data["state"]:
             queryset = queryset.in_state(form.cleaned_data["state"])
-    rows, cursor = keyset.page(
-        queryset,
-        order=["-starts_at", "-id"],
-        after=request.GET.get("after", ""),
-        size=TIMELINE_SIZE,
-        rows=Activity.objects.with_related(),
-    )
-    query = request.GET.copy()
-    query.pop("after", None)
+    rows, next_url = _page(request, queryset, TIMELINE_SIZE)
     return {
         "activities": rows,
         "timeline_form": form,
-        "timeline_next": f"?{query.urlencode()}&after={cursor}" if cursor else "",
+        "timeline_next": next_url,
         "can_plan": user.has_perm("activities.add_activity"),
         "plan_url": reverse("activities:create", args=[partner.pk])
         + (f"?contact={record.pk}" if isinstance(record, Contact) else ""),

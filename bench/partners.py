@@ -1103,6 +1103,44 @@ def report_in_process(screens: list[Screen]) -> None:
             )
 
 
+def serve_and_measure(env: dict, screens: list, personas: dict, args, pgbench):
+    """Starts gunicorn, logs every persona in, checks each screen answers, and measures them
+    beside their SQL (``measure``). Returns (results, base URL, log folder); results is None
+    when the web server did not start. Used by the other benchmarks too."""
+    from bench import partner_data
+    from crm.models import User
+
+    base, web, cookies = None, None, {}
+    logs = Path(tempfile.mkdtemp(prefix="crm-bench-"))
+    try:
+        if not args.sql_only:
+            port = free_port()
+            web = start_web(env, port, logs / "web.log")
+            if not wait_for_port(port):
+                print((logs / "web.log").read_text()[-3000:])
+                return None, None, logs
+            base = f"http://127.0.0.1:{port}"
+            for name, pk in personas.items():
+                cookies[name] = login(
+                    base, User.objects.get(pk=pk).username, partner_data.DEMO_PASSWORD
+                )
+            import requests
+
+            for screen in screens:
+                if screen.problem or not screen.urls:
+                    continue
+                answer = requests.get(
+                    base + screen.urls[0], cookies=cookies[screen.persona], timeout=120
+                )
+                if answer.status_code != 200:
+                    screen.problem = problem_of(answer.status_code, "")
+        results = measure(screens, args, base, cookies, pgbench)
+    finally:
+        if web is not None:
+            stop_process(web)
+    return results, base, logs
+
+
 def main(argv=None) -> int:
     global DATABASE, BENCH_DATABASE_URL
     args = parse_args(sys.argv[1:] if argv is None else argv)
@@ -1135,36 +1173,9 @@ def main(argv=None) -> int:
         explain(screens, personas, company_id)
         return 0
     pgbench = pgbench_path()
-    base, web, cookies = None, None, {}
-    logs = Path(tempfile.mkdtemp(prefix="crm-bench-partners-"))
-    try:
-        if not args.sql_only:
-            port = free_port()
-            web = start_web(env, port, logs / "web.log")
-            if not wait_for_port(port):
-                print((logs / "web.log").read_text()[-3000:])
-                return 1
-            base = f"http://127.0.0.1:{port}"
-            from crm.models import User
-
-            for name, pk in personas.items():
-                cookies[name] = login(
-                    base, User.objects.get(pk=pk).username, partner_data.DEMO_PASSWORD
-                )
-            for screen in screens:
-                if screen.problem or not screen.urls:
-                    continue
-                import requests
-
-                answer = requests.get(
-                    base + screen.urls[0], cookies=cookies[screen.persona], timeout=120
-                )
-                if answer.status_code != 200:
-                    screen.problem = problem_of(answer.status_code, "")
-        results = measure(screens, args, base, cookies, pgbench)
-    finally:
-        if web is not None:
-            stop_process(web)
+    results, base, logs = serve_and_measure(env, screens, personas, args, pgbench)
+    if results is None:
+        return 1
     report(results, args, base, pgbench)
     report_in_process(screens)
     print(f"\n(web server log: {logs / 'web.log'})")

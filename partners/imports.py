@@ -59,6 +59,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from psycopg.types.json import Jsonb
 
+from crm.spreadsheets import looks_like_formula, neutralise
 from crm.validators import normalise_registration_number, normalise_tax_number
 
 from . import attributes
@@ -753,21 +754,7 @@ def clean_mapping(kind: str, headers: list[str], mapping: dict, key: str) -> dic
 # ----------------------------------------------------------------------------- formulas
 
 
-NUMBER_LIKE = re.compile(r"^[+-]?[\d\s().,/]+$")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """A cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` …) as text
-    (``'`` in front); numbers and phone numbers (``+36 30 …``, ``-12,5``) stay as they are."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START) and not NUMBER_LIKE.match(text):
-        return "'" + text
-    return text
-
-
-def looks_like_formula(text: str) -> bool:
-    return neutralise(text) != text
+# ``neutralise`` and ``looks_like_formula`` live in crm.spreadsheets (every export uses them).
 
 
 # ----------------------------------------------------------------------------- rows
