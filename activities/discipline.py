@@ -103,26 +103,43 @@ FUTURE_EVENT = """
 """
 
 
+# A rep's own partners come in name order from the visibility index (crm_visibility, whose
+# sort key is the partner's name): the first idle ones are found after a handful of rows.
+_BY_VISIBILITY = f"""
+    SELECT o.record_id, o.sort_key FROM crm_visibility o
+    WHERE o.viewer_id = %(user)s AND o.tab = %(tab)s AND o.company_id = %(company)s
+      AND o.sort_key IS NOT NULL AND NOT {FUTURE_EVENT.replace("o.partner_id", "o.record_id")}
+    ORDER BY o.sort_key, o.record_id LIMIT %(limit)s
+"""  # noqa: S608 - constant SQL, values bound
+# Anybody else's owned partners (a manager sees more than they own): from the owner rows.
+_BY_OWNER = f"""
+    SELECT p.id, p.name FROM partners_partnerowner o
+    JOIN partners_partner p ON p.id = o.partner_id
+    WHERE o.company_id = %(company)s AND o.user_id = %(user)s AND NOT {FUTURE_EVENT}
+    ORDER BY p.name, p.id LIMIT %(limit)s
+"""  # noqa: S608 - constant SQL, values bound
+
+
 def partners_without_next_event(user, company_id: int, *, limit: int = 20):
-    """(partners, count capped at ``limit`` + 1): the user's partners in the company without
-    a future event, by name. Two index-driven queries whatever the number of partners."""
+    """(partners as (id, name), count capped at ``limit`` + 1): the user's partners in the
+    company without a future event, by name, in one index-driven query."""
+    from crm.scoping import scope_for, table_id
+    from partners.models import Partner
+
     params = {
         "company": company_id,
         "user": user.pk,
         "now": timezone.now(),
         "today": timezone.localdate(),
         "limit": limit + 1,
+        "tab": table_id(Partner),
     }
+    scope = scope_for(user, Partner, "view")
+    # Without subordinates or shares, the user's visible partners are exactly their own.
+    own_only = scope.owner_ids == frozenset({user.pk}) and scope.granted is None
+    own_only = own_only and scope.company_id == company_id
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT p.id, p.name FROM partners_partnerowner o
-            JOIN partners_partner p ON p.id = o.partner_id
-            WHERE o.company_id = %(company)s AND o.user_id = %(user)s AND NOT {FUTURE_EVENT}
-            ORDER BY p.name, p.id LIMIT %(limit)s
-            """,  # noqa: S608 - constant SQL, values bound
-            params,
-        )
+        cursor.execute(_BY_VISIBILITY if own_only else _BY_OWNER, params)
         rows = cursor.fetchall()
     return rows[:limit], len(rows)
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.links import record_url
 from crm.scoping import ScopedModel, ScopedQuerySet
 from partners.models import bilingual
 
@@ -366,6 +367,13 @@ class Activity(ScopedModel):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+    def get_absolute_url(self) -> str:
+        return record_url("activities:detail", self.pk)
+
+    @property
+    def partner_url(self) -> str:
+        return record_url("partners:detail", self.partner_id)
 
     @property
     def due(self) -> datetime.datetime:

@@ -19,8 +19,28 @@ def _listed(rows: list, empty) -> dict:
     return {"rows": rows[:LIMIT], "more": len(rows) > LIMIT, "empty": empty}
 
 
+# What the panels show of an activity: its type, subject, times, state and partner.
+SHOWN = [
+    "type__name_hu",
+    "type__name_en",
+    "type__kind",
+    "kind",
+    "subject",
+    "starts_at",
+    "ends_at",
+    "deadline",
+    "closed_at",
+    "partner__name",
+]
+
+
 def _mine(request):
-    return Activity.objects.visible_to(request.user).filter(owner=request.user)
+    return (
+        Activity.objects.visible_to(request.user)
+        .filter(owner=request.user)
+        .select_related("type", "partner")
+        .only(*SHOWN)
+    )
 
 
 def today_context(request) -> dict:
@@ -28,7 +48,6 @@ def today_context(request) -> dict:
     rows = list(
         _mine(request)
         .filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
-        .with_related()
         .order_by("starts_at", "pk")[: LIMIT + 1]
     )
     return _listed(rows, _("Nothing planned for today."))
@@ -38,7 +57,6 @@ def overdue_tasks_context(request) -> dict:
     rows = list(
         _mine(request)
         .filter(kind=Kind.TASK, closed_at__isnull=True, deadline__lt=timezone.localdate())
-        .with_related()
         .order_by("deadline", "pk")[: LIMIT + 1]
     )
     return _listed(rows, _("No overdue task."))
@@ -49,7 +67,6 @@ def open_context(request) -> dict:
         _mine(request)
         .open()
         .filter(starts_at__gte=timezone.now())
-        .with_related()
         .order_by("starts_at", "pk")[: LIMIT + 1]
     )
     return _listed(rows, _("No open activity ahead."))

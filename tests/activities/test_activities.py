@@ -256,3 +256,9 @@ def test_home_page_lists_partners_without_a_next_event(client, org):
     page = client.get(reverse("home")).content.decode()
     panel = page.split('data-testid="no-next-event"', 1)[1].split("</ul>", 1)[0]
     assert "Elfelejtett &lt;i&gt;Kft.&lt;/i&gt;" in panel and "Tervezett" not in panel
+    # a manager's list holds the partners they own, not their team's (another query)
+    make_partner(org.supervisor, name="Vezetői Kft.")
+    client.force_login(org.supervisor)
+    page = client.get(reverse("home")).content.decode()
+    panel = page.split('data-testid="no-next-event"', 1)[1].split("</ul>", 1)[0]
+    assert "Vezetői Kft." in panel and "Elfelejtett" not in panel
