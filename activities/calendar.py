@@ -9,6 +9,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm import workdays
+from crm.scoping import scope_for
 from crm.versioning import Conflict
 
 from . import services
@@ -26,6 +28,14 @@ from .people import handler_choice
 VIEWS = ("month", "week", "day")
 DAY_HOURS = range(7, 20)  # the day view's hour rows; earlier and later ones join the edges
 MAX_ITEMS = 600  # a month of a very busy person; beyond it the view says so
+
+
+def handled_or_attended(user_id: int) -> Q:
+    """The activities a person handles or takes part in (their calendar)."""
+    takes_part = Activity.participants.through.objects.filter(
+        activity_id=OuterRef("pk"), user_id=user_id
+    )
+    return Q(owner_id=user_id) | Q(Exists(takes_part))
 
 
 def waze_url(address: str) -> str:
@@ -75,15 +85,26 @@ def calendar(request):
     first, last = _span(view, day)
     rows = list(
         Activity.objects.visible_to(user)
-        .filter(owner_id=handler_id, starts_at__gte=_aware(first), starts_at__lt=_aware(last))
+        .filter(handled_or_attended(handler_id))
+        .filter(starts_at__gte=_aware(first), starts_at__lt=_aware(last))
         .with_related()
         .order_by("starts_at", "pk")[: MAX_ITEMS + 1]
     )
-    # The move itself checks editable_by (a supervisor reaches the team's, say).
+    # Draggable: what the user may change (their own and their team's, not what they only
+    # take part in); the move itself checks editable_by again.
+    change = scope_for(user, Activity, "change")
     may_move = user.has_perm("activities.change_activity")
     by_day: dict[datetime.date, list] = {}
     for activity in rows[:MAX_ITEMS]:
-        activity.movable = may_move and not activity.is_closed
+        activity.movable = (
+            may_move
+            and not activity.is_closed
+            and (
+                change.everything
+                or change.owner_ids is None
+                or activity.owner_id in change.owner_ids
+            )
+        )
         by_day.setdefault(timezone.localdate(activity.starts_at), []).append(activity)
     today = timezone.localdate()
     days = []
@@ -205,8 +226,8 @@ def ics(request, token: str):
         raise Http404
     now = timezone.now()
     rows = (
-        Activity.objects.filter(
-            owner=feed.user,
+        Activity.objects.filter(handled_or_attended(feed.user.pk))
+        .filter(
             starts_at__gte=now - datetime.timedelta(days=FEED_PAST_DAYS),
             starts_at__lt=now + datetime.timedelta(days=FEED_FUTURE_DAYS),
         )

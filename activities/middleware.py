@@ -41,10 +41,13 @@ class ForcedClosureMiddleware:
 
     @staticmethod
     def _allowed(request) -> bool:
-        """The closing page itself and the close action of an activity."""
+        """The closing page itself, the close action of an activity, and the reminders that
+        every page polls (redirecting those would reload the closing page for ever)."""
         base = reverse("activities:mine")
         path = request.path
         if path == reverse("activities:overdue"):
+            return True
+        if path.startswith(reverse("activities:reminders")):
             return True
         rest = path.removeprefix(base)
         return rest != path and rest.endswith("/close/") and rest[: -len("/close/")].isdigit()

@@ -4,11 +4,13 @@ import datetime
 
 import pghistory
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
 
 from crm.hierarchy import managers_of
 from crm.messaging.services import message_queue
@@ -62,6 +64,20 @@ def _prepare_plan(activity: Activity) -> None:
         activity.reminder_minutes = activity.type.default_reminder_minutes
 
 
+def _set_participants(activity: Activity, participants) -> None:
+    """The participants, and their right to see the activity: an object grant (the fourth
+    part of the scoping, DESIGN.md section 4), so it shows on their calendar and feed too."""
+    wanted = {user.pk: user for user in participants}
+    before = set(activity.participants.values_list("pk", flat=True))
+    activity.participants.set(wanted.values())
+    for user in wanted.values():
+        if user.pk not in before:
+            assign_perm("activities.view_activity", user, activity)
+    gone = get_user_model().objects.filter(pk__in=before - set(wanted))
+    for user in gone:
+        remove_perm("activities.view_activity", user, activity)
+
+
 def _changed(activity: Activity) -> None:
     """After a write: the handler's Google calendar follows (after commit), and the cached
     answer of forced closure is asked again (updates through ``save_versioned`` send no
@@ -89,7 +105,7 @@ def activity_create(
     with transaction.atomic():
         activity.save()
         if participants:
-            activity.participants.set(participants)
+            _set_participants(activity, participants)
         _changed(activity)
     return activity
 
@@ -114,7 +130,7 @@ def activity_update(
     with transaction.atomic():
         save_versioned(activity, expected_version=expected_version, fields=fields)
         if participants is not None:
-            activity.participants.set(participants)
+            _set_participants(activity, participants)
         _changed(activity)
     return activity
 

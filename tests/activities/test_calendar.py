@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities import services
-from activities.models import Activity, CalendarFeed, Outcome
+from activities.models import Activity, ActivityType, CalendarFeed, Outcome
 from activities.reminders import reminders_email
 from crm.messaging.models import Message
 from tests.partners.conftest import make_partner
@@ -166,3 +166,39 @@ def test_reminder_email_goes_once_and_again_after_a_move(org):
     )
     assert reminders_email() == 1
     assert Message.objects.count() == 2
+
+
+def test_participants_see_the_activity_on_their_calendar_and_feed_but_cannot_move_it(client, org):
+    partner = make_partner(org.owner)
+    day = timezone.localdate() + datetime.timedelta(days=2)
+    meeting = Activity(
+        type=ActivityType.objects.get(code="meeting"),
+        partner=partner,
+        subject="Közös tárgyalás",
+        starts_at=local(day, 10),
+    )
+    services.activity_create(user=org.owner, activity=meeting, participants=[org.peer])
+    client.force_login(org.peer)
+    assert client.get(reverse("activities:detail", args=[meeting.pk])).status_code == 200
+    week = client.get(reverse("activities:calendar"), {"view": "week", "date": day.isoformat()})
+    page = week.content.decode()
+    assert "Közös tárgyalás" in page
+    assert reverse("activities:move", args=[meeting.pk]) not in page  # not draggable
+    move = client.post(
+        reverse("activities:move", args=[meeting.pk]), {"to": day.isoformat(), "version": 1}
+    )
+    assert move.status_code == 404
+    client.get(reverse("activities:feed"))
+    feed = CalendarFeed.objects.get(user=org.peer)
+    client.logout()
+    assert (
+        "Közös tárgyalás"
+        in client.get(reverse("activities:ics", args=[feed.token])).content.decode()
+    )
+    # taken off the participants: the peer no longer sees it
+    meeting.refresh_from_db()
+    services.activity_update(
+        user=org.owner, activity=meeting, expected_version=meeting.version, participants=[]
+    )
+    client.force_login(org.peer)
+    assert client.get(reverse("activities:detail", args=[meeting.pk])).status_code == 404

@@ -69,6 +69,9 @@ def test_overdue_meeting_locks_the_crm_until_it_is_closed(client, org):
         ), url
     htmx = client.get(reverse("partners:list"), HTTP_HX_REQUEST="true")
     assert htmx["HX-Redirect"] == reverse("activities:overdue")
+    # the reminders every page polls still answer: a redirect would reload the page for ever
+    poll = client.get(reverse("activities:reminders"), HTTP_HX_REQUEST="true")
+    assert poll.status_code == 200 and "HX-Redirect" not in poll
     page = client.get(reverse("activities:overdue")).content.decode()
     assert late.subject in page
     assert reverse("activities:close", args=[recent.pk]) not in page
