@@ -36,6 +36,17 @@ def plan(user, partner, code="call", *, starts_at=None, **fields) -> Activity:
     return services.activity_create(user=user, activity=activity)
 
 
+def close(activity: Activity, outcome: str = Outcome.SUCCESSFUL) -> Activity:
+    """Closes through the service, as its handler, from the version in hand."""
+    return services.activity_close(
+        user=activity.owner,
+        activity=activity,
+        outcome=outcome,
+        result_notes="",
+        expected_version=activity.version,
+    )
+
+
 def local(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
@@ -136,13 +147,7 @@ def test_follow_up_offers_only_allowed_types_and_refuses_others(client, org):
 
 def test_closed_activity_is_read_only_except_for_those_allowed(client, org):
     activity = plan(org.owner, make_partner(org.owner))
-    services.activity_close(
-        user=org.owner,
-        activity=activity,
-        outcome=Outcome.UNSUCCESSFUL,
-        result_notes="",
-        expected_version=activity.version,
-    )
+    close(activity, Outcome.UNSUCCESSFUL)
     client.force_login(org.owner)
     assert client.get(reverse("activities:edit", args=[activity.pk])).status_code == 403
     client.force_login(org.supervisor)  # sales managers may change closed activities
@@ -170,13 +175,7 @@ def test_timeline_on_partner_and_contact_pages_is_scoped_and_filtered(client, or
     mine = plan(org.owner, partner, "call", subject="Hívás <b>Annával</b>", contact=contact)
     plan(org.owner, partner, "meeting", subject="Tárgyalás")
     closed = plan(org.owner, partner, "task", subject="Kész feladat", task_name=None)
-    services.activity_close(
-        user=org.owner,
-        activity=closed,
-        outcome=Outcome.SUCCESSFUL,
-        result_notes="",
-        expected_version=closed.version,
-    )
+    close(closed)
     client.force_login(org.supervisor)
     url = reverse("partners:detail", args=[partner.pk])
     page = client.get(url + "?tab=timeline").content.decode()

@@ -8,12 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities import services
-from activities.models import Activity, ActivityType, CalendarFeed, Outcome
+from activities.models import Activity, ActivityType, CalendarFeed
 from activities.reminders import reminders_email
 from crm.messaging.models import Message
 from tests.partners.conftest import make_partner
 
-from .test_activities import local, plan
+from .test_activities import close, local, plan
 
 pytestmark = pytest.mark.django_db
 
@@ -76,13 +76,7 @@ def test_moving_keeps_the_time_and_length_and_refuses_bad_moves(client, org):
     assert client.post(move, {"to": "tegnap", "version": meeting.version}).status_code == 400
     client.force_login(org.peer)
     assert client.post(move, {"to": "2026-12-05", "version": meeting.version}).status_code == 404
-    services.activity_close(
-        user=org.owner,
-        activity=meeting,
-        outcome=Outcome.SUCCESSFUL,
-        result_notes="",
-        expected_version=meeting.version,
-    )
+    close(meeting)
     client.force_login(org.owner)
     closed = client.post(move, {"to": "2026-12-07", "version": meeting.version})
     assert closed.status_code == 400

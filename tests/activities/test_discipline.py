@@ -15,7 +15,7 @@ from crm.workdays import add_working_days
 from partners.models import PartnerOwner
 from tests.partners.conftest import make_partner
 
-from .test_activities import local, plan
+from .test_activities import close, local, plan
 
 D = datetime.date
 
@@ -121,15 +121,8 @@ def test_idle_partner_goes_to_the_supervisor_and_both_are_told(client, org):
     busy = make_partner(org.owner, name="Élénk Kft.")
     recent = make_partner(org.owner, name="Friss Kft.")
     plan(org.owner, idle, "call", starts_at=timezone.now() - datetime.timedelta(days=3))
-    services.activity_close(
-        user=org.owner,
-        activity=plan(
-            org.owner, busy, "meeting", starts_at=timezone.now() + (datetime.timedelta(days=40))
-        ),
-        outcome=Outcome.CANCELLED,
-        result_notes="",
-        expected_version=1,
-    )
+    ahead = timezone.now() + datetime.timedelta(days=40)
+    close(plan(org.owner, busy, "meeting", starts_at=ahead), Outcome.CANCELLED)
     plan(org.owner, busy, "call", starts_at=timezone.now() + datetime.timedelta(days=35))
     later = timezone.now() + datetime.timedelta(days=31)
     # recent: an event 31 days from now - 20 days, inside the idle period

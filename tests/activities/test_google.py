@@ -13,7 +13,7 @@ from activities.models import Activity, GoogleAccount, GoogleState, Outcome
 from tests.partners.conftest import make_partner
 
 from .google_fake import FakeGoogle
-from .test_activities import plan
+from .test_activities import close, plan
 
 pytestmark = pytest.mark.django_db
 
@@ -115,13 +115,7 @@ def test_activities_are_created_moved_and_deleted_in_google_calendar(
     moved = datetime.datetime.fromisoformat(update.body["start"]["dateTime"])
     assert moved == meeting.starts_at
     with django_capture_on_commit_callbacks(execute=True):
-        services.activity_close(
-            user=org.owner,
-            activity=meeting,
-            outcome=Outcome.CANCELLED,
-            result_notes="",
-            expected_version=meeting.version,
-        )
+        close(meeting, Outcome.CANCELLED)
     (delete,) = google.calls("DELETE")
     assert delete.path == "/calendar/v3/calendars/primary/events/evt1"
     assert google.events == {}

@@ -7,24 +7,12 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from activities import services
-from activities.models import Observation, Outcome
+from activities.models import Observation
 from tests.partners.conftest import make_partner
 
-from .test_activities import local, plan
+from .test_activities import close, local, plan
 
 pytestmark = pytest.mark.django_db
-
-
-def closed(meeting):
-    """Past meetings are closed: an open one would send its handler to the closing page."""
-    return services.activity_close(
-        user=meeting.owner,
-        activity=meeting,
-        outcome=Outcome.SUCCESSFUL,
-        result_notes="",
-        expected_version=meeting.version,
-    )
 
 
 def record(client, meeting, **data):
@@ -81,7 +69,8 @@ def test_report_groups_by_product_competitor_region_and_month_and_exports(client
         (datetime.date(2026, 10, 21), pecs, 900),
         (datetime.date(2026, 11, 3), szeged, 1300),
     ):
-        meeting = closed(plan(org.owner, partner, "meeting", starts_at=local(day, 10)))
+        # past meetings are closed: an open one would send the handler to the closing page
+        meeting = close(plan(org.owner, partner, "meeting", starts_at=local(day, 10)))
         Observation.objects.create(
             activity=meeting,
             kind="price",
@@ -89,7 +78,7 @@ def test_report_groups_by_product_competitor_region_and_month_and_exports(client
             competitor="Rival Zrt.",
             price=price,
         )
-    hostile = closed(
+    hostile = close(
         plan(org.owner, szeged, "meeting", starts_at=local(datetime.date(2026, 11, 4), 9))
     )
     Observation.objects.create(

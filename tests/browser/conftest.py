@@ -65,6 +65,14 @@ def page(browser, live_server):
     context.close()
 
 
+@pytest.fixture
+def demo(db):
+    """The demo data of ``make run``."""
+    from django.core.management import call_command
+
+    call_command("load_demo")
+
+
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -3,8 +3,6 @@ planning a meeting from a partner's timeline, a follow-up, and the phone layout.
 
 import datetime
 
-import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from activities.models import Activity, Outcome
@@ -12,11 +10,6 @@ from crm.demo import DEMO_PASSWORD
 from partners.models import Partner
 
 from .conftest import log_in, screenshot
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo")
 
 
 def test_an_unclosed_meeting_must_be_closed_first(page, demo):

@@ -1,18 +1,10 @@
 """Partners in the browser, with the demo data: the list and its filters, the global search
 box, the partner page's tabs, quick-add of a contact, and the phone layout."""
 
-import pytest
-from django.core.management import call_command
-
 from crm.demo import DEMO_PASSWORD
 from partners.models import Contact, Partner
 
 from .conftest import log_in, screenshot
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo")
 
 
 def test_a_rep_finds_and_opens_their_partner(page, demo):
