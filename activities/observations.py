@@ -24,6 +24,7 @@ from crm.spreadsheets import xlsx
 from partners.models import County
 
 from .models import Activity, Kind, Observation, ObservationKind
+from .services import may_change
 
 REPORT_LIMIT = 1000
 
@@ -39,10 +40,8 @@ class ObservationForm(BootstrapMixin, forms.ModelForm):
 
 
 def _meeting_for_change(request, pk: int) -> Activity:
-    from .views import _may_edit
-
     activity = get_visible_or_404(Activity.objects.with_related(), request.user, pk=pk)
-    if activity.kind != Kind.MEETING or not _may_edit(request.user, activity):
+    if activity.kind != Kind.MEETING or not may_change(request.user, activity):
         raise PermissionDenied
     return activity
 

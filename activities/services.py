@@ -15,6 +15,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from crm.hierarchy import managers_of
 from crm.messaging.services import message_queue
 from crm.models import Company, Membership
+from crm.scoping import reaches_as_for_viewing
 from crm.versioning import save_versioned
 from partners.models import Partner, PartnerOwner
 from partners.services import acting_company
@@ -108,6 +109,19 @@ def activity_create(
             _set_participants(activity, participants)
         _changed(activity)
     return activity
+
+
+def may_change(user, activity: Activity) -> bool:
+    """Whether ``user`` may change (and close) the activity: the change function, reach by
+    the scoping (``editable_by``), and for a closed one "change closed activities"."""
+    if not user.has_perm("activities.change_activity"):
+        return False
+    if activity.is_closed and not user.has_perm("activities.edit_closed_activity"):
+        return False
+    return (
+        reaches_as_for_viewing(user, Activity, "change")
+        or Activity.objects.editable_by(user).filter(pk=activity.pk).exists()
+    )
 
 
 def _check_open(*, user, activity: Activity) -> None:

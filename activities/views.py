@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from crm import keyset
 from crm.edits import add_errors, save_edit
-from crm.scoping import current_company_id, get_visible_or_404, reaches_as_for_viewing
+from crm.scoping import current_company_id, get_visible_or_404
 from crm.versioning import Conflict
 from partners.models import Contact, Partner
 
@@ -29,17 +29,6 @@ from .people import handler_choice
 
 PAGE_SIZE = 50
 TIMELINE_SIZE = 30
-
-
-def _may_edit(user, activity: Activity) -> bool:
-    if not user.has_perm("activities.change_activity"):
-        return False
-    if activity.is_closed and not user.has_perm("activities.edit_closed_activity"):
-        return False
-    return (
-        reaches_as_for_viewing(user, Activity, "change")
-        or Activity.objects.editable_by(user).filter(pk=activity.pk).exists()
-    )
 
 
 def _plan(request, *, partner: Partner, types, initial: dict, follows: Activity | None = None):
@@ -132,7 +121,7 @@ def activity_detail(request, pk: int):
         user,
         pk=pk,
     )
-    may_edit = _may_edit(user, activity)
+    may_edit = services.may_change(user, activity)
     place = activity.place or activity.partner.address
     return render(
         request,
@@ -167,7 +156,7 @@ def activity_detail(request, pk: int):
 
 def _editable(request, pk: int) -> Activity:
     activity = get_visible_or_404(Activity.objects.with_related(), request.user, pk=pk)
-    if not _may_edit(request.user, activity):
+    if not services.may_change(request.user, activity):
         raise PermissionDenied
     return activity
 

@@ -194,27 +194,36 @@ def test_timeline_on_partner_and_contact_pages_is_scoped_and_filtered(client, or
     assert 'data-testid="timeline-empty"' in other
 
 
-def test_timeline_and_list_issue_the_same_queries_for_1_and_30_activities(client, org):
+def test_pages_issue_the_same_queries_for_1_and_30_activities(client, org):
     partner = make_partner(org.owner)
     plan(org.owner, partner)
-    client.force_login(org.supervisor)
-    urls = [
-        reverse("partners:detail", args=[partner.pk]) + "?tab=timeline",
-        reverse("activities:mine") + f"?handler={org.owner.pk}",
-        reverse("home"),
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    calendar = reverse("activities:calendar") + f"?handler={org.owner.pk}&date={tomorrow}"
+    pages = [
+        (org.supervisor, reverse("partners:detail", args=[partner.pk]) + "?tab=timeline"),
+        (org.supervisor, reverse("activities:mine") + f"?handler={org.owner.pk}"),
+        (org.supervisor, calendar + "&view=month"),
+        (org.supervisor, calendar + "&view=week"),
+        (org.supervisor, calendar + "&view=day"),
+        (org.owner, reverse("home")),  # the panels list the owner's own activities
     ]
 
-    def count(url):
+    def count(user, url):
+        client.force_login(user)
         client.get(url)
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        return len(queries)
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), response.content.decode().count("/activities/")
 
-    before = [count(url) for url in urls]
+    before = [count(user, url) for user, url in pages]
     contact = make_contact(partner)
     for n in range(29):
         plan(org.owner, partner, ("call", "meeting", "task")[n % 3], contact=contact)
-    assert [count(url) for url in urls] == before
+    after = [count(user, url) for user, url in pages]
+    assert [queries for queries, _links in after] == [queries for queries, _links in before]
+    # and the pages did show the new rows (else the count would prove nothing)
+    assert all(a[1] > b[1] for a, b in zip(after, before, strict=True))
 
 
 def test_managers_see_their_subordinates_tasks_and_reps_only_their_own(client, org):
