@@ -149,7 +149,7 @@ def next_event_users() -> list[int]:
     users = get_user_model().objects.with_perm(
         NEXT_EVENT_FUNCTION,
         include_superusers=False,
-        backend="django.contrib.auth.backends.ModelBackend",
+        backend="crm.access.CachingModelBackend",
     )
     return list(users.filter(is_active=True).values_list("pk", flat=True))
 

@@ -510,7 +510,7 @@ class InProcess:
             client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
             client.force_login(
                 User.objects.get(pk=self.personas[persona]),
-                backend="django.contrib.auth.backends.ModelBackend",
+                backend="crm.access.CachingModelBackend",
             )
             self.clients[persona] = client
         return self.clients[persona]

@@ -8,6 +8,12 @@ profile to ``request.user`` in the attributes that ``ModelBackend``, ``crm.scopi
 ``crm.hierarchy`` already cache their answers in for the request, so nothing else changes:
 without the middleware (Celery tasks, the shell) everything is asked from the database as before.
 
+The **user row** itself is cached beside the profile, under the same generation, by the
+authentication backend ``CachingModelBackend``: a signed-in request reads its session (Redis,
+``crm.sessions``), the generation and then the user with its profile in one round trip, and asks
+the database nothing. A login saves only ``last_login``, which changes no profile and bumps
+nothing; any other save of a user (a password, the active flag, a name) bumps the generation.
+
 The profile is keyed by a **generation** number that every change to what it is built from
 bumps (signals on users, permissions, groups, memberships, companies, supervisor links and
 django-guardian grants; again after the transaction commits, so that a request that read the old
@@ -22,6 +28,7 @@ import logging
 import time
 from functools import partial
 
+from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.functional import SimpleLazyObject
@@ -32,7 +39,7 @@ GENERATION_KEY = "crm:access:generation"
 PROFILE_SECONDS = 300
 # Part of every profile's key: raise it when the profile's contents change, so that a new
 # release never reads a profile an older one cached.
-PROFILE_FORMAT = 2
+PROFILE_FORMAT = 3
 
 
 def generation() -> int:
@@ -64,7 +71,6 @@ def bump(*args, **kwargs) -> None:
 
 def build(user) -> dict:
     """The profile of ``user`` from the database."""
-    from django.contrib.auth.backends import ModelBackend
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     from .hierarchy import _DOWN, _query
@@ -101,23 +107,38 @@ def build(user) -> dict:
     }
 
 
-def attach(user):
-    """Fills the request caches of ``user`` from its profile (cached, or built and cached)."""
+def _keys(user_pk: int, current: int | None = None) -> tuple[str, str]:
+    """The cache keys of a user's row and of their profile, in the current generation."""
+    stem = f"crm:access:{PROFILE_FORMAT}:{current or generation()}:{user_pk}"
+    return f"{stem}:user", f"{stem}:profile"
+
+
+def request_generation(user) -> int | None:
+    """The generation that ``user`` (the request's) was read in, or None: what a fragment
+    rendered for this user and cached may be keyed by (``crm.fragments``)."""
+    return getattr(user, "_crm_generation", None)
+
+
+def attach(user, profile: dict | None = None, profile_key: str | None = None):
+    """Fills the request caches of ``user`` from its profile (given, cached, or built and
+    cached)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return user
-    try:
-        key = f"crm:access:{PROFILE_FORMAT}:{generation()}:{user.pk}:{int(user.is_superuser)}"
-        profile = cache.get(key)
-    except Exception:  # noqa: BLE001 - see the module's docstring
-        log.warning("access profiles: the cache cannot be reached; reading the database")
-        key, profile = None, None
     if profile is None:
-        profile = build(user)
-        if key is not None:
+        if profile_key is None:
             try:
-                cache.set(key, profile, PROFILE_SECONDS)
-            except Exception:  # noqa: BLE001
-                log.warning("access profiles: the cache cannot be reached to store a profile")
+                profile_key = _keys(user.pk)[1]
+                profile = cache.get(profile_key)
+            except Exception:  # noqa: BLE001 - see the module's docstring
+                log.warning("access profiles: the cache cannot be reached; reading the database")
+                profile_key = None
+        if profile is None:
+            profile = build(user)
+            if profile_key is not None:
+                try:
+                    cache.set(profile_key, profile, PROFILE_SECONDS)
+                except Exception:  # noqa: BLE001
+                    log.warning("access profiles: the cache cannot be reached to store a profile")
     user._perm_cache = set(profile["perms"])
     user._crm_company_ids = frozenset(pk for pk, _name in profile["companies"])
     user._crm_companies = profile["companies"]
@@ -125,6 +146,36 @@ def attach(user):
     user._crm_grants = profile["grants"]
     user._crm_colleagues = profile["colleagues"]
     return user
+
+
+class CachingModelBackend(ModelBackend):
+    """Django's ``ModelBackend`` whose ``get_user``, asked on every signed-in request, reads the
+    user row and its access profile from the shared cache in one round trip (keyed by the
+    generation, so every change that matters is seen at once), and the database only when they
+    are not there. Logging in, permissions and everything else are ``ModelBackend``'s."""
+
+    def get_user(self, user_id):
+        try:
+            current = generation()
+            user_key, profile_key = _keys(user_id, current)
+            found = cache.get_many([user_key, profile_key])
+        except Exception:  # noqa: BLE001 - see the module's docstring
+            log.warning("access profiles: the cache cannot be reached; reading the database")
+            return super().get_user(user_id)
+        user = found.get(user_key)
+        if user is None:
+            user = super().get_user(user_id)
+            if user is None:
+                return None
+            try:
+                cache.set(user_key, user, PROFILE_SECONDS)
+            except Exception:  # noqa: BLE001
+                log.warning("access profiles: the cache cannot be reached to store a user")
+        elif not self.user_can_authenticate(user):
+            return None
+        user._crm_profile = (found.get(profile_key), profile_key)
+        user._crm_generation = current
+        return user
 
 
 def colleagues(user) -> list[tuple[int, str]] | None:
@@ -136,7 +187,9 @@ def colleagues(user) -> list[tuple[int, str]] | None:
 def _user(request):
     from django.contrib.auth.middleware import get_user
 
-    return attach(get_user(request))
+    user = get_user(request)
+    profile, key = user.__dict__.pop("_crm_profile", (None, None))
+    return attach(user, profile, key)
 
 
 class AccessProfileMiddleware:

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.conf import settings
 
 from .menu import menu
@@ -17,7 +19,9 @@ def shell(request) -> dict:
     }
     if not (user and user.is_authenticated):
         return context
-    context["main_menu"] = menu.for_user(user, request.path)
+    # Called by the template only when the top bar is drawn, not when it comes from memory
+    # (crm.fragments).
+    context["main_menu"] = partial(menu.for_user, user, request.path)
     context["shell_polls"] = polls.for_user(user)
     known = getattr(user, "_crm_companies", None)  # (pk, name) by name: crm.access
     if known is not None:

@@ -13,7 +13,7 @@ its entries::
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 
 from .registry import Registry
 
@@ -29,6 +29,24 @@ class MenuItem:
     permission: str | None = None
 
 
+# The entries' URLs, reversed once per script prefix (the URLs do not change while running).
+_urls: dict[tuple[str, str], str | None] = {}
+
+
+def _url(url_name: str) -> str | None:
+    key = (get_script_prefix(), url_name)
+    if key not in _urls:
+        try:
+            _urls[key] = reverse(url_name)
+        except NoReverseMatch:
+            _urls[key] = None
+    return _urls[key]
+
+
+def _is_active(url: str, current_path: str) -> bool:
+    return current_path.startswith(url) if url != "/" else current_path == "/"
+
+
 class MenuRegistry(Registry[MenuItem]):
     kind = "Menu entry"
 
@@ -38,13 +56,20 @@ class MenuRegistry(Registry[MenuItem]):
         for item in self.ordered():
             if item.permission and not user.has_perm(item.permission):
                 continue
-            try:
-                url = reverse(item.url_name)
-            except NoReverseMatch:
+            url = _url(item.url_name)
+            if url is None:
                 continue
-            active = current_path.startswith(url) if url != "/" else current_path == "/"
-            entries.append({"item": item, "url": url, "active": active})
+            entries.append({"item": item, "url": url, "active": _is_active(url, current_path)})
         return entries
+
+    def active_key(self, current_path: str) -> str:
+        """The key of the entry that ``current_path`` belongs to ("" for none), whoever asks:
+        what a cached top bar differs by from page to page."""
+        for item in self.ordered():
+            url = _url(item.url_name)
+            if url is not None and _is_active(url, current_path):
+                return item.key
+        return ""
 
 
 menu = MenuRegistry()

@@ -299,7 +299,8 @@ GOOGLE_CALENDAR_API_ENDPOINT = env.str("GOOGLE_CALENDAR_API_ENDPOINT", default="
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend whose per-request user lookup reads the shared cache (crm.access)
+    "crm.access.CachingModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # django-guardian: no anonymous user row; object permissions are for staff only.
@@ -418,6 +419,8 @@ if COMPANY_INFO_TIMEOUT < 1:
 # --- Security -----------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
+# In the database, read through Redis: no query per page for the session (crm/sessions.py).
+SESSION_ENGINE = "crm.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -44,10 +44,11 @@ def test_the_profile_is_shared_between_requests_and_rebuilt_after_a_bump(client,
     org = build_org()
     client.force_login(org.owner)
     client.get(reverse("home"))
-    key = f"crm:access:{access.PROFILE_FORMAT}:{access.generation()}:{org.owner.pk}:0"
+    user_key, key = access._keys(org.owner.pk)
     assert cache.get(key)["companies"] == [(org.company.pk, org.company.name)]
+    assert cache.get(user_key).username == org.owner.username
     access.bump()
-    assert f"crm:access:{access.PROFILE_FORMAT}:{access.generation()}:{org.owner.pk}:0" != key
+    assert access._keys(org.owner.pk) != (user_key, key)
 
 
 def test_pages_answer_with_redis_unreachable(client, db):
@@ -73,3 +74,89 @@ def test_a_renamed_colleague_is_offered_by_the_new_name_and_a_login_keeps_the_pr
     before = access.generation()
     update_last_login(None, org.owner)  # what every login saves
     assert access.generation() == before
+
+
+def _tables_read(client, url) -> str:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return " ".join(q["sql"] for q in captured.captured_queries)
+
+
+def test_a_signed_in_page_reads_neither_the_session_nor_the_user_from_the_database(client, db):
+    org = build_org()
+    client.force_login(org.owner)
+    url = reverse("partners:list")
+    client.get(url)  # the first request after the login fills the cache
+    sql = _tables_read(client, url)
+    assert "django_session" not in sql
+    assert 'FROM "crm_user" WHERE "crm_user"."id" =' not in sql
+
+
+def test_a_deactivated_or_renamed_user_is_seen_at_once_and_logout_ends_the_session(client, db):
+    org = build_org()
+    client.force_login(org.owner)
+    url = reverse("partners:list")
+    assert client.get(url).status_code == 200
+    org.owner.first_name = "Olgácska"
+    org.owner.save()
+    assert "Olgácska" in client.get(url).content.decode()  # the top bar's name
+    org.owner.is_active = False
+    org.owner.save()
+    assert client.get(url).status_code == 302  # to the login page
+    org.owner.is_active = True
+    org.owner.save()
+    client.force_login(org.owner)
+    assert client.get(url).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(url).status_code == 302
+
+
+def test_a_new_password_ends_the_other_sessions(client, db):
+    org = build_org()
+    client.force_login(org.owner)
+    url = reverse("partners:list")
+    assert client.get(url).status_code == 200  # user and session now cached
+    org.owner.set_password("Hosszu-jelszo-42")
+    org.owner.save()
+    assert client.get(url).status_code == 302
+
+
+def test_sessions_survive_a_redis_flush(client, db):
+    org = build_org()
+    client.force_login(org.owner)
+    url = reverse("partners:list")
+    assert client.get(url).status_code == 200
+    cache.clear()
+    assert client.get(url).status_code == 200
+
+
+def test_a_top_bar_from_memory_carries_this_session_s_token_and_this_page_s_address(db):
+    import re
+
+    from django.test import Client
+
+    from crm import fragments
+
+    org = build_org()
+    fragments.forget_all()
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(org.owner)
+    second.force_login(org.owner)
+    first.get(reverse("partners:list"))  # draws the top bar and keeps it
+    assert len(fragments._fragments) == 1
+    page = second.get(reverse("partners:list") + "?q=<b>").content.decode()
+    assert len(fragments._fragments) == 1  # the same top bar, from memory
+    assert fragments.TOKEN not in page and fragments.NEXT not in page
+    assert 'name="next" value="/partners/?q=%3Cb%3E"' in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    # The token in the top bar's forms is this session's: the language switch accepts it.
+    response = second.post(
+        reverse("set_language"),
+        {"language": "en", "next": "/partners/", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert "Partners" in second.get("/partners/").content.decode()  # now in English
+    assert len(fragments._fragments) == 2  # the English top bar is another one

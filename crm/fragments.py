@@ -1,0 +1,79 @@
+"""The page shell's top bar rendered once per worker and reused, instead of once per page.
+
+The top bar (``inc/topbar.html``: menus, companies, languages, the user's name) looked the same
+on every page of a user, yet the template language spent more on it than many pages spend on
+their own content. It is kept here, in the worker's memory, keyed by what it is drawn from:
+
+- the user and the access **generation** their request was read in (``crm.access``: every
+  change to a user, their companies, groups or permissions starts a new one, so a stale top bar
+  is never shown);
+- the language, the current company, and the menu entry the page belongs to.
+
+What differs from request to request is drawn with placeholders and filled in on every use:
+the CSRF token of the forms (per session) and the page's own address (the forms' ``next``).
+Without a generation (Redis unreachable) nothing is cached and the top bar is drawn as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from django.template.loader import get_template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from .access import request_generation
+from .menu import menu
+
+# Placeholders: letters only, so that no escaping inside the template changes them.
+TOKEN = "crmFragmentCsrfTokenPlaceholder"
+NEXT = "crmFragmentNextPathPlaceholder"
+SIZE = 2000  # fragments per worker: a few KB each
+
+_lock = threading.Lock()
+_fragments: OrderedDict[tuple, str] = OrderedDict()
+
+
+def _key(template_name: str, request) -> tuple | None:
+    user = request.user
+    current = request_generation(user)
+    if current is None or not user.is_authenticated:
+        return None
+    return (
+        template_name,
+        user.pk,
+        current,
+        get_language(),
+        user.current_company_id,
+        menu.active_key(request.path),
+        request.path == "/",
+    )
+
+
+def render_shell_fragment(template_name: str, context) -> str:
+    """``template_name`` rendered in ``context`` (a template's, with ``request``), from the
+    worker's memory when it was drawn before for the same user, generation, language, company
+    and menu entry."""
+    request = context["request"]
+    key = _key(template_name, request)
+    html = _fragments.get(key) if key is not None else None
+    if html is None:
+        with context.push(csrf_token=TOKEN, shell_next=NEXT):
+            html = get_template(template_name).template.render(context)
+        if key is not None:
+            with _lock:
+                _fragments[key] = html
+                while len(_fragments) > SIZE:
+                    _fragments.popitem(last=False)
+    token = str(context.get("csrf_token", ""))
+    return mark_safe(  # noqa: S308 - a template's output; the two values are escaped here
+        html.replace(TOKEN, escape(token)).replace(NEXT, escape(request.get_full_path()))
+    )
+
+
+def forget_all() -> None:
+    """Empties this worker's fragments (tests)."""
+    with _lock:
+        _fragments.clear()
