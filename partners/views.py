@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -334,7 +334,9 @@ def _partner_history(partner, limit: int = 200) -> list[dict]:
 def partner_detail(request, pk: int):
     user = request.user
     company_id = _company_id(request)
-    partner = get_visible_or_404(Partner.objects.for_page(company_id), user, pk=pk)
+    partner = Partner.objects.page_for(user, company_id=company_id, pk=pk)
+    if partner is None:  # missing or not visible: the same answer
+        raise Http404
     _decorate(partner)
     tabs = _tabs(user)
     tab = request.GET.get("tab", "overview")

@@ -4,9 +4,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from guardian.shortcuts import assign_perm
 
 from crm.models import Visibility
-from crm.scoping import table_id
+from crm.scoping import current_company_id, table_id
 from partners.models import Contact, ContactType, Partner, PartnerOwner
 from partners.services import partner_assign
 from tests.access import check_access
@@ -431,6 +432,8 @@ def test_visible_to_agrees_with_the_rule_for_every_persona(org, small_scope, mon
     made.append(make_partner(org.supervisor, name="C"))
     partner_assign(partner=made[0], company=org.company, users=[org.owner, org.peer], by=org.boss)
     contacts = [make_contact(p) for p in made]
+    # One partner shared with one user (an object grant): that user is answered by the rule.
+    assign_perm("partners.view_partner", org.users["other_company_user"], made[2])
     for user in org.users.values():
         user.refresh_from_db()
         for action in ("view", "change"):
@@ -438,6 +441,14 @@ def test_visible_to_agrees_with_the_rule_for_every_persona(org, small_scope, mon
             assert set(
                 Partner.objects.all()._scoped(user, action).values_list("pk", flat=True)
             ) == (expected), (user.username, action)
+            if action == "view":  # the partner page asks in its own statement
+                company_id = current_company_id(user) or org.company.pk
+                found = {
+                    p.pk
+                    for p in made
+                    if Partner.objects.page_for(user, company_id=company_id, pk=p.pk)
+                }
+                assert found == {p.pk for p in made} & expected, user.username
             seen = set(
                 Contact.objects.all()._through_partner(user, action).values_list("pk", flat=True)
             )
