@@ -19,6 +19,13 @@ class ActivitiesConfig(AppConfig):
         from .groups import ACTIVITY_GRANTS
 
         register_grants(ACTIVITY_GRANTS)
+        # Whether the user must close meetings first is asked on every page: read it in the
+        # same round trip as the access generation.
+        from crm.access import with_generation
+
+        from .discipline import overdue_key
+
+        with_generation(overdue_key)
         post_save.connect(_forget_overdue, sender="activities.Activity", dispatch_uid="overdue")
         post_delete.connect(_forget_overdue, sender="activities.Activity", dispatch_uid="overdue")
         register_demo(demo.load_activities)

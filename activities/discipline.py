@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from crm.access import prefetched
 from crm.workdays import add_working_days
 
 from .models import Activity, Kind, Outcome
@@ -58,17 +59,19 @@ def overdue_meetings(user, *, now: datetime.datetime | None = None):
 OVERDUE_SECONDS = 60
 
 
-def _overdue_key(user_id: int) -> str:
+def overdue_key(user_id: int) -> str:
     day, within = timezone.localdate().isoformat(), settings.ACTIVITIES_CLOSE_MEETINGS_WITHIN
     return f"activities:overdue:{user_id}:{day}:{within}"
 
 
 def has_overdue_meetings(user) -> bool:
-    key = _overdue_key(user.pk)
-    try:
-        known = cache.get(key)
-    except Exception:  # noqa: BLE001 - without the cache, ask the database
-        known = None
+    key = overdue_key(user.pk)
+    asked, known = prefetched(user, key)  # read with the request's user (crm.access)
+    if not asked:
+        try:
+            known = cache.get(key)
+        except Exception:  # noqa: BLE001 - without the cache, ask the database
+            known = None
     if known is not None:
         return known
     answer = overdue_meetings(user).exists()
@@ -79,7 +82,7 @@ def has_overdue_meetings(user) -> bool:
 
 def forget_overdue(user_id: int) -> None:
     with contextlib.suppress(Exception):
-        cache.delete(_overdue_key(user_id))
+        cache.delete(overdue_key(user_id))
 
 
 def must_close_first(user) -> bool:

@@ -24,8 +24,10 @@ reached the profile is built from the database, so a Redis outage slows pages, n
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
+from collections import OrderedDict
 from functools import partial
 
 from django.contrib.auth.backends import ModelBackend
@@ -39,7 +41,7 @@ GENERATION_KEY = "crm:access:generation"
 PROFILE_SECONDS = 300
 # Part of every profile's key: raise it when the profile's contents change, so that a new
 # release never reads a profile an older one cached.
-PROFILE_FORMAT = 3
+PROFILE_FORMAT = 4
 
 
 def generation() -> int:
@@ -100,10 +102,10 @@ def build(user) -> dict:
     ]
     return {
         "perms": frozenset(ModelBackend().get_all_permissions(user)),
-        "companies": companies,
+        "companies": tuple(companies),
         "subordinates": frozenset(row[0] for row in _query(_DOWN, user.pk)) - {user.pk},
         "grants": frozenset(grants),
-        "colleagues": colleagues,
+        "colleagues": tuple(colleagues),
     }
 
 
@@ -141,40 +143,84 @@ def attach(user, profile: dict | None = None, profile_key: str | None = None):
                     log.warning("access profiles: the cache cannot be reached to store a profile")
     user._perm_cache = set(profile["perms"])
     user._crm_company_ids = frozenset(pk for pk, _name in profile["companies"])
-    user._crm_companies = profile["companies"]
+    user._crm_companies = profile["companies"]  # shared by requests: read only
     user._crm_subordinate_ids = profile["subordinates"]
     user._crm_grants = profile["grants"]
     user._crm_colleagues = profile["colleagues"]
     return user
 
 
+# Keys that other apps want read on every signed-in request, in the same round trip as the
+# generation (``with_generation``): functions of the user's id that give a cache key.
+_with_generation: list = []
+
+
+def with_generation(key_of) -> None:
+    """Registers ``key_of(user_id) -> cache key``, read beside the generation on every
+    signed-in request; ``prefetched(user, key)`` answers from it (apps' ``ready()``)."""
+    if key_of not in _with_generation:
+        _with_generation.append(key_of)
+
+
+def prefetched(user, key: str):
+    """(True, value) when ``key`` was read for this request's ``user`` (value None: missing
+    from the cache), else (False, None)."""
+    known = getattr(user, "_crm_prefetched", None)
+    if known is None or key not in known:
+        return False, None
+    return True, known[key]
+
+
+# The user rows and profiles of this worker's recent requests, by (generation, user): a page
+# gets them without a second round trip or unpickling. The generation, read from Redis on
+# every request, turns any change into a miss.
+LOCAL_SIZE = 1000
+_local: OrderedDict[tuple[int, int], tuple] = OrderedDict()
+
+
 class CachingModelBackend(ModelBackend):
     """Django's ``ModelBackend`` whose ``get_user``, asked on every signed-in request, reads the
-    user row and its access profile from the shared cache in one round trip (keyed by the
+    user row and its access profile from the worker's memory or the shared cache (keyed by the
     generation, so every change that matters is seen at once), and the database only when they
     are not there. Logging in, permissions and everything else are ``ModelBackend``'s."""
 
     def get_user(self, user_id):
+        extra = [key_of(user_id) for key_of in _with_generation]
         try:
-            current = generation()
-            user_key, profile_key = _keys(user_id, current)
-            found = cache.get_many([user_key, profile_key])
+            read = cache.get_many([GENERATION_KEY, *extra])
+            current = int(read[GENERATION_KEY]) if GENERATION_KEY in read else generation()
         except Exception:  # noqa: BLE001 - see the module's docstring
             log.warning("access profiles: the cache cannot be reached; reading the database")
             return super().get_user(user_id)
-        user = found.get(user_key)
-        if user is None:
-            user = super().get_user(user_id)
-            if user is None:
-                return None
+        local = _local.get((current, user_id))
+        if local is not None:
+            user, profile = copy.copy(local[0]), local[1]
+            profile_key = None
+        else:
+            user_key, profile_key = _keys(user_id, current)
             try:
-                cache.set(user_key, user, PROFILE_SECONDS)
+                found = cache.get_many([user_key, profile_key])
             except Exception:  # noqa: BLE001
-                log.warning("access profiles: the cache cannot be reached to store a user")
-        elif not self.user_can_authenticate(user):
+                found = {}
+            user, profile = found.get(user_key), found.get(profile_key)
+            if user is None:
+                user = super().get_user(user_id)
+                if user is None:
+                    return None
+                try:
+                    cache.set(user_key, user, PROFILE_SECONDS)
+                except Exception:  # noqa: BLE001
+                    log.warning("access profiles: the cache cannot be reached to store a user")
+            elif profile is not None:
+                _local[(current, user_id)] = (user, profile)
+                while len(_local) > LOCAL_SIZE:
+                    _local.popitem(last=False)
+                user = copy.copy(user)
+        if not self.user_can_authenticate(user):
             return None
-        user._crm_profile = (found.get(profile_key), profile_key)
+        user._crm_profile = (profile, profile_key)
         user._crm_generation = current
+        user._crm_prefetched = {key: read.get(key) for key in extra}
         return user
 
 

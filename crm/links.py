@@ -15,3 +15,16 @@ def record_url(name: str, pk: int) -> str:
         _PATTERNS[key] = (before, after)
     before, after = _PATTERNS[key]
     return f"{before}{pk}{after}"
+
+
+_FIXED: dict[tuple[str, str], str] = {}
+
+
+def fixed_url(name: str) -> str:
+    """``reverse(name)`` for URL patterns without arguments (menus, the shell's polls), kept
+    per script prefix: the URLs do not change while the server runs."""
+    key = (name, get_script_prefix())
+    url = _FIXED.get(key)
+    if url is None:
+        url = _FIXED[key] = reverse(name)
+    return url

@@ -13,8 +13,9 @@ its entries::
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import NoReverseMatch
 
+from .links import fixed_url
 from .registry import Registry
 
 
@@ -29,18 +30,11 @@ class MenuItem:
     permission: str | None = None
 
 
-# The entries' URLs, reversed once per script prefix (the URLs do not change while running).
-_urls: dict[tuple[str, str], str | None] = {}
-
-
 def _url(url_name: str) -> str | None:
-    key = (get_script_prefix(), url_name)
-    if key not in _urls:
-        try:
-            _urls[key] = reverse(url_name)
-        except NoReverseMatch:
-            _urls[key] = None
-    return _urls[key]
+    try:
+        return fixed_url(url_name)
+    except NoReverseMatch:
+        return None
 
 
 def _is_active(url: str, current_path: str) -> bool:

@@ -10,8 +10,7 @@ loads each registered URL with HTMX after it has shown, and again every ``every`
 
 from dataclasses import dataclass
 
-from django.urls import reverse
-
+from .links import fixed_url
 from .registry import Registry
 
 
@@ -29,7 +28,7 @@ class PollRegistry(Registry[ShellPoll]):
 
     def for_user(self, user) -> list[dict]:
         return [
-            {"key": poll.key, "url": reverse(poll.url_name), "every": poll.every}
+            {"key": poll.key, "url": fixed_url(poll.url_name), "every": poll.every}
             for poll in self.ordered()
             if not poll.permission or user.has_perm(poll.permission)
         ]

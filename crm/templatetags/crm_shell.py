@@ -1,6 +1,6 @@
 from django import template
 
-from crm.fragments import render_shell_fragment
+from crm.fragments import render_shell_fragment, render_static_fragment
 
 register = template.Library()
 
@@ -10,3 +10,10 @@ def shell_fragment(context, template_name: str):
     """``{% shell_fragment "inc/topbar.html" %}``: an include drawn once per user, generation,
     language, company and menu entry (``crm.fragments``)."""
     return render_shell_fragment(template_name, context)
+
+
+@register.simple_tag(takes_context=True)
+def static_fragment(context, template_name: str):
+    """``{% static_fragment "inc/assets.html" %}``: an include that is the same for every page
+    and user, drawn once per worker (``crm.fragments``)."""
+    return render_static_fragment(template_name, context)

@@ -45,7 +45,7 @@ def test_the_profile_is_shared_between_requests_and_rebuilt_after_a_bump(client,
     client.force_login(org.owner)
     client.get(reverse("home"))
     user_key, key = access._keys(org.owner.pk)
-    assert cache.get(key)["companies"] == [(org.company.pk, org.company.name)]
+    assert cache.get(key)["companies"] == ((org.company.pk, org.company.name),)
     assert cache.get(user_key).username == org.owner.username
     access.bump()
     assert access._keys(org.owner.pk) != (user_key, key)
