@@ -169,6 +169,9 @@ DATABASES["default"]["OPTIONS"].setdefault(
     f"-c max_parallel_workers_per_gather={env_int('DATABASE_PARALLEL_WORKERS', 0)}"
     " -c pgtrigger.ignore={}",
 )
+# Constant statements of busy pages prepared once per connection (crm/prepared.py); off behind a
+# transaction-pooling PgBouncer.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 # Persistent connections (checked before reuse) halve a page's time against opening one each.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
