@@ -15,9 +15,11 @@ SQL = "SELECT c.*, upper(c.name) AS shout FROM crm_company c WHERE c.id = %(pk)s
 @pytest.mark.parametrize("prepared", [True, False])
 def test_models_come_back_with_their_fields_and_extras(db, prepared):
     company = Company.objects.create(name="Első Kft.", tax_number="10773381-2-44")
-    with override_settings(DATABASE_PREPARED_STATEMENTS=prepared):
-        with CaptureQueriesContext(connection) as captured:
-            (found,) = fetch_models(Company, SQL, {"pk": company.pk})
+    with (
+        override_settings(DATABASE_PREPARED_STATEMENTS=prepared),
+        CaptureQueriesContext(connection) as captured,
+    ):
+        (found,) = fetch_models(Company, SQL, {"pk": company.pk})
     assert found == company and found.name == "Első Kft." and found.shout == "ELSŐ KFT."
     assert found.tax_number == company.tax_number
     # logged with the value written in, so query counts and the benchmark's capture see it
