@@ -277,7 +277,7 @@ def _page(request, queryset, size: int) -> tuple[list, str]:
         order=["-starts_at", "-id"],
         after=request.GET.get("after", ""),
         size=size,
-        rows=Activity.objects.with_related(),
+        rows=Activity.objects.listed(),
     )
     query = request.GET.copy()
     query.pop("after", None)

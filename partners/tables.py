@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -112,7 +113,7 @@ def fetch_rows(company_id: int | None, keys: list[int]) -> list[ListRow]:
 
 
 def _created(row) -> str:
-    return esc(date_format(row.created_at, "SHORT_DATE_FORMAT"))
+    return esc(date_format(timezone.localtime(row.created_at), "SHORT_DATE_FORMAT"))
 
 
 COLUMNS = [
