@@ -4,8 +4,8 @@ properties, two dates); a page of twenty rows and three panels of ten paid for i
 request. Same markup as before, every value escaped (``crm.html.esc``); the look stays in
 ``crm.css`` and Bootstrap classes."""
 
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -15,10 +15,10 @@ from crm.links import record_url
 from .models import Kind
 
 
-def _moment(value) -> str:
+def _moment(value, fmt: str) -> str:
     """A date and time in the current time zone, as the template language's ``date`` filter
-    shows it."""
-    return esc(date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT"))
+    shows it (``fmt``: the language's format, looked up once per call of the callers)."""
+    return esc(dateformat.format(timezone.localtime(value), fmt))
 
 
 def _state_badges(a) -> str:
@@ -33,6 +33,7 @@ def _state_badges(a) -> str:
 def table_rows(rows, *, show_partner: bool) -> str:
     """``<tr>`` rows: start, type, subject (linked), partner (when asked), contact, handler,
     state and outcome."""
+    moment = get_format("SHORT_DATETIME_FORMAT")
     parts = []
     for a in rows:
         partner = (
@@ -44,7 +45,7 @@ def table_rows(rows, *, show_partner: bool) -> str:
         contact = esc(a.contact.full_name) if a.contact_id else ""
         parts.append(
             "<tr>"
-            f'<td class="text-nowrap">{_moment(a.starts_at)}</td>'
+            f'<td class="text-nowrap">{_moment(a.starts_at, moment)}</td>'
             f'<td><i class="bi bi-{esc(a.type.icon)}" aria-hidden="true"></i>'
             f" {esc(a.type.name)}</td>"
             f'<td><a href="{record_url("activities:detail", a.pk)}">{esc(a.subject)}</a></td>'
@@ -58,12 +59,13 @@ def panel_items(rows) -> str:
     """``<li>`` items of a home page panel: type icon, due day or start, subject (linked),
     partner and state."""
     due = _("due")
+    moment, day = get_format("SHORT_DATETIME_FORMAT"), get_format("SHORT_DATE_FORMAT")
     parts = []
     for a in rows:
         if a.deadline and a.kind == Kind.TASK:
-            when = f"{esc(due)} {esc(date_format(a.deadline, 'SHORT_DATE_FORMAT'))}"
+            when = f"{esc(due)} {esc(dateformat.format(a.deadline, day))}"
         else:
-            when = _moment(a.starts_at)
+            when = _moment(a.starts_at, moment)
         parts.append(
             f'<li class="mb-1"><i class="bi bi-{esc(a.type.icon)}" aria-hidden="true"></i>'
             f' <span class="text-nowrap">{when}</span>'
