@@ -24,6 +24,7 @@ reached the profile is built from the database, so a Redis outage slows pages, n
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import logging
 import time
@@ -155,11 +156,39 @@ def attach(user, profile: dict | None = None, profile_key: str | None = None):
 _with_generation: list = []
 
 
+# Cache keys the same for every user, read on every signed-in request (crm.reference's
+# generation).
+_constant_keys: list[str] = []
+
+
+def with_generation_constant(key: str) -> None:
+    """Registers a key read beside the generation on every signed-in request, for everyone;
+    ``request_value(key)`` answers from it during the request."""
+    if key not in _constant_keys:
+        _constant_keys.append(key)
+
+
 def with_generation(key_of) -> None:
     """Registers ``key_of(user_id) -> cache key``, read beside the generation on every
     signed-in request; ``prefetched(user, key)`` answers from it (apps' ``ready()``)."""
     if key_of not in _with_generation:
         _with_generation.append(key_of)
+
+
+# What was read with the generation for the current request (crm.reference reads its own
+# generation here); set by CachingModelBackend, cleared by AccessProfileMiddleware.
+_request_values: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "crm_request_values", default=None
+)
+
+
+def request_value(key: str):
+    """(True, value) when ``key`` was read with the generation for the current request (value
+    None: missing from the cache), else (False, None)."""
+    known = _request_values.get()
+    if known is None or key not in known:
+        return False, None
+    return True, known[key]
 
 
 def prefetched(user, key: str):
@@ -185,7 +214,7 @@ class CachingModelBackend(ModelBackend):
     are not there. Logging in, permissions and everything else are ``ModelBackend``'s."""
 
     def get_user(self, user_id):
-        extra = [key_of(user_id) for key_of in _with_generation]
+        extra = [key_of(user_id) for key_of in _with_generation] + _constant_keys
         try:
             read = cache.get_many([GENERATION_KEY, *extra])
             current = int(read[GENERATION_KEY]) if GENERATION_KEY in read else generation()
@@ -221,6 +250,7 @@ class CachingModelBackend(ModelBackend):
         user._crm_profile = (profile, profile_key)
         user._crm_generation = current
         user._crm_prefetched = {key: read.get(key) for key in extra}
+        _request_values.set(user._crm_prefetched)
         return user
 
 
@@ -246,7 +276,11 @@ class AccessProfileMiddleware:
 
     def __call__(self, request):
         request.user = SimpleLazyObject(partial(_user, request))
-        return self.get_response(request)
+        reset = _request_values.set(None)
+        try:
+            return self.get_response(request)
+        finally:
+            _request_values.reset(reset)
 
 
 def _user_saved(sender, instance, update_fields=None, **kwargs) -> None:

@@ -8,8 +8,10 @@ class CrmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import access, checks, home  # noqa: F401 - registers the system checks
+        from . import access, checks, home, reference  # noqa: F401 - checks: registers them
 
         access.connect_signals()
+        # The reference lists' generation is read with the user on every request.
+        access.with_generation_constant(reference.GENERATION_KEY)
         home.register_panels()
         home.register_menu()

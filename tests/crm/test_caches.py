@@ -160,3 +160,19 @@ def test_a_top_bar_from_memory_carries_this_session_s_token_and_this_page_s_addr
     assert response.status_code == 302
     assert "Partners" in second.get("/partners/").content.decode()  # now in English
     assert len(fragments._fragments) == 2  # the English top bar is another one
+
+
+def test_reference_lists_kept_in_the_worker_follow_another_process_s_change(client, db):
+    from crm import reference
+
+    org = build_org()
+    client.force_login(org.owner)
+    url = reverse("partners:list")
+    assert "Kutyakozmetika" not in client.get(url).content.decode()
+    # Written without signals, as by another process, whose signal bumps the shared generation:
+    Industry.objects.bulk_create(
+        [Industry(code="96.09", name_hu="Kutyakozmetika", name_en="Dog grooming")]
+    )
+    assert "Kutyakozmetika" not in client.get(url).content.decode()  # this worker's copy
+    cache.incr(reference.GENERATION_KEY)
+    assert "Kutyakozmetika" in client.get(url).content.decode()
