@@ -34,7 +34,8 @@ Options: ``--scale`` / ``BENCH_SCALE`` (1.0 = 1,000,000 partners), ``--seconds``
 screens whose "screen / persona" contains TEXT), ``--explain`` (the plans of each screen's
 statements and of the alternatives, then stop), ``--sql-only`` (no gunicorn),
 ``BENCH_CONN_MAX_AGE`` (the web's ``DATABASE_CONN_MAX_AGE``; default 60, as in the
-production settings), ``BENCH_WEB_WORKERS`` (gunicorn workers, default 4).
+production settings), ``BENCH_WEB_WORKERS`` (gunicorn workers, default 4), ``BENCH_WEB_ARGS``
+(more gunicorn options, e.g. ``--worker-class gthread --threads 2``).
 """
 
 from __future__ import annotations
@@ -851,6 +852,7 @@ def start_web(env: dict, port: int, log_path: Path) -> subprocess.Popen:
             f"127.0.0.1:{port}",
             "--timeout",
             "120",
+            *os.environ.get("BENCH_WEB_ARGS", "").split(),
         ],
         cwd=ROOT,
         env=child_env,
