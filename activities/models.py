@@ -218,10 +218,14 @@ class ActivityQuerySet(ScopedQuerySet):
     def with_related(self):
         return self.select_related("type", "partner", "contact", "owner")
 
-    def listed(self):
+    def listed(self, *, people: bool = True):
         """What a row of the timeline or a list shows (``activities.rows``), and no more: a
-        page of twenty rows read four whole records each."""
-        return self.with_related().only(*LISTED)
+        page of twenty rows read four whole records each. ``people=False``: without the
+        contact and the handler (the home page's panels, which show one's own)."""
+        if people:
+            return self.with_related().only(*LISTED)
+        fields = [f for f in LISTED if f.partition("__")[0] not in ("contact", "owner")]
+        return self.select_related("type", "partner").only(*fields)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

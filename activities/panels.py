@@ -19,28 +19,8 @@ def _listed(rows: list, empty) -> dict:
     return {"rows": rows[:LIMIT], "more": len(rows) > LIMIT, "empty": empty}
 
 
-# What the panels show of an activity: its type, subject, times, state and partner.
-SHOWN = [
-    "type__name_hu",
-    "type__name_en",
-    "type__kind",
-    "kind",
-    "subject",
-    "starts_at",
-    "ends_at",
-    "deadline",
-    "closed_at",
-    "partner__name",
-]
-
-
 def _mine(request):
-    return (
-        Activity.objects.visible_to(request.user)
-        .filter(owner=request.user)
-        .select_related("type", "partner")
-        .only(*SHOWN)
-    )
+    return Activity.objects.visible_to(request.user).filter(owner=request.user).listed(people=False)
 
 
 def today_context(request) -> dict:
