@@ -18,7 +18,8 @@ The profile is keyed by a **generation** number that every change to what it is 
 bumps (signals on users, permissions, groups, memberships, companies, supervisor links and
 django-guardian grants; again after the transaction commits, so that a request that read the old
 state in between cannot keep it). Writes that bypass signals (raw SQL, ``QuerySet.update``) must
-call ``bump()``; a profile also expires after ``PROFILE_SECONDS``. When the cache cannot be
+call ``bump()``; without it, what they changed shows within ``PROFILE_SECONDS`` plus the
+worker's ``LOCAL_SECONDS``, when the cached copies expire. When the cache cannot be
 reached the profile is built from the database, so a Redis outage slows pages, never breaks them.
 """
 
@@ -202,8 +203,10 @@ def prefetched(user, key: str):
 
 # The user rows and profiles of this worker's recent requests, by (generation, user): a page
 # gets them without a second round trip or unpickling. The generation, read from Redis on
-# every request, turns any change into a miss.
+# every request, turns any change into a miss; they also expire after LOCAL_SECONDS, which with
+# the shared cache's PROFILE_SECONDS bounds what a write that bypasses the signals leaves stale.
 LOCAL_SIZE = 1000
+LOCAL_SECONDS = 60
 _local: OrderedDict[tuple[int, int], tuple] = OrderedDict()
 
 
@@ -222,7 +225,7 @@ class CachingModelBackend(ModelBackend):
             log.warning("access profiles: the cache cannot be reached; reading the database")
             return super().get_user(user_id)
         local = _local.get((current, user_id))
-        if local is not None:
+        if local is not None and local[2] > time.monotonic():
             user, profile = copy.copy(local[0]), local[1]
             profile_key = None
         else:
@@ -241,7 +244,7 @@ class CachingModelBackend(ModelBackend):
                 except Exception:  # noqa: BLE001
                     log.warning("access profiles: the cache cannot be reached to store a user")
             elif profile is not None:
-                _local[(current, user_id)] = (user, profile)
+                _local[(current, user_id)] = (user, profile, time.monotonic() + LOCAL_SECONDS)
                 while len(_local) > LOCAL_SIZE:
                     _local.popitem(last=False)
                 user = copy.copy(user)

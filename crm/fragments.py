@@ -18,6 +18,7 @@ Without a generation (Redis unreachable) nothing is cached and the top bar is dr
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 
 from django.template.loader import get_template
@@ -33,9 +34,12 @@ from .menu import menu
 TOKEN = "crmFragmentCsrfTokenPlaceholder"
 NEXT = "crmFragmentNextPathPlaceholder"
 SIZE = 2000  # fragments per worker: a few KB each
+# A drawn top bar is used for at most this long: it bounds what a write that bypasses the
+# signals (and so the generation) leaves stale, as for the worker's copy of the user.
+SECONDS = 60
 
 _lock = threading.Lock()
-_fragments: OrderedDict[tuple, str] = OrderedDict()
+_fragments: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
 
 
 def _key(template_name: str, request) -> tuple | None:
@@ -60,13 +64,14 @@ def render_shell_fragment(template_name: str, context) -> str:
     and menu entry."""
     request = context["request"]
     key = _key(template_name, request)
-    html = _fragments.get(key) if key is not None else None
+    kept = _fragments.get(key) if key is not None else None
+    html = kept[1] if kept is not None and kept[0] > time.monotonic() else None
     if html is None:
         with context.push(csrf_token=TOKEN, shell_next=NEXT):
             html = get_template(template_name).template.render(context)
         if key is not None:
             with _lock:
-                _fragments[key] = html
+                _fragments[key] = (time.monotonic() + SECONDS, html)
                 while len(_fragments) > SIZE:
                     _fragments.popitem(last=False)
     token = str(context.get("csrf_token", ""))

@@ -35,9 +35,10 @@ SECONDS = 3600
 # Bumped by every change to any reference list: part of every value's key, so a change is seen
 # by every process on its next request. Read once per request with the user (crm.access).
 GENERATION_KEY = "crm:ref:generation"
-# The values this worker has read, by (key, generation): a page gets its lists without a cache
-# round trip or unpickling.
-_local: dict[tuple[str, int], object] = {}
+# The values this worker has read, by (key, generation), with when they expire (LOCAL_SECONDS):
+# a page gets its lists without a cache round trip or unpickling.
+LOCAL_SECONDS = 300
+_local: dict[tuple[str, int], tuple[float, object]] = {}
 
 
 def _generation() -> int:
@@ -84,8 +85,8 @@ def reference(*models):
                 log.warning("reference lists: the cache cannot be reached; reading the database")
                 return build()
             local = _local.get((name, current))
-            if local is not None:
-                return local
+            if local is not None and local[0] > time.monotonic():
+                return local[1]
             key = f"{name}:{current}"
             try:
                 value = cache.get(key)
@@ -99,7 +100,7 @@ def reference(*models):
                     log.warning("reference lists: the cache cannot be reached to keep %s", key)
             if len(_local) > 200:
                 _local.clear()
-            _local[(name, current)] = value
+            _local[(name, current)] = (time.monotonic() + LOCAL_SECONDS, value)
             return value
 
         get.forget = forget

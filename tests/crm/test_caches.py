@@ -176,3 +176,21 @@ def test_reference_lists_kept_in_the_worker_follow_another_process_s_change(clie
     assert "Kutyakozmetika" not in client.get(url).content.decode()  # this worker's copy
     cache.incr(reference.GENERATION_KEY)
     assert "Kutyakozmetika" in client.get(url).content.decode()
+
+
+def test_the_worker_s_copy_of_a_user_expires(client, db):
+    from crm.models import User
+
+    org = build_org()
+    client.force_login(org.owner)
+    url = reverse("partners:list")
+    client.get(url)
+    assert client.get(url).status_code == 200  # now kept in the worker
+    # Deactivated without signals (so the generation stays), as the docstring warns against:
+    User.objects.filter(pk=org.owner.pk).update(is_active=False)
+    assert client.get(url).status_code == 200  # the copies still say active, for a while
+    # Once both copies are past their time (the shared cache's expires by itself):
+    for key, entry in list(access._local.items()):
+        access._local[key] = (*entry[:2], 0.0)
+    cache.delete(access._keys(org.owner.pk)[0])
+    assert client.get(url).status_code == 302
