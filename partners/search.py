@@ -43,15 +43,26 @@ def _find(
     start with it first, each group in ``order``. ``everything``: ``visible`` is the whole
     table, so every candidate counts and a few suffice."""
     model = visible.model
+    from .models import SEARCH_ORDER
+
     if small:
-        lookup = "search_text__contains" if len(needle) >= 4 else "search_text__startswith"
-        rows = list(visible.filter(**{lookup: needle}))
+        if len(needle) >= 4:
+            # (as a semi-join over the trigram index instead: 3 times slower for "pann")
+            rows = list(visible.filter(search_text__contains=needle))
+        else:
+            # The prefix's rows as a semi-join over the prefix index, beside the user's few
+            # thousand: PostgreSQL hashes the smaller side instead of reading every visible
+            # row to test it (19 ms for a rep's 2,400 partners and "pan"; 10 with the hash).
+            starting = (
+                model.objects.alias(search_c=SEARCH_ORDER)
+                .filter(search_c__startswith=needle)
+                .values("pk")
+            )
+            rows = list(visible.filter(pk__in=starting))
         rows.sort(
             key=lambda r: (not r.search_text.startswith(needle), *(_key(r, f) for f in order))
         )
         return rows[:limit]
-    from .models import SEARCH_ORDER
-
     found = list(
         visible.alias(search_c=SEARCH_ORDER)
         .filter(search_c__startswith=needle)
