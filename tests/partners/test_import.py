@@ -728,7 +728,7 @@ def test_the_progress_fragment_polls_until_the_job_is_done(client, org):
     )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_parallel_writers_import_every_chunk_once_and_keep_the_report_in_order(
     org, eager, settings, monkeypatch
 ):
