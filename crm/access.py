@@ -28,10 +28,11 @@ from __future__ import annotations
 import contextvars
 import copy
 import logging
+import threading
 import time
-from collections import OrderedDict
 from functools import partial
 
+from cachetools import TTLCache
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
@@ -207,7 +208,8 @@ def prefetched(user, key: str):
 # the shared cache's PROFILE_SECONDS bounds what a write that bypasses the signals leaves stale.
 LOCAL_SIZE = 1000
 LOCAL_SECONDS = 60
-_local: OrderedDict[tuple[int, int], tuple] = OrderedDict()
+_local: TTLCache[tuple[int, int], tuple] = TTLCache(LOCAL_SIZE, LOCAL_SECONDS)
+_local_lock = threading.Lock()
 
 
 class CachingModelBackend(ModelBackend):
@@ -224,8 +226,9 @@ class CachingModelBackend(ModelBackend):
         except Exception:  # noqa: BLE001 - see the module's docstring
             log.warning("access profiles: the cache cannot be reached; reading the database")
             return super().get_user(user_id)
-        local = _local.get((current, user_id))
-        if local is not None and local[2] > time.monotonic():
+        with _local_lock:
+            local = _local.get((current, user_id))
+        if local is not None:
             user, profile = copy.copy(local[0]), local[1]
             profile_key = None
         else:
@@ -244,9 +247,8 @@ class CachingModelBackend(ModelBackend):
                 except Exception:  # noqa: BLE001
                     log.warning("access profiles: the cache cannot be reached to store a user")
             elif profile is not None:
-                _local[(current, user_id)] = (user, profile, time.monotonic() + LOCAL_SECONDS)
-                while len(_local) > LOCAL_SIZE:
-                    _local.popitem(last=False)
+                with _local_lock:
+                    _local[(current, user_id)] = (user, profile)
                 user = copy.copy(user)
         if not self.user_can_authenticate(user):
             return None

@@ -18,9 +18,8 @@ Without a generation (Redis unreachable) nothing is cached and the top bar is dr
 from __future__ import annotations
 
 import threading
-import time
-from collections import OrderedDict
 
+from cachetools import TTLCache
 from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils.html import escape
@@ -39,7 +38,7 @@ SIZE = 2000  # fragments per worker: a few KB each
 SECONDS = 60
 
 _lock = threading.Lock()
-_fragments: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
+_fragments: TTLCache[tuple, str] = TTLCache(SIZE, SECONDS)
 
 
 def _key(template_name: str, request) -> tuple | None:
@@ -64,16 +63,16 @@ def render_shell_fragment(template_name: str, context) -> str:
     and menu entry."""
     request = context["request"]
     key = _key(template_name, request)
-    kept = _fragments.get(key) if key is not None else None
-    html = kept[1] if kept is not None and kept[0] > time.monotonic() else None
+    html = None
+    if key is not None:
+        with _lock:
+            html = _fragments.get(key)
     if html is None:
         with context.push(csrf_token=TOKEN, shell_next=NEXT):
             html = get_template(template_name).template.render(context)
         if key is not None:
             with _lock:
-                _fragments[key] = (time.monotonic() + SECONDS, html)
-                while len(_fragments) > SIZE:
-                    _fragments.popitem(last=False)
+                _fragments[key] = html
     token = str(context.get("csrf_token", ""))
     return mark_safe(  # noqa: S308 - a template's output; the two values are escaped here
         html.replace(TOKEN, escape(token)).replace(NEXT, escape(request.get_full_path()))

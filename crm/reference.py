@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 
+from cachetools import TTLCache
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -35,10 +37,11 @@ SECONDS = 3600
 # Bumped by every change to any reference list: part of every value's key, so a change is seen
 # by every process on its next request. Read once per request with the user (crm.access).
 GENERATION_KEY = "crm:ref:generation"
-# The values this worker has read, by (key, generation), with when they expire (LOCAL_SECONDS):
-# a page gets its lists without a cache round trip or unpickling.
+# The values this worker has read, by (key, generation), for LOCAL_SECONDS: a page gets its
+# lists without a cache round trip or unpickling.
 LOCAL_SECONDS = 300
-_local: dict[tuple[str, int], tuple[float, object]] = {}
+_local: TTLCache[tuple[str, int], object] = TTLCache(200, LOCAL_SECONDS)
+_local_lock = threading.Lock()
 
 
 def _generation() -> int:
@@ -84,9 +87,10 @@ def reference(*models):
             except Exception:  # noqa: BLE001
                 log.warning("reference lists: the cache cannot be reached; reading the database")
                 return build()
-            local = _local.get((name, current))
-            if local is not None and local[0] > time.monotonic():
-                return local[1]
+            with _local_lock:
+                local = _local.get((name, current))
+            if local is not None:
+                return local
             key = f"{name}:{current}"
             try:
                 value = cache.get(key)
@@ -98,9 +102,8 @@ def reference(*models):
                     cache.set(key, value, SECONDS)
                 except Exception:  # noqa: BLE001
                     log.warning("reference lists: the cache cannot be reached to keep %s", key)
-            if len(_local) > 200:
-                _local.clear()
-            _local[(name, current)] = (time.monotonic() + LOCAL_SECONDS, value)
+            with _local_lock:
+                _local[(name, current)] = value
             return value
 
         get.forget = forget

@@ -11,9 +11,10 @@ for the record's owner; contacts follow their partner.
 """
 
 import json
-import time
+import threading
 
 import pghistory
+from cachetools import TTLCache
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -141,7 +142,8 @@ SMALL_SCOPE = 5000
 # the worker for a while (a stale one costs speed, never correctness): counting a rep's few
 # thousand entries took longer than the partner page's own query.
 SCOPE_SIZE_SECONDS = 120
-_scope_sizes: dict[tuple[int, int], tuple[float, int]] = {}
+_scope_sizes: TTLCache[tuple[int, int], int] = TTLCache(10_000, SCOPE_SIZE_SECONDS)
+_scope_sizes_lock = threading.Lock()
 
 
 def _scope_size(user, company_id: int) -> int:
@@ -150,10 +152,10 @@ def _scope_size(user, company_id: int) -> int:
     from crm.scoping import table_id
 
     key = (user.pk, company_id)
-    now = time.monotonic()
-    known = _scope_sizes.get(key)
-    if known is not None and known[0] > now:
-        return known[1]
+    with _scope_sizes_lock:
+        known = _scope_sizes.get(key)
+    if known is not None:
+        return known
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -163,9 +165,8 @@ def _scope_size(user, company_id: int) -> int:
             [user.pk, table_id(Partner), company_id, SMALL_SCOPE + 1],
         )
         size = cursor.fetchone()[0]
-    if len(_scope_sizes) > 10_000:
-        _scope_sizes.clear()
-    _scope_sizes[key] = (now + SCOPE_SIZE_SECONDS, size)
+    with _scope_sizes_lock:
+        _scope_sizes[key] = size
     return size
 
 
