@@ -14,8 +14,8 @@ import json
 import threading
 
 import pghistory
-from cachetools import TTLCache
 import pgtrigger
+from cachetools import TTLCache
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
