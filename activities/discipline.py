@@ -21,6 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from crm.access import prefetched
+from crm.prepared import prepared_cursor
 from crm.workdays import add_working_days
 
 from .models import Activity, Kind, Outcome
@@ -141,7 +142,9 @@ def partners_without_next_event(user, company_id: int, *, limit: int = 20):
     # Without subordinates or shares, the user's visible partners are exactly their own.
     own_only = scope.owner_ids == frozenset({user.pk}) and scope.granted is None
     own_only = own_only and scope.company_id == company_id
-    with connection.cursor() as cursor:
+    # The rep's statement is the same index walk whatever the values, so it is prepared
+    # (crm.prepared); the owner rows' plan depends on how many the user owns.
+    with prepared_cursor() if own_only else connection.cursor() as cursor:
         cursor.execute(_BY_VISIBILITY if own_only else _BY_OWNER, params)
         rows = cursor.fetchall()
     return rows[:limit], len(rows)

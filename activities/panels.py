@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.panels import Panel, panels
 from crm.scoping import current_company_id
 
+from . import listing
 from .discipline import partners_without_next_event
 from .models import Activity, Kind
 
@@ -23,32 +24,49 @@ def _mine(request):
     return Activity.objects.visible_to(request.user).filter(owner=request.user).listed(people=False)
 
 
+def _own_panel(request, panel: int) -> list | None:
+    """A panel's rows from the one statement that reads all three (``listing.own_panels``),
+    run once per request; None when the ORM queries must answer (records shared one by one)."""
+    if not hasattr(request, "_own_activity_panels"):
+        request._own_activity_panels = listing.own_panels(request.user, limit=LIMIT + 1)
+    panels = request._own_activity_panels
+    return None if panels is None else panels[panel]
+
+
 def today_context(request) -> dict:
-    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
-    rows = list(
-        _mine(request)
-        .filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
-        .order_by("starts_at", "pk")[: LIMIT + 1]
-    )
+    rows = _own_panel(request, 1)
+    if rows is None:
+        start = timezone.make_aware(
+            datetime.datetime.combine(timezone.localdate(), datetime.time.min)
+        )
+        rows = list(
+            _mine(request)
+            .filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
+            .order_by("starts_at", "pk")[: LIMIT + 1]
+        )
     return _listed(rows, _("Nothing planned for today."))
 
 
 def overdue_tasks_context(request) -> dict:
-    rows = list(
-        _mine(request)
-        .filter(kind=Kind.TASK, closed_at__isnull=True, deadline__lt=timezone.localdate())
-        .order_by("deadline", "pk")[: LIMIT + 1]
-    )
+    rows = _own_panel(request, 2)
+    if rows is None:
+        rows = list(
+            _mine(request)
+            .filter(kind=Kind.TASK, closed_at__isnull=True, deadline__lt=timezone.localdate())
+            .order_by("deadline", "pk")[: LIMIT + 1]
+        )
     return _listed(rows, _("No overdue task."))
 
 
 def open_context(request) -> dict:
-    rows = list(
-        _mine(request)
-        .open()
-        .filter(starts_at__gte=timezone.now())
-        .order_by("starts_at", "pk")[: LIMIT + 1]
-    )
+    rows = _own_panel(request, 3)
+    if rows is None:
+        rows = list(
+            _mine(request)
+            .open()
+            .filter(starts_at__gte=timezone.now())
+            .order_by("starts_at", "pk")[: LIMIT + 1]
+        )
     return _listed(rows, _("No open activity ahead."))
 
 

@@ -19,7 +19,7 @@ from crm.scoping import current_company_id, get_visible_or_404
 from crm.versioning import Conflict
 from partners.models import Contact, Partner
 
-from . import services
+from . import listing, services
 from .calendar import waze_url
 from .discipline import overdue_meetings
 from .forms import ActivityForm, CloseForm, TimelineFilterForm
@@ -279,9 +279,15 @@ def _page(request, queryset, size: int) -> tuple[list, str]:
         size=size,
         rows=Activity.objects.listed(),
     )
+    return rows, _next_url(request, cursor)
+
+
+def _next_url(request, cursor: str | None) -> str:
+    if not cursor:
+        return ""
     query = request.GET.copy()
     query.pop("after", None)
-    return rows, f"?{query.urlencode()}&after={cursor}" if cursor else ""
+    return f"?{query.urlencode()}&after={cursor}"
 
 
 # ----------------------------------------------------------------- timeline on other pages
@@ -298,12 +304,27 @@ def timeline_context(request, record) -> dict:
         queryset = Activity.objects.visible_to(user).filter(partner=record)
         partner = record
     form = TimelineFilterForm(request.GET or None)
+    filtered = False
     if form.is_valid():
         if form.cleaned_data["type"]:
             queryset = queryset.filter(type=form.cleaned_data["type"])
         if form.cleaned_data["state"]:
             queryset = queryset.in_state(form.cleaned_data["state"])
-    rows, next_url = _page(request, queryset, TIMELINE_SIZE)
+        filtered = bool(form.cleaned_data["type"] or form.cleaned_data["state"])
+    # Unfiltered (the tab as it opens, and its older pages): one prepared statement.
+    page = None
+    if not filtered:
+        page = listing.timeline_page(
+            user,
+            partner_id=partner.pk,
+            contact_id=record.pk if isinstance(record, Contact) else None,
+            after=request.GET.get("after", ""),
+            size=TIMELINE_SIZE,
+        )
+    if page is None:
+        rows, next_url = _page(request, queryset, TIMELINE_SIZE)
+    else:
+        rows, next_url = page[0], _next_url(request, page[1])
     return {
         "activities": rows,
         "timeline_form": form,

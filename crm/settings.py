@@ -170,8 +170,12 @@ DATABASES["default"]["OPTIONS"].setdefault(
     " -c pgtrigger.ignore={}",
 )
 # Constant statements of busy pages prepared once per connection (crm/prepared.py); off behind a
-# transaction-pooling PgBouncer.
+# transaction-pooling PgBouncer. They are planned once, for any values (a generic plan): the
+# only statements with server-side parameters are those, whose best plan does not depend on the
+# values; PostgreSQL's own choice kept planning some of them on every run.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+if DATABASE_PREPARED_STATEMENTS:
+    DATABASES["default"]["OPTIONS"]["options"] += " -c plan_cache_mode=force_generic_plan"
 # Persistent connections (checked before reuse) halve a page's time against opening one each.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
