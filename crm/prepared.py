@@ -18,10 +18,10 @@ They are planned once, for any values: the connections run with ``plan_cache_mod
 force_generic_plan`` (crm/settings.py), which only concerns statements with server-side
 parameters: these, and the triggers' PL/pgSQL statements that read a variable (the table's oid,
 say), whose plans do not depend on it either (the import benchmark measured the same rows per
-second with and without the setting: 7,481 and 7,260 at 100,000 rows). Left to choose, PostgreSQL kept planning some of them on every run
-(custom plans): the home page's panels spent 1.9 ms planning to run 0.6 ms. A statement added
-here must therefore have one good plan whatever its values; ``pg_prepared_statements`` shows
-what each one got.
+second with and without the setting: 7,481 and 7,260 at 100,000 rows). Left to choose,
+PostgreSQL kept planning some of them on every run (custom plans): the home page's panels spent
+1.9 ms planning to run 0.6 ms. A statement added here must therefore have one good plan
+whatever its values; ``pg_prepared_statements`` shows what each one got.
 """
 
 import psycopg
