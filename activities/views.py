@@ -297,31 +297,28 @@ def timeline_context(request, record) -> dict:
     """The activities of a partner (or of a contact), newest first, with the filters of the
     request: one page of ``TIMELINE_SIZE`` and a link to the next."""
     user = request.user
-    if isinstance(record, Contact):
-        queryset = Activity.objects.visible_to(user).filter(contact=record)
-        partner = record.partner
-    else:
-        queryset = Activity.objects.visible_to(user).filter(partner=record)
-        partner = record
+    on_contact = isinstance(record, Contact)
+    partner = record.partner if on_contact else record
     form = TimelineFilterForm(request.GET or None)
-    filtered = False
-    if form.is_valid():
-        if form.cleaned_data["type"]:
-            queryset = queryset.filter(type=form.cleaned_data["type"])
-        if form.cleaned_data["state"]:
-            queryset = queryset.in_state(form.cleaned_data["state"])
-        filtered = bool(form.cleaned_data["type"] or form.cleaned_data["state"])
+    filters = form.cleaned_data if form.is_valid() else {}
     # Unfiltered (the tab as it opens, and its older pages): one prepared statement.
     page = None
-    if not filtered:
+    if not (filters.get("type") or filters.get("state")):
         page = listing.timeline_page(
             user,
             partner_id=partner.pk,
-            contact_id=record.pk if isinstance(record, Contact) else None,
+            contact_id=record.pk if on_contact else None,
             after=request.GET.get("after", ""),
             size=TIMELINE_SIZE,
         )
-    if page is None:
+    if page is None:  # filtered, or records shared one by one: the ORM's query
+        queryset = Activity.objects.visible_to(user).filter(
+            **({"contact": record} if on_contact else {"partner": record})
+        )
+        if filters.get("type"):
+            queryset = queryset.filter(type=filters["type"])
+        if filters.get("state"):
+            queryset = queryset.in_state(filters["state"])
         rows, next_url = _page(request, queryset, TIMELINE_SIZE)
     else:
         rows, next_url = page[0], _next_url(request, page[1])
@@ -331,5 +328,5 @@ def timeline_context(request, record) -> dict:
         "timeline_next": next_url,
         "can_plan": user.has_perm("activities.add_activity"),
         "plan_url": reverse("activities:create", args=[partner.pk])
-        + (f"?contact={record.pk}" if isinstance(record, Contact) else ""),
+        + (f"?contact={record.pk}" if on_contact else ""),
     }
