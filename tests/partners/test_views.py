@@ -503,6 +503,26 @@ def test_search_box_prefix_matches_first_and_scoped(client, org, small_scope, mo
     assert found("pannon") == ["Pannon-Víz Zrt.", "Pannónia Bt.", "Balatoni Pannon Kft."]
 
 
+@pytest.mark.parametrize("small_scope", [0, 5000])
+def test_search_box_contacts_show_their_partner_and_are_scoped(
+    client, org, small_scope, monkeypatch
+):
+    import partners.models
+
+    monkeypatch.setattr(partners.models, "SMALL_SCOPE", small_scope)
+    mine = make_partner(org.owner, name="Saját <b>Kft.</b>")
+    theirs = make_partner(org.peer, name="Társé Bt.")
+    make_contact(mine, family_name="Pannonhalmi", given_name="Péter")
+    make_contact(theirs, family_name="Pannonhalmi", given_name="Pál")
+    client.force_login(org.owner)
+    response = client.get(reverse("search"), {"q": "pannonh"}, HTTP_HX_REQUEST="true")
+    assert [(c.full_name, c.partner.name) for c in response.context["contacts"]] == [
+        ("Pannonhalmi Péter", "Saját <b>Kft.</b>")
+    ]
+    html = response.content.decode()
+    assert "Saját &lt;b&gt;Kft.&lt;/b&gt;" in html and "Társé" not in html
+
+
 def test_duplicate_warning_does_not_show_another_teams_partner_data(client, org):
     make_partner(
         org.peer, name="Titkos Gépház Kft.", tax_number=TAX_NUMBERS[3], city="Zalaegerszeg"
