@@ -166,3 +166,11 @@ def test_home_panels_agree_with_visible_to_for_every_persona(client, org):
     page = client.get(reverse("home")).content.decode()
     assert page.count("call with Alföld-Gépészeti Kft.") == 1  # today's, not the closed one
     assert "task with Alföld-Gépészeti Kft." in page
+    # with an activity shared one by one, only the ORM's queries can tell: they answer
+    own = plan(org.supervisor, partner, "call", owner=org.peer, subject="A társ hívása")
+    assign_perm("activities.view_activity", org.peer, done)
+    peer = type(org.peer).objects.get(pk=org.peer.pk)
+    assert listing.own_panels(peer, limit=11) is None
+    client.force_login(peer)
+    page = client.get(reverse("home")).content.decode()
+    assert own.subject in page
