@@ -214,6 +214,7 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--activities", type=int, default=int(os.environ.get("BENCH_ACTIVITIES", 5_000_000))
     )
+    parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 1)))
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     args.scale, args.rebuild, args.sql_only, args.explain = 1.0, False, False, False
     env = bp.settings_env()

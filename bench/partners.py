@@ -33,6 +33,8 @@ Options: ``--scale`` / ``BENCH_SCALE`` (1.0 = 1,000,000 partners), ``--seconds``
 ``BENCH_SECONDS``, ``--clients`` / ``BENCH_CLIENTS``, ``--only TEXT`` / ``BENCH_ONLY`` (the
 screens whose "screen / persona" contains TEXT), ``--explain`` (the plans of each screen's
 statements and of the alternatives, then stop), ``--sql-only`` (no gunicorn),
+``--repeat N`` / ``BENCH_REPEAT`` (each screen's page and SQL measured N times, the run with
+the median p95 reported beside every run's p95: consecutive runs differ by up to a fifth),
 ``BENCH_CONN_MAX_AGE`` (the web's ``DATABASE_CONN_MAX_AGE``; default 60, as in the
 production settings), ``BENCH_WEB_WORKERS`` (gunicorn workers, default 4), ``BENCH_WEB_ARGS``
 (more gunicorn options, e.g. ``--worker-class gthread --threads 2``).
@@ -115,6 +117,12 @@ def parse_args(argv):
         help="measure only the screens whose 'screen / persona' contains this text",
     )
     parser.add_argument("--sql-only", action="store_true", help="no gunicorn, SQL only")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=int(os.environ.get("BENCH_REPEAT", 1)),
+        help="measure each screen this many times and report the run with the median p95",
+    )
     parser.add_argument(
         "--rebuild", action="store_true", default=bool(os.environ.get("BENCH_REBUILD"))
     )
@@ -1015,39 +1023,60 @@ def fmt(stats: Stats | None) -> str:
     return f"{stats.p50:8.1f}{stats.p95:8.1f}{stats.rate:8.0f}"
 
 
+def median_run(measure_once, repeat: int) -> tuple[Stats, list[float]]:
+    """The run with the median p95 of ``repeat`` runs, and every run's p95: consecutive runs
+    of the same code differ by up to a fifth on this machine, so one run proves little."""
+    runs = [measure_once() for _ in range(max(1, repeat))]
+    ordered = sorted(runs, key=lambda stats: stats.p95)
+    return ordered[(len(ordered) - 1) // 2], [stats.p95 for stats in runs]
+
+
 def measure(screens, args, base: str | None, cookies: dict, pgbench: str | None) -> list:
     results = []
     wrk = shutil.which("wrk")
+    repeat = getattr(args, "repeat", 1)
+
+    def page_run(screen, clients, seconds):
+        if wrk:
+            return run_wrk(wrk, base, cookies[screen.persona], screen.urls, clients, seconds)
+        return run_clients(
+            http_client_main, (base, cookies[screen.persona], screen.urls), clients, seconds
+        )
+
     for screen in screens:
         page = alone = None
+        page_p95s, sql_p95s = [], []
         if base and not screen.problem and screen.persona in cookies:
             # One client first: the page's own latency, without waiting for a free worker.
-            for clients, seconds in ((1, max(2.0, args.seconds / 3)), (args.clients, args.seconds)):
-                if wrk:
-                    stats = run_wrk(
-                        wrk, base, cookies[screen.persona], screen.urls, clients, seconds
-                    )
-                else:
-                    stats = run_clients(
-                        http_client_main,
-                        (base, cookies[screen.persona], screen.urls),
-                        clients,
-                        seconds,
-                    )
-                alone, page = (stats, None) if clients == 1 else (alone, stats)
+            alone = page_run(screen, 1, max(2.0, args.seconds / 3))
+            page, page_p95s = median_run(
+                lambda screen=screen: page_run(screen, args.clients, args.seconds), repeat
+            )
         scripts = [s for s in screen.sql if s]
         if pgbench:
-            sql = run_pgbench(pgbench, scripts, args.clients, args.seconds)
+            sql, sql_p95s = median_run(
+                lambda scripts=scripts: run_pgbench(pgbench, scripts, args.clients, args.seconds),
+                repeat,
+            )
         else:
-            sql = run_clients(
-                sql_client_main, (BENCH_DATABASE_URL, scripts), args.clients, args.seconds
+            sql, sql_p95s = median_run(
+                lambda scripts=scripts: run_clients(
+                    sql_client_main, (BENCH_DATABASE_URL, scripts), args.clients, args.seconds
+                ),
+                repeat,
             )
         results.append((screen, alone, page, sql))
+        runs = ""
+        if repeat > 1:
+            runs = (
+                f"   (p95 of each run: page {', '.join(f'{p:.1f}' for p in page_p95s)};"
+                f" SQL {', '.join(f'{p:.1f}' for p in sql_p95s)})"
+            )
         print(
             f"  {screen.label:<28}{screen.persona:<10}"
             f" alone {alone.p50 if alone and alone.count else 0:6.1f}"
             f" page {fmt(page) if page else screen.problem or 'not measured'}"
-            f"   SQL {fmt(sql)}",
+            f"   SQL {fmt(sql)}{runs}",
             flush=True,
         )
     return results
@@ -1057,7 +1086,9 @@ def report(results, args, base, pgbench) -> None:
     driver = "pgbench" if pgbench else "psycopg"
     print(
         f"\nPartner screens at scale {args.scale:g}: {args.clients} concurrent clients,"
-        f" {args.seconds:g} s each; the page over HTTP (gunicorn, 4 workers,"
+        f" {args.seconds:g} s each"
+        + (f" (the median of {args.repeat} runs by p95)" if getattr(args, "repeat", 1) > 1 else "")
+        + "; the page over HTTP (gunicorn, 4 workers,"
         f" DATABASE_CONN_MAX_AGE={os.environ.get('BENCH_CONN_MAX_AGE', '60')}, clients:"
         f" {'wrk' if shutil.which('wrk') else 'Python requests'}) beside its SQL"
         f" through {driver} (captured: the statements the page ran; expected: written by"
