@@ -19,7 +19,7 @@ from crm.prepared import fetch_models
 from crm.scoping import scope_for
 
 from .models import Activity, Kind
-from .reference import activity_types
+from .reference import activity_types, hidden_type_ids
 
 # What a listed row reads (activities.rows): the activity's own columns, the partner's name,
 # the contact's and the handler's names.
@@ -99,12 +99,7 @@ def activity_reach(user, action: str = "view"):
     hold the company, the owners and the special types hidden from the user, as
     ``ActivityQuerySet.visible_to`` decides them."""
     scope = scope_for(user, Activity, action)
-    hidden = (
-        []
-        if user.is_superuser
-        else [t.pk for t in activity_types() if t.function_id and not t.usable_by(user)]
-    )
-    params = {"company": scope.company_id, "owners": [], "hidden": hidden}
+    params = {"company": scope.company_id, "owners": [], "hidden": hidden_type_ids(user)}
     if scope.everything:
         return "all", params
     if scope.nothing:

@@ -187,12 +187,10 @@ LISTED = [
 class ActivityQuerySet(ScopedQuerySet):
     def _scoped(self, user, action: str):
         """The scoping rule, and of the special types only those whose function the user has."""
-        from .reference import activity_types
+        from .reference import hidden_type_ids
 
         scoped = super()._scoped(user, action)
-        if user.is_superuser:
-            return scoped
-        hidden = [t.pk for t in activity_types() if t.function_id and not t.usable_by(user)]
+        hidden = hidden_type_ids(user)
         return scoped.exclude(type_id__in=hidden) if hidden else scoped
 
     def open(self):

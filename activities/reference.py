@@ -13,3 +13,11 @@ def activity_types() -> list[ActivityType]:
     return list(
         ActivityType.objects.select_related("function__content_type").order_by("order", "pk")
     )
+
+
+def hidden_type_ids(user) -> list[int]:
+    """The special types whose function ``user`` lacks: hidden from them everywhere
+    (``ActivityQuerySet.visible_to``, ``listing.activity_reach``)."""
+    if user.is_superuser:
+        return []
+    return [t.pk for t in activity_types() if t.function_id and not t.usable_by(user)]
