@@ -178,7 +178,8 @@ def with_generation(key_of) -> None:
 
 
 # What was read with the generation for the current request (crm.reference reads its own
-# generation here); set by CachingModelBackend, cleared by AccessProfileMiddleware.
+# generation here): an empty dict for each request (AccessProfileMiddleware), filled by
+# CachingModelBackend when the request's user is read; None outside requests.
 _request_values: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "crm_request_values", default=None
 )
@@ -255,7 +256,11 @@ class CachingModelBackend(ModelBackend):
         user._crm_profile = (profile, profile_key)
         user._crm_generation = current
         user._crm_prefetched = {key: read.get(key) for key in extra}
-        _request_values.set(user._crm_prefetched)
+        # Only inside a request (AccessProfileMiddleware): a user read elsewhere (a task, a
+        # test) must not leave its values to whatever runs next in this thread.
+        known = _request_values.get()
+        if known is not None:
+            known.update(user._crm_prefetched)
         return user
 
 
@@ -281,7 +286,7 @@ class AccessProfileMiddleware:
 
     def __call__(self, request):
         request.user = SimpleLazyObject(partial(_user, request))
-        reset = _request_values.set(None)
+        reset = _request_values.set({})  # filled when the user is read (CachingModelBackend)
         try:
             return self.get_response(request)
         finally:

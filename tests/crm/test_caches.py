@@ -193,3 +193,18 @@ def test_the_worker_s_copy_of_a_user_expires(client, db):
     access._local.expire(access._local.timer() + access.LOCAL_SECONDS + 1)
     cache.delete(access._keys(org.owner.pk)[0])
     assert client.get(url).status_code == 302
+
+
+def test_a_user_read_outside_a_request_leaves_no_stale_values_behind(db):
+    """A user read by the backend outside a request (a task, a test) used to leave the values
+    read with it (the reference lists' generation) to everything after it in the thread, so a
+    changed reference list was not seen until the worker's copy expired."""
+    from crm import reference
+    from partners.reference import tags
+
+    org = build_org()
+    access.CachingModelBackend().get_user(org.owner.pk)
+    assert tags() == []
+    Tag.objects.create(name="Kiemelt")  # its signal starts a new generation
+    assert [t.name for t in tags()] == ["Kiemelt"]
+    assert access.request_value(reference.GENERATION_KEY) == (False, None)
