@@ -18,7 +18,7 @@ from crm import keyset
 from crm.prepared import fetch_models
 from crm.scoping import scope_for
 
-from .models import Activity, Kind
+from .models import Activity, ActivityType, Kind
 from .reference import activity_types, hidden_type_ids
 
 # What a listed row reads (activities.rows): the activity's own columns, the partner's name,
@@ -119,6 +119,9 @@ def _with_related(rows: list) -> list:
     from partners.models import Contact, Partner
 
     types = {t.pk: t for t in activity_types()}
+    missing = {a.type_id for a in rows} - types.keys()
+    if missing:  # a type written since this worker's list (by another process, say)
+        types |= ActivityType.objects.in_bulk(missing)
     user_model = get_user_model()
     fields = Activity._meta
     type_field, partner_field = fields.get_field("type"), fields.get_field("partner")

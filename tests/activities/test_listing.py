@@ -8,7 +8,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from activities import listing
-from activities.models import Activity, Kind
+from activities.models import Activity, ActivityType, Kind
 from tests.activities.test_activities import close, kind, plan
 from tests.partners.conftest import make_contact, make_partner
 
@@ -174,3 +174,22 @@ def test_home_panels_agree_with_visible_to_for_every_persona(client, org):
     client.force_login(peer)
     page = client.get(reverse("home")).content.decode()
     assert own.subject in page
+
+
+def test_a_type_missing_from_the_worker_s_list_is_read_from_the_database(client, org):
+    from activities.reference import activity_types
+
+    partner = make_partner(org.owner)
+    assert activity_types()  # this worker's list, before the new type
+    call = kind("call")
+    # Written without signals, as by another process: the cached list does not know it.
+    (visit,) = ActivityType.objects.bulk_create(
+        [ActivityType(code="visit", name_hu="Látogatás", name_en="Visit", kind=call.kind)]
+    )
+    activity = plan(org.owner, partner, "visit", subject="Bemutató látogatás")
+    assert visit.pk not in {t.pk for t in activity_types()}
+    rows, _cursor = listing.timeline_page(org.owner, partner_id=partner.pk)
+    assert [(a.pk, a.type.name) for a in rows] == [(activity.pk, "Látogatás")]
+    client.force_login(org.owner)
+    page = client.get(reverse("partners:detail", args=[partner.pk]) + "?tab=timeline")
+    assert page.status_code == 200 and "Bemutató látogatás" in page.content.decode()
