@@ -43,7 +43,8 @@ again before its commit (``ALTER TABLE … DISABLE TRIGGER``, transactional):
 
 Nothing else is switched off: the statement-level visibility triggers of
 ``partners_partnerowner`` fill ``crm_visibility`` as in production (one trigger run per COPY
-statement of owners), and the foreign keys are checked (made IMMEDIATE, so each COPY
+statement of owners), and those of the owners and the contacts fill the owners' search index
+(``partners.search_index``), and the foreign keys are checked (made IMMEDIATE, so each COPY
 statement checks its own rows instead of queueing millions of checks for the commit). The
 non-unique indexes of ``partners_partner``, ``partners_contact``, ``partners_partnerowner``,
 ``partners_contactrole`` and ``crm_visibility`` are dropped for the load and created again
@@ -1127,8 +1128,9 @@ def reset() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE crm_visibility, partners_partner, partners_partnerowner,"
-            " partners_partnerstatus, partners_businessevent, partners_contact,"
+            "TRUNCATE crm_visibility, partners_searchentry, partners_partner,"
+            " partners_partnerowner, partners_partnerstatus,"
+            " partners_businessevent, partners_contact,"
             " partners_contactrole, partners_partner_tags, partners_partnerevent,"
             " partners_contactevent, partners_partnerownerevent, crm_supervisorlink,"
             " crm_membership, crm_user_groups, crm_company, crm_user"
@@ -1317,7 +1319,8 @@ def _events_tags(cursor, org: dict, first: int, last: int) -> dict:
 def verify() -> dict:
     """Checks what the load did instead of the triggers: every row's search_text is what the
     search_text trigger's expression gives, and the partners' visibility index holds exactly
-    the entries of their owners (each owner and everybody above them). Raises on a mismatch."""
+    the entries of their owners (each owner and everybody above them), and the owners' search
+    index what its rebuild would write. Raises on a mismatch."""
     from django.db import connection
 
     from partners.models import CONTACT_SEARCH_TRIGGER, PARTNER_SEARCH_TRIGGER
@@ -1355,7 +1358,29 @@ def verify() -> dict:
             f"crm_visibility for partners: {actual:,} entries, {expected:,} expected,"
             f" {missing:,} missing"
         )
-    return {"visibility entries": actual}
+    with connection.cursor() as cursor:
+        # the owners' search index (partners.search_index): what its rebuild would write
+        cursor.execute(
+            """
+            WITH expected AS (
+                SELECT w.company_id, w.user_id, 1 AS kind, p.id, p.search_text
+                FROM partners_partnerowner w JOIN partners_partner p ON p.id = w.partner_id
+                UNION ALL
+                SELECT w.company_id, w.user_id, 2, c.id, c.search_text
+                FROM partners_partnerowner w JOIN partners_contact c ON c.partner_id = w.partner_id
+            )
+            SELECT (SELECT count(*) FROM expected), (SELECT count(*) FROM partners_searchentry),
+                   (SELECT count(*) FROM (SELECT * FROM expected EXCEPT
+                    SELECT company_id, owner_id, kind, record_id, search_text
+                    FROM partners_searchentry) m)
+            """
+        )
+        wanted, held, absent = cursor.fetchone()
+    if wanted != held or absent:
+        raise RuntimeError(
+            f"partners_searchentry: {held:,} entries, {wanted:,} expected, {absent:,} missing"
+        )
+    return {"visibility entries": actual, "search entries": held}
 
 
 def personas() -> dict[str, int]:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.prepared import fetch_models, prepared_cursor
 from crm.scoping import AuditedModel, ScopedQuerySet, scope_for
 
+from . import search_index
 from .validators import (
     validate_eu_vat_number,
     validate_postcode,
@@ -146,9 +147,15 @@ _scope_sizes: TTLCache[tuple[int, int], int] = TTLCache(10_000, SCOPE_SIZE_SECON
 _scope_sizes_lock = threading.Lock()
 
 
+# Up to this many partners seen by hierarchy, the search box reads the owners' search index
+# (partners.search_index); above it, the trigram index and the prefix index (partners.search).
+OWNED_SEARCH_SCOPE = 50_000
+
+
 def _scope_size(user, company_id: int) -> int:
-    """How many partners ``user`` sees by hierarchy, counted up to ``SMALL_SCOPE`` + 1 (an
-    index-only scan of the visibility index), kept in the worker for ``SCOPE_SIZE_SECONDS``."""
+    """How many partners ``user`` sees by hierarchy, counted up to the larger of
+    ``SMALL_SCOPE`` and ``OWNED_SEARCH_SCOPE``, plus one (an index-only scan of the visibility
+    index), kept in the worker for ``SCOPE_SIZE_SECONDS``."""
     from crm.scoping import table_id
 
     key = (user.pk, company_id)
@@ -162,7 +169,7 @@ def _scope_size(user, company_id: int) -> int:
         cursor.execute(
             "SELECT count(*) FROM (SELECT 1 FROM crm_visibility WHERE viewer_id = %s"
             " AND tab = %s AND company_id = %s LIMIT %s) t",
-            [user.pk, table_id(Partner), company_id, SMALL_SCOPE + 1],
+            [user.pk, table_id(Partner), company_id, max(SMALL_SCOPE, OWNED_SEARCH_SCOPE) + 1],
         )
         size = cursor.fetchone()[0]
     with _scope_sizes_lock:
@@ -197,12 +204,14 @@ def matching(queryset, text: str, *, restricted: bool = True):
     )
 
 
-def small_scope(user) -> bool:
-    """True when ``user`` reaches partners by hierarchy and only a few thousand of them."""
-    scope = scope_for(user, Partner, "view")
-    if scope.everything or scope.nothing or scope.owner_ids is None or scope.granted is not None:
-        return False
-    return bool(scope.owner_ids) and _scope_size(user, scope.company_id) <= SMALL_SCOPE
+def owned_search_scope(user):
+    """The scope of ``user``'s partners when the search box reads them, and their contacts,
+    from the owners' search index (``partners.search_index``): by hierarchy only (no records
+    shared one by one), up to ``OWNED_SEARCH_SCOPE`` partners. None otherwise."""
+    way, scope = partner_reach(user, "view")
+    if way == "index" and _scope_size(user, scope.company_id) <= OWNED_SEARCH_SCOPE:
+        return scope
+    return None
 
 
 def partner_reach(user, action: str):
@@ -547,7 +556,7 @@ class Partner(AuditedModel):
             models.Index(SEARCH_ORDER, "id", name="partners_partner_prefix"),
             GinIndex(OpClass("attributes", name="jsonb_path_ops"), name="partners_partner_attrs"),
         ]
-        triggers = [PARTNER_SEARCH_TRIGGER, PARTNER_SORT_KEY_TRIGGER]
+        triggers = [PARTNER_SEARCH_TRIGGER, PARTNER_SORT_KEY_TRIGGER, search_index.PARTNER_TRIGGER]
 
     def __str__(self) -> str:
         return self.name
@@ -738,10 +747,30 @@ class PartnerOwner(models.Model):
         indexes = [
             models.Index(fields=["company", "user", "partner"], name="partners_owner_user"),
         ]
-        triggers = OWNER_VISIBILITY_TRIGGERS
+        triggers = [*OWNER_VISIBILITY_TRIGGERS, *search_index.OWNER_TRIGGERS]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.partner}"
+
+
+class SearchEntry(models.Model):
+    """The owners' search index (``partners.search_index``): the search text of a partner or
+    of one of its contacts, once for every owner of the partner in an own company. Written
+    only by database triggers."""
+
+    pk = models.CompositePrimaryKey("company_id", "owner_id", "kind", "record_id")
+    company_id = models.BigIntegerField()
+    owner_id = models.BigIntegerField()
+    kind = models.SmallIntegerField()  # search_index.PARTNER or CONTACT
+    record_id = models.BigIntegerField()
+    search_text = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = "partners_searchentry"
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: {self.kind}:{self.record_id}"
 
 
 class PartnerStatus(models.Model):
@@ -1022,7 +1051,7 @@ class Contact(AuditedModel):
             models.Index(SEARCH_ORDER, "id", name="partners_contact_prefix"),
             GinIndex(OpClass("attributes", name="jsonb_path_ops"), name="partners_contact_attrs"),
         ]
-        triggers = [CONTACT_SEARCH_TRIGGER]
+        triggers = [CONTACT_SEARCH_TRIGGER, *search_index.CONTACT_TRIGGERS]
 
     def __str__(self) -> str:
         return self.full_name

@@ -6,8 +6,11 @@ contacts, whatever the user's scope and whatever was typed. No single plan does 
 by bench/partners.py): "ORDER BY name LIMIT 8" walks the name index and tests every row, which
 takes seconds when the matches sort late. So the matches come first:
 
-- a user who sees a few thousand partners (``small_scope``) has them read by id and filtered,
-  then sorted in Python;
+- a user who sees partners by hierarchy, up to ``OWNED_SEARCH_SCOPE`` of them (a rep, a team
+  lead), has the search texts of their team's partners and contacts read from the owners'
+  search index (``partners.search_index``): one index range per owner, whatever was typed; the
+  matches are checked against the visibility index again as they are read
+  (``OWNED_PARTNERS_SQL``, ``OWNED_CONTACTS_SQL``);
 - everybody else gets the names that *start* with the text (an ordered range of the prefix
   index, which holds the search text in byte order, ``COLLATE "C"``), then, from four
   characters on, names that *contain* it: at most ``CANDIDATES`` matches from the trigram
@@ -17,6 +20,8 @@ takes seconds when the matches sort late. So the matches come first:
 
 import re
 import unicodedata
+
+from . import search_index
 
 PHONE_LIKE = re.compile(r"^[\d\s+()/-]{4,}$")
 CANDIDATES = 1000
@@ -36,33 +41,70 @@ def normalise(text: str) -> str:
     return " ".join(text.split())[:100]
 
 
-def _find(
-    visible, needle: str, *, limit: int, order: tuple[str, ...], small: bool, everything: bool
-) -> list:
-    """Up to ``limit`` rows of ``visible`` whose search text contains ``needle``, those that
-    start with it first, each group in ``order``. ``everything``: ``visible`` is the whole
+def _like(needle: str) -> str:
+    return needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# The first matches of one kind in the owners' search index (partners.search_index), those
+# that start with the text first, then by their text; the records, each seen through the
+# visibility index as the scoped lists see them (crm.scoping), in case the two ever disagree.
+# A prepared statement (crm.prepared): its plan is the index ranges whatever the values.
+_OWNED_MATCHES = """
+    SELECT record_id FROM partners_searchentry
+    WHERE company_id = %(company)s AND owner_id = ANY(%(owners)s) AND kind = {kind}
+      AND search_text LIKE %(pattern)s
+    GROUP BY record_id
+    ORDER BY min(search_text) NOT LIKE %(prefix)s, min(search_text COLLATE "C"), record_id
+    LIMIT %(limit)s
+"""
+_SEEN = """
+    EXISTS (SELECT 1 FROM crm_visibility v WHERE v.viewer_id = %(viewer)s AND v.tab = %(tab)s
+            AND v.company_id = %(company)s AND v.record_id = {partner})
+"""
+OWNED_PARTNERS_SQL = f"""
+    SELECT p.id, p.name, p.short_name, p.tax_number, p.city, p.search_text
+    FROM ({_OWNED_MATCHES.format(kind=search_index.PARTNER)}) m
+    JOIN partners_partner p ON p.id = m.record_id
+    WHERE {_SEEN.format(partner="p.id")}
+"""  # noqa: S608 - constant SQL; the values are parameters
+OWNED_CONTACTS_SQL = f"""
+    SELECT c.id, c.partner_id, c.title, c.family_name, c.given_name, c.emails, c.phones,
+        c.search_text, p.name AS partner_name
+    FROM ({_OWNED_MATCHES.format(kind=search_index.CONTACT)}) m
+    JOIN partners_contact c ON c.id = m.record_id
+    JOIN partners_partner p ON p.id = c.partner_id
+    WHERE {_SEEN.format(partner="c.partner_id")}
+"""  # noqa: S608 - constant SQL; the values are parameters
+
+
+def _owned(user, scope, model, sql: str, needle: str, *, limit: int) -> list:
+    """Up to ``limit`` records that ``user``'s team owns (``scope``) whose search text
+    contains ``needle`` (from four characters on; shorter: starts with it)."""
+    from crm.prepared import fetch_models
+    from crm.scoping import table_id
+
+    from .models import Partner
+
+    prefix = _like(needle) + "%"
+    params = {
+        "company": scope.company_id,
+        "owners": sorted(scope.owner_ids),
+        "pattern": prefix if len(needle) < 4 else "%" + prefix,
+        "prefix": prefix,
+        "limit": limit,
+        "viewer": user.pk,
+        "tab": table_id(Partner),
+    }
+    return fetch_models(model, sql, params)
+
+
+def _find(visible, needle: str, *, limit: int, everything: bool) -> list:
+    """Up to ``limit`` rows of ``visible`` whose search text starts with ``needle``, then
+    (from four characters on) rows that contain it. ``everything``: ``visible`` is the whole
     table, so every candidate counts and a few suffice."""
     model = visible.model
     from .models import SEARCH_ORDER
 
-    if small:
-        if len(needle) >= 4:
-            # (as a semi-join over the trigram index instead: 3 times slower for "pann")
-            rows = list(visible.filter(search_text__contains=needle))
-        else:
-            # The prefix's rows as a semi-join over the prefix index, beside the user's few
-            # thousand: PostgreSQL hashes the smaller side instead of reading every visible
-            # row to test it (19 ms for a rep's 2,400 partners and "pan"; 10 with the hash).
-            starting = (
-                model.objects.alias(search_c=SEARCH_ORDER)
-                .filter(search_c__startswith=needle)
-                .values("pk")
-            )
-            rows = list(visible.filter(pk__in=starting))
-        rows.sort(
-            key=lambda r: (not r.search_text.startswith(needle), *(_key(r, f) for f in order))
-        )
-        return rows[:limit]
     found = list(
         visible.alias(search_c=SEARCH_ORDER)
         .filter(search_c__startswith=needle)
@@ -81,8 +123,14 @@ def _find(
             .order_by("pk")[: limit - len(found)]
         )
         found += list(more)
-    found.sort(key=lambda r: (not r.search_text.startswith(needle), *(_key(r, f) for f in order)))
     return found
+
+
+def _sorted(rows: list, needle: str, order: tuple[str, ...]) -> list:
+    """Those that start with ``needle`` first, each group in ``order``."""
+    return sorted(
+        rows, key=lambda r: (not r.search_text.startswith(needle), *(_key(r, f) for f in order))
+    )
 
 
 def _everything(user) -> bool:
@@ -100,56 +148,51 @@ def _key(row, field: str):
 
 
 def search_partners(user, text: str, *, limit: int = 8) -> list:
-    from .models import Partner, small_scope
+    from .models import Partner, owned_search_scope
 
     needle = normalise(text)
     if len(needle) < MIN_LENGTH:
         return []
-    visible = Partner.objects.visible_to(user).only(
-        "pk", "name", "short_name", "tax_number", "city", "search_text"
-    )
-    return _find(
-        visible,
-        needle,
-        limit=limit,
-        order=("name", "pk"),
-        small=small_scope(user),
-        everything=_everything(user),
-    )
+    scope = owned_search_scope(user)
+    if scope is not None:
+        found = _owned(user, scope, Partner, OWNED_PARTNERS_SQL, needle, limit=limit)
+    else:
+        visible = Partner.objects.visible_to(user).only(
+            "pk", "name", "short_name", "tax_number", "city", "search_text"
+        )
+        found = _find(visible, needle, limit=limit, everything=_everything(user))
+    return _sorted(found, needle, ("name", "pk"))
 
 
 def search_contacts(user, text: str, *, limit: int = 8) -> list:
-    from django.db.models import OuterRef, Subquery
-
-    from .models import Contact, Partner, small_scope
+    from .models import Contact, Partner, owned_search_scope
 
     needle = normalise(text)
     if len(needle) < MIN_LENGTH or not user.has_perm("partners.view_contact"):
         return []
-    small = small_scope(user)
-    fields = ("pk", "title", "family_name", "given_name", "emails", "phones", "search_text")
-    visible = Contact.objects.visible_to(user)
-    if small:
-        # A few thousand contacts are filtered one by one: the partner's name is read for the
-        # matches only, not joined to every visible contact before the filter (a rep's
-        # "pann": 18 -> 10 ms of SQL, as the commit measured).
-        names = Partner.objects.filter(pk=OuterRef("partner_id")).values("name")[:1]
-        visible = visible.only(*fields, "partner_id").annotate(partner_name=Subquery(names))
-    else:
-        visible = visible.select_related("partner").only(*fields, "partner__name")
-    found = _find(
-        visible,
-        needle,
-        limit=limit,
-        order=("family_name", "given_name", "pk"),
-        small=small,
-        everything=_everything(user),
-    )
-    if small:
+    scope = owned_search_scope(user)
+    if scope is not None:
+        found = _owned(user, scope, Contact, OWNED_CONTACTS_SQL, needle, limit=limit)
         partner = Contact._meta.get_field("partner")
         for contact in found:
             named = Partner.from_db(
                 None, ["id", "name"], [contact.partner_id, contact.partner_name]
             )
             partner.set_cached_value(contact, named)
-    return found
+    else:
+        visible = (
+            Contact.objects.visible_to(user)
+            .select_related("partner")
+            .only(
+                "pk",
+                "title",
+                "family_name",
+                "given_name",
+                "emails",
+                "phones",
+                "search_text",
+                "partner__name",
+            )
+        )
+        found = _find(visible, needle, limit=limit, everything=_everything(user))
+    return _sorted(found, needle, ("family_name", "given_name", "pk"))

@@ -481,11 +481,13 @@ def test_owner_and_team_filter(client, org, small_scope, monkeypatch):
     assert names(org.outsider, owner=org.peer.pk) == []
 
 
-@pytest.mark.parametrize("small_scope", [0, 5000])
-def test_search_box_prefix_matches_first_and_scoped(client, org, small_scope, monkeypatch):
+@pytest.mark.parametrize("owned_scope", [0, 50_000])
+def test_search_box_prefix_matches_first_and_scoped(client, org, owned_scope, monkeypatch):
+    """Through the owners' search index and the other way (partners.search)."""
     import partners.models
 
-    monkeypatch.setattr(partners.models, "SMALL_SCOPE", small_scope)
+    monkeypatch.setattr(partners.models, "OWNED_SEARCH_SCOPE", owned_scope)
+    monkeypatch.setattr(partners.models, "_scope_sizes", {})
     make_partner(org.owner, name="Balatoni Pannon Kft.")
     make_partner(org.owner, name="Pannon-Víz Zrt.")
     make_partner(org.peer, name="Pannónia Bt.")
@@ -503,13 +505,14 @@ def test_search_box_prefix_matches_first_and_scoped(client, org, small_scope, mo
     assert found("pannon") == ["Pannon-Víz Zrt.", "Pannónia Bt.", "Balatoni Pannon Kft."]
 
 
-@pytest.mark.parametrize("small_scope", [0, 5000])
+@pytest.mark.parametrize("owned_scope", [0, 50_000])
 def test_search_box_contacts_show_their_partner_and_are_scoped(
-    client, org, small_scope, monkeypatch
+    client, org, owned_scope, monkeypatch
 ):
     import partners.models
 
-    monkeypatch.setattr(partners.models, "SMALL_SCOPE", small_scope)
+    monkeypatch.setattr(partners.models, "OWNED_SEARCH_SCOPE", owned_scope)
+    monkeypatch.setattr(partners.models, "_scope_sizes", {})
     mine = make_partner(org.owner, name="Saját <b>Kft.</b>")
     theirs = make_partner(org.peer, name="Társé Bt.")
     make_contact(mine, family_name="Pannonhalmi", given_name="Péter")

@@ -1,0 +1,177 @@
+"""The owners' search index (partners.search_index): kept by triggers through every kind of
+write, and the search box's answers from it are the access rule's answers."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+import partners.models
+from partners.models import Contact, Partner, PartnerOwner
+from partners.search import normalise, search_contacts, search_partners
+from partners.search_index import CONTACT, PARTNER
+from partners.services import contact_erase, partner_assign
+
+from .conftest import make_contact, make_partner
+
+
+def entries() -> set[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT company_id, owner_id, kind, record_id, search_text FROM partners_searchentry"
+        )
+        return set(cursor.fetchall())
+
+
+def expected() -> set[tuple]:
+    """What the index must hold, from the records: each owner row's partner and contacts."""
+    texts = dict(Partner.objects.values_list("pk", "search_text"))
+    contacts = list(Contact.objects.values_list("pk", "partner_id", "search_text"))
+    wanted = set()
+    for company_id, user_id, partner_id in PartnerOwner.objects.values_list(
+        "company_id", "user_id", "partner_id"
+    ):
+        wanted.add((company_id, user_id, PARTNER, partner_id, texts[partner_id]))
+        wanted |= {
+            (company_id, user_id, CONTACT, pk, text)
+            for pk, partner, text in contacts
+            if partner == partner_id
+        }
+    return wanted
+
+
+def test_the_index_follows_every_kind_of_write(org):
+    owner, peer = org.users["owner"], org.users["peer"]
+    first = make_partner(owner, name="Pannon Gép Kft.")
+    second = make_partner(peer, name="Tisza Szerszám Bt.")
+    elsewhere = make_partner(org.users["other_company_user"], name="Más Cég Zrt.")
+    assert entries() == expected() and len(entries()) == 3
+
+    anna = make_contact(first, family_name="Kovács", given_name="Anna", emails=["anna@pannon.hu"])
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                partner=second, family_name="Nagy", given_name="Ádám", phones=["06 30 456 7890"]
+            ),
+            Contact(partner=elsewhere, family_name="Szabó", given_name="Éva"),
+        ]
+    )
+    assert entries() == expected() and len(entries()) == 6
+
+    anna.family_name = "Kovácsné"  # a rename through the model
+    anna.save()
+    Contact.objects.filter(partner=second).update(given_name="Ádámka")  # and in bulk
+    Partner.objects.filter(pk=first.pk).update(short_name="PG")  # the partner's own text
+    assert entries() == expected()
+    assert (org.company.pk, owner.pk, CONTACT, anna.pk, "kovacsne anna anna@pannon.hu") in (
+        entries()
+    )
+
+    anna.partner = second  # moved to another partner: to the other owner's range
+    anna.save()
+    assert entries() == expected()
+    assert {e[1] for e in entries() if e[2] == CONTACT and e[3] == anna.pk} == {peer.pk}
+
+    partner_assign(partner=second, company=org.company, users=[owner, peer], by=org.boss)
+    assert entries() == expected()
+    partner_assign(partner=second, company=org.company, users=[owner], by=org.boss)
+    assert entries() == expected()
+    assert not {e for e in entries() if e[1] == peer.pk}
+
+    contact_erase(contact=anna, user=org.boss)  # GDPR: the name goes from the index too
+    assert entries() == expected()
+    assert not any("kovacs" in e[4] for e in entries())
+
+    Contact.objects.filter(partner=elsewhere).delete()
+    second.delete()  # the partner with its contacts and owner rows
+    assert entries() == expected()
+    assert {e[3] for e in entries() if e[2] == PARTNER} == {first.pk, elsewhere.pk}
+
+
+def test_the_repair_command_rebuilds_the_index(org):
+    partner = make_partner(org.users["owner"], name="Pannon Gép Kft.")
+    make_contact(partner)
+    wanted = expected()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE partners_searchentry SET search_text = 'stale'")
+        cursor.execute(
+            "INSERT INTO partners_searchentry VALUES (%s, %s, 1, %s, 'ghost')",
+            [org.company.pk, org.users["peer"].pk, partner.pk],
+        )
+    call_command("rebuild_partner_indexes", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert entries() == wanted
+
+
+@pytest.fixture
+def team(org):
+    """Partners and contacts whose texts match "pannon" and "pan", owned across the team."""
+    made = {}
+    for user_key, names in {
+        "owner": ["Pannon Gép Kft.", "Balatoni Pannon Kft.", "Dél-Pannónia Bt."],
+        "peer": ["Pannonvíz Zrt.", "Panoráma Bt."],
+        "supervisor": ["Felső-Pannon Kft."],
+        "other_company_user": ["Pannon Másik Zrt."],
+    }.items():
+        for name in names:
+            partner = make_partner(org.users[user_key], name=name)
+            made[name] = partner
+            make_contact(partner, family_name="Pannonhalmi", given_name=name.split()[0])
+            make_contact(partner, family_name="Kiss", given_name="Pál", emails=["pan@x.hu"])
+    # one partner with two owners: found once
+    partner_assign(
+        partner=made["Pannon Gép Kft."],
+        company=org.company,
+        users=[org.users["owner"], org.users["peer"]],
+        by=org.boss,
+    )
+    return made
+
+
+@pytest.mark.parametrize("text", ["pannon", "pan", "kiss pal", "pan@x"])
+def test_answers_from_the_index_are_the_rules_for_every_persona(org, team, text, monkeypatch):
+    needle = normalise(text)
+
+    def matches(row) -> bool:
+        if len(needle) < 4:
+            return row.search_text.startswith(needle)
+        return needle in row.search_text
+
+    for persona, user in org.users.items():
+        user.refresh_from_db()
+        rule_partners = {p.pk for p in Partner.objects.visible_to(user) if matches(p)}
+        rule_contacts = {c.pk for c in Contact.objects.visible_to(user) if matches(c)}
+        if not user.has_perm("partners.view_contact"):
+            rule_contacts = set()
+        for scope in (50_000, 0):  # the owners' index, and the other path
+            monkeypatch.setattr(partners.models, "OWNED_SEARCH_SCOPE", scope)
+            partners.models._scope_sizes.clear()
+            found = search_partners(user, text, limit=100)
+            assert {p.pk for p in found} == rule_partners, (persona, scope)
+            assert len(found) == len(rule_partners), (persona, scope)  # each once
+            contacts = search_contacts(user, text, limit=100)
+            assert {c.pk for c in contacts} == rule_contacts, (persona, scope)
+            assert all(c.partner.name for c in contacts)
+    partners.models._scope_sizes.clear()
+
+
+def test_the_first_answers_start_with_the_text(org, team):
+    names = [p.name for p in search_partners(org.users["supervisor"], "pannon", limit=3)]
+    assert names == ["Pannon Gép Kft.", "Pannonvíz Zrt.", "Balatoni Pannon Kft."]
+
+
+def test_an_entry_the_rule_does_not_allow_is_not_shown(org, team):
+    """The index only accelerates: a wrong entry (a bug, a hand-made row) shows nothing that
+    the visibility rule does not allow."""
+    hidden = team["Pannonvíz Zrt."]  # the peer's
+    owner = org.users["owner"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO partners_searchentry"
+            " SELECT %s, %s, kind, record_id, search_text FROM partners_searchentry"
+            " WHERE owner_id = %s AND (kind = 1 AND record_id = %s OR kind = 2 AND record_id IN"
+            " (SELECT id FROM partners_contact WHERE partner_id = %s))",
+            [org.company.pk, owner.pk, org.users["peer"].pk, hidden.pk, hidden.pk],
+        )
+    assert hidden.pk not in {p.pk for p in search_partners(owner, "pannonviz")}
+    assert not {c.partner_id for c in search_contacts(owner, "pannonhalmi", limit=100)} & {
+        hidden.pk
+    }
