@@ -1128,8 +1128,8 @@ def reset() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE crm_visibility, partners_searchentry, partners_partner,"
-            " partners_partnerowner, partners_partnerstatus,"
+            "TRUNCATE crm_visibility, partners_searchentry, partners_searchchange,"
+            " partners_partner, partners_partnerowner, partners_partnerstatus,"
             " partners_businessevent, partners_contact,"
             " partners_contactrole, partners_partner_tags, partners_partnerevent,"
             " partners_contactevent, partners_partnerownerevent, crm_supervisorlink,"

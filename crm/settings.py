@@ -244,6 +244,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # The search index's change log: each owner's latest entry is all the workers compare.
+    "partners-prune-search-changes": {
+        "task": "partners.prune_search_changes",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
     # Partner statuses whose last order, contract or turnover has just left the period.
     "partners-refresh-statuses": {
         "task": "partners.refresh_statuses",

@@ -773,6 +773,22 @@ class SearchEntry(models.Model):
         return f"{self.owner_id}: {self.kind}:{self.record_id}"
 
 
+class SearchChange(models.Model):
+    """An owner whose rows of the owners' search index a write changed (``partners.search_index``):
+    an append-only log that tells the workers' copies (``partners.search_texts``) to reload."""
+
+    id = models.BigAutoField(primary_key=True)
+    company_id = models.BigIntegerField()
+    owner_id = models.BigIntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "partners_searchchange"
+
+    def __str__(self) -> str:
+        return f"{self.company_id}/{self.owner_id}: {self.pk}"
+
+
 class PartnerStatus(models.Model):
     """The partner's computed status in one own company. A partner without a row is potential.
     Written only by ``partners.status.refresh_statuses``."""

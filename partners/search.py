@@ -8,9 +8,9 @@ takes seconds when the matches sort late. So the matches come first:
 
 - a user who sees partners by hierarchy, up to ``OWNED_SEARCH_SCOPE`` of them (a rep, a team
   lead), has the search texts of their team's partners and contacts read from the owners'
-  search index (``partners.search_index``): one index range per owner, whatever was typed; the
-  matches are checked against the visibility index again as they are read
-  (``OWNED_PARTNERS_SQL``, ``OWNED_CONTACTS_SQL``);
+  search index (``partners.search_index``), kept in the worker's memory while they are current
+  (``partners.search_texts``), and matched there; the first matches are read with the access
+  check (``OWNED_PARTNERS_SQL``, ``OWNED_CONTACTS_SQL``);
 - everybody else gets the names that *start* with the text (an ordered range of the prefix
   index, which holds the search text in byte order, ``COLLATE "C"``), then, from four
   characters on, names that *contain* it: at most ``CANDIDATES`` matches from the trigram
@@ -41,61 +41,61 @@ def normalise(text: str) -> str:
     return " ".join(text.split())[:100]
 
 
-def _like(needle: str) -> str:
-    return needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-# The first matches of one kind in the owners' search index (partners.search_index), those
-# that start with the text first, then by their text; the records, each seen through the
-# visibility index as the scoped lists see them (crm.scoping), in case the two ever disagree.
-# A prepared statement (crm.prepared): its plan is the index ranges whatever the values.
-_OWNED_MATCHES = """
-    SELECT record_id FROM partners_searchentry
-    WHERE company_id = %(company)s AND owner_id = ANY(%(owners)s) AND kind = {kind}
-      AND search_text LIKE %(pattern)s
-    GROUP BY record_id
-    ORDER BY min(search_text) NOT LIKE %(prefix)s, min(search_text COLLATE "C"), record_id
-    LIMIT %(limit)s
-"""
+# The records of the first matches, each seen through the visibility index as the scoped lists
+# see it (crm.scoping), in case a text the worker kept says otherwise (partners.search_texts).
+# Prepared statements (crm.prepared): look-ups by id.
 _SEEN = """
     EXISTS (SELECT 1 FROM crm_visibility v WHERE v.viewer_id = %(viewer)s AND v.tab = %(tab)s
             AND v.company_id = %(company)s AND v.record_id = {partner})
 """
 OWNED_PARTNERS_SQL = f"""
     SELECT p.id, p.name, p.short_name, p.tax_number, p.city, p.search_text
-    FROM ({_OWNED_MATCHES.format(kind=search_index.PARTNER)}) m
-    JOIN partners_partner p ON p.id = m.record_id
-    WHERE {_SEEN.format(partner="p.id")}
+    FROM partners_partner p
+    WHERE p.id = ANY(%(ids)s) AND {_SEEN.format(partner="p.id")}
 """  # noqa: S608 - constant SQL; the values are parameters
 OWNED_CONTACTS_SQL = f"""
     SELECT c.id, c.partner_id, c.title, c.family_name, c.given_name, c.emails, c.phones,
         c.search_text, p.name AS partner_name
-    FROM ({_OWNED_MATCHES.format(kind=search_index.CONTACT)}) m
-    JOIN partners_contact c ON c.id = m.record_id
-    JOIN partners_partner p ON p.id = c.partner_id
-    WHERE {_SEEN.format(partner="c.partner_id")}
+    FROM partners_contact c JOIN partners_partner p ON p.id = c.partner_id
+    WHERE c.id = ANY(%(ids)s) AND {_SEEN.format(partner="c.partner_id")}
 """  # noqa: S608 - constant SQL; the values are parameters
 
 
-def _owned(user, scope, model, sql: str, needle: str, *, limit: int) -> list:
-    """Up to ``limit`` records that ``user``'s team owns (``scope``) whose search text
-    contains ``needle`` (from four characters on; shorter: starts with it)."""
-    from crm.prepared import fetch_models
-    from crm.scoping import table_id
+class _Team:
+    """The search texts of the owners whose partners ``user`` sees (``scope``), read once for
+    both kinds of a search (``partners.search_texts``)."""
 
-    from .models import Partner
+    def __init__(self, user, scope):
+        from .search_texts import team_texts
 
-    prefix = _like(needle) + "%"
-    params = {
-        "company": scope.company_id,
-        "owners": sorted(scope.owner_ids),
-        "pattern": prefix if len(needle) < 4 else "%" + prefix,
-        "prefix": prefix,
-        "limit": limit,
-        "viewer": user.pk,
-        "tab": table_id(Partner),
-    }
-    return fetch_models(model, sql, params)
+        self.user, self.scope = user, scope
+        self.owners = team_texts(scope.company_id, sorted(scope.owner_ids))
+
+    def find(self, model, sql: str, kind: int, needle: str, *, limit: int) -> list:
+        """Up to ``limit`` records of ``kind`` whose search text contains ``needle`` (from four
+        characters on; shorter: starts with it), those that start with it first, then by
+        their text; read with the access check (``sql``)."""
+        from crm.prepared import fetch_models
+        from crm.scoping import table_id
+
+        from .models import Partner
+
+        matches = {}
+        for owner in self.owners:
+            for text, record_id in owner.kinds[kind].find(needle, starting=len(needle) < 4):
+                matches[record_id] = text
+        first = sorted(matches.items(), key=lambda m: (not m[1].startswith(needle), m[1], m[0]))[
+            :limit
+        ]
+        if not first:
+            return []
+        params = {
+            "ids": [record_id for record_id, _ in first],
+            "viewer": self.user.pk,
+            "tab": table_id(Partner),
+            "company": self.scope.company_id,
+        }
+        return fetch_models(model, sql, params)
 
 
 def _find(visible, needle: str, *, limit: int, everything: bool) -> list:
@@ -147,15 +147,39 @@ def _key(row, field: str):
     return value.lower() if isinstance(value, str) else value
 
 
-def search_partners(user, text: str, *, limit: int = 8) -> list:
-    from .models import Partner, owned_search_scope
+def search_box(user, text: str, *, limit: int = 8) -> tuple[list, list]:
+    """The search box's answers: (partners, contacts)."""
+    from .models import owned_search_scope
+
+    needle = normalise(text)
+    if len(needle) < MIN_LENGTH:
+        return [], []
+    scope = owned_search_scope(user)
+    team = _Team(user, scope) if scope is not None else None
+    return (
+        search_partners(user, text, limit=limit, team=team),
+        search_contacts(user, text, limit=limit, team=team),
+    )
+
+
+def _team(user, team):
+    if team is not None:
+        return team
+    from .models import owned_search_scope
+
+    scope = owned_search_scope(user)
+    return _Team(user, scope) if scope is not None else None
+
+
+def search_partners(user, text: str, *, limit: int = 8, team=None) -> list:
+    from .models import Partner
 
     needle = normalise(text)
     if len(needle) < MIN_LENGTH:
         return []
-    scope = owned_search_scope(user)
-    if scope is not None:
-        found = _owned(user, scope, Partner, OWNED_PARTNERS_SQL, needle, limit=limit)
+    team = _team(user, team)
+    if team is not None:
+        found = team.find(Partner, OWNED_PARTNERS_SQL, search_index.PARTNER, needle, limit=limit)
     else:
         visible = Partner.objects.visible_to(user).only(
             "pk", "name", "short_name", "tax_number", "city", "search_text"
@@ -164,15 +188,15 @@ def search_partners(user, text: str, *, limit: int = 8) -> list:
     return _sorted(found, needle, ("name", "pk"))
 
 
-def search_contacts(user, text: str, *, limit: int = 8) -> list:
-    from .models import Contact, Partner, owned_search_scope
+def search_contacts(user, text: str, *, limit: int = 8, team=None) -> list:
+    from .models import Contact, Partner
 
     needle = normalise(text)
     if len(needle) < MIN_LENGTH or not user.has_perm("partners.view_contact"):
         return []
-    scope = owned_search_scope(user)
-    if scope is not None:
-        found = _owned(user, scope, Contact, OWNED_CONTACTS_SQL, needle, limit=limit)
+    team = _team(user, team)
+    if team is not None:
+        found = team.find(Contact, OWNED_CONTACTS_SQL, search_index.CONTACT, needle, limit=limit)
         partner = Contact._meta.get_field("partner")
         for contact in found:
             named = Partner.from_db(

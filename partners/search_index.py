@@ -13,14 +13,35 @@ One row per owner, not per viewer (as ``crm_visibility`` has): a team lead's sea
 ranges of the owners below them, so a change in the supervisor hierarchy touches nothing here,
 and the table holds about as many rows as there are owner rows and their partners' contacts.
 
-It only accelerates: the search box reads the matching records through ``visible_to`` again
-(``partners.search``), and tests compare its answers with the rule's for every persona.
+Every write also appends the (company, owner) pairs whose rows it changed to
+``partners_searchchange`` (an append-only log: concurrent writers never wait for each other
+there). A worker keeps the texts of the owners it searched in memory (``partners.search_texts``)
+and reads the latest change of each owner before it uses them, so it reloads an owner's texts
+only after they changed. ``prune_search_changes`` drops all but each owner's latest entry.
+
+It only accelerates: the search box reads the matching records through the visibility index
+again (``partners.search``), and tests compare its answers with the rule's for every persona.
 """
 
 import pgtrigger
 
 PARTNER = 1
 CONTACT = 2
+
+CHANGES = """
+CREATE TABLE partners_searchchange (
+    id bigserial PRIMARY KEY,
+    company_id bigint NOT NULL,
+    owner_id bigint NOT NULL
+);
+CREATE INDEX partners_searchchange_owner ON partners_searchchange (company_id, owner_id, id);
+"""
+
+# Appends the (company, owner) pairs of the rows a statement wrote (the CTE "written") to the log.
+_LOG = """
+    INSERT INTO partners_searchchange (company_id, owner_id)
+    SELECT DISTINCT company_id, owner_id FROM written;
+"""
 
 TABLE = f"""
 CREATE TABLE partners_searchentry (
@@ -36,6 +57,8 @@ CREATE TABLE partners_searchentry (
 # Everything from the records (the migration that adds the table, and manage.py
 # rebuild_visibility as a repair).
 REBUILD = f"""
+INSERT INTO partners_searchchange (company_id, owner_id)
+SELECT DISTINCT company_id, owner_id FROM partners_searchentry;
 DELETE FROM partners_searchentry;
 INSERT INTO partners_searchentry (company_id, owner_id, kind, record_id, search_text)
 SELECT w.company_id, w.user_id, {PARTNER}, p.id, coalesce(p.search_text, '')
@@ -43,7 +66,17 @@ FROM partners_partnerowner w JOIN partners_partner p ON p.id = w.partner_id;
 INSERT INTO partners_searchentry (company_id, owner_id, kind, record_id, search_text)
 SELECT w.company_id, w.user_id, {CONTACT}, c.id, coalesce(c.search_text, '')
 FROM partners_partnerowner w JOIN partners_contact c ON c.partner_id = w.partner_id;
+INSERT INTO partners_searchchange (company_id, owner_id)
+SELECT DISTINCT company_id, owner_id FROM partners_searchentry;
 """  # noqa: S608 - constant SQL, no user input
+
+# All but each owner's latest change (partners.tasks.prune_search_changes).
+PRUNE = """
+DELETE FROM partners_searchchange c
+USING (SELECT company_id, owner_id, max(id) AS latest FROM partners_searchchange
+       GROUP BY company_id, owner_id) k
+WHERE c.company_id = k.company_id AND c.owner_id = k.owner_id AND c.id < k.latest
+"""
 
 # The rows of the owners in old_rows / new_rows (partners_partnerowner): the partner's and its
 # contacts'. A contact deleted in the same transaction took its own rows with it (below).
@@ -55,13 +88,17 @@ OWNER_TRIGGERS = [
         operation=pgtrigger.Insert,
         referencing=pgtrigger.Referencing(new="new_rows"),
         func=f"""
-            INSERT INTO partners_searchentry (company_id, owner_id, kind, record_id, search_text)
-            SELECT n.company_id, n.user_id, {PARTNER}, p.id, coalesce(p.search_text, '')
-            FROM new_rows n JOIN partners_partner p ON p.id = n.partner_id
-            UNION ALL
-            SELECT n.company_id, n.user_id, {CONTACT}, c.id, coalesce(c.search_text, '')
-            FROM new_rows n JOIN partners_contact c ON c.partner_id = n.partner_id
-            ON CONFLICT DO NOTHING;
+            WITH written AS (
+                INSERT INTO partners_searchentry
+                    (company_id, owner_id, kind, record_id, search_text)
+                SELECT n.company_id, n.user_id, {PARTNER}, p.id, coalesce(p.search_text, '')
+                FROM new_rows n JOIN partners_partner p ON p.id = n.partner_id
+                UNION ALL
+                SELECT n.company_id, n.user_id, {CONTACT}, c.id, coalesce(c.search_text, '')
+                FROM new_rows n JOIN partners_contact c ON c.partner_id = n.partner_id
+                ON CONFLICT DO NOTHING
+                RETURNING company_id, owner_id
+            ){_LOG}
             RETURN NULL;
         """,  # noqa: S608 - constant SQL, no user input
     ),
@@ -72,13 +109,19 @@ OWNER_TRIGGERS = [
         operation=pgtrigger.Delete,
         referencing=pgtrigger.Referencing(old="old_rows"),
         func=f"""
-            DELETE FROM partners_searchentry e USING old_rows o
-            WHERE e.company_id = o.company_id AND e.owner_id = o.user_id
-              AND e.kind = {PARTNER} AND e.record_id = o.partner_id;
-            DELETE FROM partners_searchentry e
-            USING old_rows o JOIN partners_contact c ON c.partner_id = o.partner_id
-            WHERE e.company_id = o.company_id AND e.owner_id = o.user_id
-              AND e.kind = {CONTACT} AND e.record_id = c.id;
+            WITH written AS (
+                DELETE FROM partners_searchentry e USING old_rows o
+                WHERE e.company_id = o.company_id AND e.owner_id = o.user_id
+                  AND e.kind = {PARTNER} AND e.record_id = o.partner_id
+                RETURNING e.company_id, e.owner_id
+            ){_LOG}
+            WITH written AS (
+                DELETE FROM partners_searchentry e
+                USING old_rows o JOIN partners_contact c ON c.partner_id = o.partner_id
+                WHERE e.company_id = o.company_id AND e.owner_id = o.user_id
+                  AND e.kind = {CONTACT} AND e.record_id = c.id
+                RETURNING e.company_id, e.owner_id
+            ){_LOG}
             RETURN NULL;
         """,  # noqa: S608 - constant SQL, no user input
     ),
@@ -92,12 +135,15 @@ PARTNER_TRIGGER = pgtrigger.Trigger(
     operation=pgtrigger.Update,
     referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
     func=f"""
-        UPDATE partners_searchentry e SET search_text = coalesce(n.search_text, '')
-        FROM new_rows n JOIN old_rows o ON o.id = n.id
-        JOIN partners_partnerowner w ON w.partner_id = n.id
-        WHERE n.search_text IS DISTINCT FROM o.search_text
-          AND e.company_id = w.company_id AND e.owner_id = w.user_id
-          AND e.kind = {PARTNER} AND e.record_id = n.id;
+        WITH written AS (
+            UPDATE partners_searchentry e SET search_text = coalesce(n.search_text, '')
+            FROM new_rows n JOIN old_rows o ON o.id = n.id
+            JOIN partners_partnerowner w ON w.partner_id = n.id
+            WHERE n.search_text IS DISTINCT FROM o.search_text
+              AND e.company_id = w.company_id AND e.owner_id = w.user_id
+              AND e.kind = {PARTNER} AND e.record_id = n.id
+            RETURNING e.company_id, e.owner_id
+        ){_LOG}
         RETURN NULL;
     """,  # noqa: S608 - constant SQL, no user input
 )
@@ -112,10 +158,14 @@ CONTACT_TRIGGERS = [
         operation=pgtrigger.Insert,
         referencing=pgtrigger.Referencing(new="new_rows"),
         func=f"""
-            INSERT INTO partners_searchentry (company_id, owner_id, kind, record_id, search_text)
-            SELECT w.company_id, w.user_id, {CONTACT}, n.id, coalesce(n.search_text, '')
-            FROM new_rows n JOIN partners_partnerowner w ON w.partner_id = n.partner_id
-            ON CONFLICT DO NOTHING;
+            WITH written AS (
+                INSERT INTO partners_searchentry
+                    (company_id, owner_id, kind, record_id, search_text)
+                SELECT w.company_id, w.user_id, {CONTACT}, n.id, coalesce(n.search_text, '')
+                FROM new_rows n JOIN partners_partnerowner w ON w.partner_id = n.partner_id
+                ON CONFLICT DO NOTHING
+                RETURNING company_id, owner_id
+            ){_LOG}
             RETURN NULL;
         """,  # noqa: S608 - constant SQL, no user input
     ),
@@ -126,20 +176,27 @@ CONTACT_TRIGGERS = [
         operation=pgtrigger.Update,
         referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
         func=f"""
-            DELETE FROM partners_searchentry e
-            USING old_rows o JOIN new_rows n ON n.id = o.id
-            JOIN partners_partnerowner w ON w.partner_id = o.partner_id
-            WHERE n.partner_id IS DISTINCT FROM o.partner_id
-              AND e.company_id = w.company_id AND e.owner_id = w.user_id
-              AND e.kind = {CONTACT} AND e.record_id = o.id;
-            INSERT INTO partners_searchentry (company_id, owner_id, kind, record_id, search_text)
-            SELECT w.company_id, w.user_id, {CONTACT}, n.id, coalesce(n.search_text, '')
-            FROM new_rows n JOIN old_rows o ON o.id = n.id
-            JOIN partners_partnerowner w ON w.partner_id = n.partner_id
-            WHERE n.partner_id IS DISTINCT FROM o.partner_id
-               OR n.search_text IS DISTINCT FROM o.search_text
-            ON CONFLICT (company_id, owner_id, kind, record_id)
-            DO UPDATE SET search_text = EXCLUDED.search_text;
+            WITH written AS (
+                DELETE FROM partners_searchentry e
+                USING old_rows o JOIN new_rows n ON n.id = o.id
+                JOIN partners_partnerowner w ON w.partner_id = o.partner_id
+                WHERE n.partner_id IS DISTINCT FROM o.partner_id
+                  AND e.company_id = w.company_id AND e.owner_id = w.user_id
+                  AND e.kind = {CONTACT} AND e.record_id = o.id
+                RETURNING e.company_id, e.owner_id
+            ){_LOG}
+            WITH written AS (
+                INSERT INTO partners_searchentry
+                    (company_id, owner_id, kind, record_id, search_text)
+                SELECT w.company_id, w.user_id, {CONTACT}, n.id, coalesce(n.search_text, '')
+                FROM new_rows n JOIN old_rows o ON o.id = n.id
+                JOIN partners_partnerowner w ON w.partner_id = n.partner_id
+                WHERE n.partner_id IS DISTINCT FROM o.partner_id
+                   OR n.search_text IS DISTINCT FROM o.search_text
+                ON CONFLICT (company_id, owner_id, kind, record_id)
+                DO UPDATE SET search_text = EXCLUDED.search_text
+                RETURNING company_id, owner_id
+            ){_LOG}
             RETURN NULL;
         """,  # noqa: S608 - constant SQL, no user input
     ),
@@ -150,10 +207,13 @@ CONTACT_TRIGGERS = [
         operation=pgtrigger.Delete,
         referencing=pgtrigger.Referencing(old="old_rows"),
         func=f"""
-            DELETE FROM partners_searchentry e
-            USING old_rows o JOIN partners_partnerowner w ON w.partner_id = o.partner_id
-            WHERE e.company_id = w.company_id AND e.owner_id = w.user_id
-              AND e.kind = {CONTACT} AND e.record_id = o.id;
+            WITH written AS (
+                DELETE FROM partners_searchentry e
+                USING old_rows o JOIN partners_partnerowner w ON w.partner_id = o.partner_id
+                WHERE e.company_id = w.company_id AND e.owner_id = w.user_id
+                  AND e.kind = {CONTACT} AND e.record_id = o.id
+                RETURNING e.company_id, e.owner_id
+            ){_LOG}
             RETURN NULL;
         """,  # noqa: S608 - constant SQL, no user input
     ),

@@ -59,3 +59,16 @@ def sweep_imports() -> int:
         state=ImportState.FAILED, error=never, finished_at=now
     )
     return ended
+
+
+@shared_task(name="partners.prune_search_changes", ignore_result=True)
+def prune_search_changes() -> int:
+    """Drops all but each owner's latest entry of the search index's change log
+    (``partners.search_index``); the workers compare only the latest."""
+    from django.db import connection
+
+    from .search_index import PRUNE
+
+    with connection.cursor() as cursor:
+        cursor.execute(PRUNE)
+        return cursor.rowcount

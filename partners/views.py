@@ -56,7 +56,7 @@ from .models import (
     partner_overview,
     visibility_page,
 )
-from .search import search_contacts, search_partners
+from .search import search_box
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 8
@@ -827,8 +827,7 @@ def search(request):
     """The global search box: partners by name, short name and tax number, contacts by name,
     e-mail and phone; answers as one types (HTMX fragment), or as a page."""
     text = request.GET.get("q", "").strip()[:100]
-    partners = search_partners(request.user, text, limit=SEARCH_LIMIT)
-    contacts = search_contacts(request.user, text, limit=SEARCH_LIMIT)
+    partners, contacts = search_box(request.user, text, limit=SEARCH_LIMIT)
     context = {"q": text, "partners": partners, "contacts": contacts, "limit": SEARCH_LIMIT}
     if request.htmx:
         return render(request, "partners/partials/search_results.html", context)

@@ -4,14 +4,26 @@ write, and the search box's answers from it are the access rule's answers."""
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 import partners.models
+import partners.search_texts
 from partners.models import Contact, Partner, PartnerOwner
-from partners.search import normalise, search_contacts, search_partners
+from partners.search import normalise, search_box, search_contacts, search_partners
 from partners.search_index import CONTACT, PARTNER
+from partners.search_texts import Texts
 from partners.services import contact_erase, partner_assign
+from partners.tasks import prune_search_changes
 
 from .conftest import make_contact, make_partner
+
+
+@pytest.fixture(autouse=True)
+def no_copies():
+    """Each test starts without the worker's copies of the texts (partners.search_texts)."""
+    partners.search_texts.clear()
+    yield
+    partners.search_texts.clear()
 
 
 def entries() -> set[tuple]:
@@ -175,3 +187,64 @@ def test_an_entry_the_rule_does_not_allow_is_not_shown(org, team):
     assert not {c.partner_id for c in search_contacts(owner, "pannonhalmi", limit=100)} & {
         hidden.pk
     }
+
+
+def test_texts_find_what_contains_or_starts_with_the_text():
+    texts = Texts([(1, "pannon gep kft"), (2, "balatoni pannon kft"), (3, ""), (4, "pannonia")])
+    assert texts.find("pannon", starting=False) == [
+        ("pannon gep kft", 1),
+        ("balatoni pannon kft", 2),
+        ("pannonia", 4),
+    ]
+    assert texts.find("pan", starting=True) == [("pannon gep kft", 1), ("pannonia", 4)]
+    assert texts.find("kft", starting=False) == [("pannon gep kft", 1), ("balatoni pannon kft", 2)]
+    assert texts.find("ia", starting=False) == [("pannonia", 4)]
+    assert texts.find("kft pan", starting=False) == []  # never across two records
+    assert Texts([]).find("pan", starting=True) == []
+
+
+def test_a_write_by_another_process_is_seen_on_the_next_search(org, team):
+    owner, supervisor = org.users["owner"], org.users["supervisor"]
+    assert [p.name for p in search_partners(owner, "pannon gep")] == ["Pannon Gép Kft."]
+    # Written in SQL, as another worker or a task would: no signal reaches this process.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE partners_partner SET name = 'Pannon Gépház Kft.' WHERE id = %s",
+            [team["Pannon Gép Kft."].pk],
+        )
+        cursor.execute(
+            "DELETE FROM partners_partnerowner WHERE partner_id = %s AND user_id = %s",
+            [team["Dél-Pannónia Bt."].pk, owner.pk],
+        )
+    assert [p.name for p in search_partners(owner, "gephaz")] == ["Pannon Gépház Kft."]
+    assert "Dél-Pannónia Bt." not in {p.name for p in search_partners(owner, "pannon")}
+    with connection.cursor() as cursor:  # the peer's partner becomes the owner's as well
+        cursor.execute(
+            "INSERT INTO partners_partnerowner (partner_id, company_id, user_id, created_at,"
+            " reason) VALUES (%s, %s, %s, now(), '')",
+            [team["Panoráma Bt."].pk, org.company.pk, owner.pk],
+        )
+    assert [p.name for p in search_partners(owner, "panorama")] == ["Panoráma Bt."]
+    # The supervisor's team includes the owner: the copy of the owner's texts is shared.
+    search_partners(supervisor, "pannon")
+    with CaptureQueriesContext(connection) as captured:
+        partners_found, contacts = search_box(supervisor, "pannonhalmi")
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert len(statements) == 2  # the latest changes; the contacts (no partner matches)
+    assert not any("partners_searchentry" in sql for sql in statements)  # nothing reloaded
+    assert {c.given_name for c in contacts} >= {"Pannon", "Felső-Pannon"}
+
+
+def test_pruning_keeps_each_owners_latest_change(org, team):
+    def latest():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT company_id, owner_id, max(id), count(*) FROM partners_searchchange"
+                " GROUP BY 1, 2"
+            )
+            return {row[:3]: row[3] for row in cursor.fetchall()}
+
+    before = latest()
+    assert max(before.values()) > 1
+    assert prune_search_changes() > 0
+    assert latest() == dict.fromkeys(before, 1)
