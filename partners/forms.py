@@ -1,12 +1,16 @@
+import copy
 import re
+import threading
 
 import phonenumbers
+from cachetools import TTLCache
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import BootstrapMixin
+from crm.forms import BootstrapMixin, PreparedChoices
 from crm.scoped_views import VersionedForm
 from crm.validators import normalise_registration_number, normalise_tax_number
 
@@ -245,9 +249,9 @@ class ContactForm(BootstrapMixin, VersionedForm):
         return super().save(commit=commit)
 
 
-class PartnerFilterForm(BootstrapMixin, forms.Form):
-    """The partner list's filters; every value is optional and validated (a bad value is a
-    message, never a 500)."""
+class _PartnerFilterFields(BootstrapMixin, forms.Form):
+    """The partner list's filters (``PartnerFilterForm``); every value is optional and
+    validated (a bad value is a message, never a 500)."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
@@ -279,12 +283,95 @@ class PartnerFilterForm(BootstrapMixin, forms.Form):
     )
     after = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, owners=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", _("anyone")), *((u.pk, str(u)) for u in owners)]
+    def __init__(self):
+        super().__init__()
         reference_choices(self, industry=reference.industries(), tag=reference.tags())
         attribute_filter_fields(self, AttributeTarget.PARTNER)
         self.style_fields()
+
+
+class _ContactFilterFields(BootstrapMixin, forms.Form):
+    """The contact list's filters (``ContactFilterForm``)."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    type = forms.ModelChoiceField(
+        label=_("Type"), required=False, queryset=ContactType.objects.all(), empty_label=_("all")
+    )
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    county = forms.ChoiceField(
+        label=_("County"), required=False, choices=[("", _("all")), *County.choices]
+    )
+    city = forms.CharField(label=_("City"), required=False, max_length=100)
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), required=False, queryset=Tag.objects.all(), empty_label=_("all")
+    )
+    after = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self):
+        super().__init__()
+        reference_choices(self, tag=reference.tags())
+        attribute_filter_fields(self, AttributeTarget.CONTACT)
+        self.style_fields()
+
+
+# The filter forms' fields as their prototypes built them, by (prototype, language): shared by
+# the requests of the worker while the reference lists they were built from are the current
+# ones (the same objects: crm.reference keeps them per generation). A filter field holds no
+# state of a request, so validating and drawing it in many requests is safe.
+_shared_fields: dict[tuple, tuple] = {}
+_shared_lock = threading.Lock()
+# The owner filter's choices, by (language, the people): a company's few hundred people.
+_owner_choices: TTLCache = TTLCache(500, 300)
+
+
+def _sources() -> tuple:
+    return (reference.industries(), reference.tags(), reference.attribute_definitions())
+
+
+class SharedFieldsFilterForm(forms.Form):
+    """A list's filter form whose fields are built once per worker, language and reference
+    lists (``prototype``) instead of on every request: building them (copying every declared
+    field, a choice list for each select, the user-defined attribute filters) cost more than
+    the list's own query. Only the owner filter's choices belong to the request."""
+
+    prototype: type
+
+    def __init__(self, data=None, *, owners=()):
+        super().__init__(data)  # no declared fields of its own: nothing to copy
+        key, sources = (self.prototype, get_language()), _sources()
+        with _shared_lock:
+            shared = _shared_fields.get(key)
+        if shared is None or any(a is not b for a, b in zip(shared[0], sources, strict=True)):
+            built = self.prototype()
+            shared = (sources, built.fields, built.attribute_definitions)
+            with _shared_lock:
+                _shared_fields[key] = shared
+        _sources_, fields, self.attribute_definitions = shared
+        self.fields = dict(fields)
+        owner = copy.copy(fields["owner"])
+        owner.widget = copy.copy(owner.widget)
+        owner.choices = _owner_options(owners)
+        self.fields["owner"] = owner
+
+
+def _owner_options(owners) -> PreparedChoices:
+    people = tuple((person.pk, str(person)) for person in owners)
+    key = (get_language(), people)
+    with _shared_lock:
+        found = _owner_choices.get(key)
+    if found is None:
+        found = PreparedChoices([("", _("anyone")), *people])
+        with _shared_lock:
+            _owner_choices[key] = found
+    return found
+
+
+class PartnerFilterForm(SharedFieldsFilterForm):
+    prototype = _PartnerFilterFields
+
+
+class ContactFilterForm(SharedFieldsFilterForm):
+    prototype = _ContactFilterFields
 
 
 def reference_choices(form: forms.Form, **lists) -> None:
@@ -314,29 +401,6 @@ def attribute_filter_fields(form: forms.Form, target: str) -> None:
         name = attributes.FIELD_PREFIX + definition.key
         form.fields[name] = field
         form.attribute_definitions[name] = definition
-
-
-class ContactFilterForm(BootstrapMixin, forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    type = forms.ModelChoiceField(
-        label=_("Type"), required=False, queryset=ContactType.objects.all(), empty_label=_("all")
-    )
-    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
-    county = forms.ChoiceField(
-        label=_("County"), required=False, choices=[("", _("all")), *County.choices]
-    )
-    city = forms.CharField(label=_("City"), required=False, max_length=100)
-    tag = forms.ModelChoiceField(
-        label=_("Tag"), required=False, queryset=Tag.objects.all(), empty_label=_("all")
-    )
-    after = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, owners=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", _("anyone")), *((u.pk, str(u)) for u in owners)]
-        reference_choices(self, tag=reference.tags())
-        attribute_filter_fields(self, AttributeTarget.CONTACT)
-        self.style_fields()
 
 
 class AssignForm(BootstrapMixin, forms.Form):

@@ -7,20 +7,34 @@ dozen options; this costs microseconds except where a widget renders itself (``s
 from django import template
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 
+from crm.forms import PreparedChoices
 from crm.html import esc
 
 register = template.Library()
 
 
-def _options(field) -> str:
-    current = f"{field.value()}"
+def _draw_options(choices, current: str | None) -> str:
     parts = []
-    for value, label in field.field.choices:
+    for value, label in choices:
         text = f"{value}"
         selected = " selected" if text == current else ""
         parts.append(f'<option value="{esc(text)}"{selected}>{esc(label)}</option>')
     return "".join(parts)
+
+
+def _options(field) -> str:
+    current = f"{field.value()}"
+    choices = field.field.choices
+    if not isinstance(choices, PreparedChoices):
+        return _draw_options(choices, current)
+    language = get_language()
+    drawn = choices.html.get(language)
+    if drawn is None:
+        drawn = choices.html[language] = _draw_options(choices, None)
+    option = f'<option value="{esc(current)}">'
+    return drawn.replace(option, option[:-1] + " selected>")
 
 
 @register.simple_tag

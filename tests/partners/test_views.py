@@ -597,3 +597,35 @@ def test_the_contact_list_shows_the_columns_each_user_chose(client, org):
     client.force_login(org.supervisor)
     assert ">Beosztás</th>" in client.get(url).content.decode()
     assert client.post(reverse("partners:columns", args=["nonsense"])).status_code == 403
+
+
+def test_list_filters_follow_reference_changes_mark_the_chosen_owner_and_escape(client, org):
+    """The filter forms' fields are shared by the worker's requests (partners.forms): a new
+    attribute appears on the next request, the chosen owner is marked in this request only,
+    names are escaped, and each language has its own labels."""
+    from partners.models import AttributeDefinition, AttributeKind, AttributeTarget
+
+    peer = org.users["peer"]
+    peer.last_name = "<b>Társ</b>"
+    peer.save()
+    client.force_login(org.supervisor)
+    page = client.get(reverse("partners:list")).content.decode()
+    assert "attr_segment" not in page and f'<option value="{peer.pk}">' in page
+    assert "&lt;b&gt;Társ&lt;/b&gt;" in page and "<b>Társ</b>" not in page
+    AttributeDefinition.objects.create(
+        target=AttributeTarget.PARTNER,
+        key="segment",
+        label_hu="Szegmens",
+        label_en="Segment",
+        kind=AttributeKind.CHOICE,
+        choices="kkv|KKV|SME\nnagy|Nagyvállalat|Large",
+    )
+    page = client.get(reverse("partners:list"), {"owner": peer.pk}).content.decode()
+    assert 'name="attr_segment"' in page and ">Nagyvállalat</option>" in page
+    assert f'<option value="{peer.pk}" selected>' in page and page.count(" selected>") == 1
+    page = client.get(reverse("partners:list")).content.decode()
+    assert " selected>" not in page  # the choice of the request before is not kept
+    client.post(reverse("set_language"), {"language": "en", "next": "/partners/"})
+    page = client.get(reverse("partners:list")).content.decode()
+    assert ">Large</option>" in page and ">Owner</label>" in page
+    assert ">anyone</option>" in page
