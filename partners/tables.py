@@ -5,6 +5,7 @@ in the template language: for 50 rows of ten columns Django's templates spent ab
 list page's time (measured by bench/partners.py), this takes about one.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -82,34 +83,86 @@ class ListRow:
 
 
 # One statement, constant text: the rows by id in the keys' order, with the status, the owners'
-# names (family name first, as User.__str__) and the tags. No ORM query to compile, no model
-# per owner or tag; the industry comes from the cached reference list. Prepared once per
-# connection (crm.prepared): planning it cost more than running it.
-ROWS_SQL = """
+# ids and the tags' ids; the owners' names come from the request's list of the company's people
+# (crm.access, ordered as User.__str__ sorts), the tags from the cached reference list. No ORM
+# query to compile, no model per owner or tag. Prepared once per connection (crm.prepared):
+# planning it cost more than running it. The creation time and the user-defined attributes are
+# read only when a chosen column shows them (ROWS_SQL_FULL).
+_ROWS = """
 SELECT p.id, p.name, p.short_name, p.tax_number, p.city, p.county, p.industry_id, p.phones,
-       p.emails, p.headcount, p.created_at, p.attributes,
+       p.emails, p.headcount, {full},
        (SELECT s.status FROM partners_partnerstatus s
          WHERE s.partner_id = p.id AND s.company_id = %(company)s),
-       ARRAY(SELECT coalesce(nullif(trim(concat_ws(' ', nullif(u.last_name, ''),
-                                                   nullif(u.first_name, ''))), ''), u.username)
-               FROM partners_partnerowner o JOIN crm_user u ON u.id = o.user_id
-              WHERE o.partner_id = p.id AND o.company_id = %(company)s
-              ORDER BY u.last_name, u.first_name, u.id),
-       ARRAY(SELECT jsonb_build_object('colour', t.colour, 'name', t.name)
-               FROM partners_partner_tags pt JOIN partners_tag t ON t.id = pt.tag_id
-              WHERE pt.partner_id = p.id ORDER BY t.name)
+       ARRAY(SELECT o.user_id FROM partners_partnerowner o
+              WHERE o.partner_id = p.id AND o.company_id = %(company)s),
+       ARRAY(SELECT pt.tag_id FROM partners_partner_tags pt WHERE pt.partner_id = p.id)
 FROM unnest(%(keys)s::bigint[]) WITH ORDINALITY k(id, n)
 JOIN partners_partner p ON p.id = k.id
 ORDER BY k.n
 """
+ROWS_SQL = _ROWS.format(full="NULL::timestamptz, NULL::jsonb")
+ROWS_SQL_FULL = _ROWS.format(full="p.created_at, p.attributes")
+# Names of owners who are not among the company's active people (or when the request has no
+# list of them), in the order of User.__str__'s parts.
+OWNER_NAMES_SQL = """
+SELECT u.id, coalesce(nullif(trim(concat_ws(' ', nullif(u.last_name, ''),
+                                            nullif(u.first_name, ''))), ''), u.username)
+FROM crm_user u WHERE u.id = ANY(%(ids)s)
+ORDER BY u.last_name, u.first_name, u.id
+"""
 
 
-def fetch_rows(company_id: int | None, keys: list[int]) -> list[ListRow]:
+def fetch_rows(
+    company_id: int | None, keys: list[int], *, people=None, full: bool = True
+) -> list[ListRow]:
+    """The rows of ``keys`` in their order. ``people``: the (pk, name) of the company's
+    people in name order (``crm.access.colleagues``); ``full``: with the creation time and the
+    user-defined attributes."""
     if not keys:
         return []
     with prepared_cursor() as cursor:
-        cursor.execute(ROWS_SQL, {"company": company_id, "keys": list(keys)})
-        return [ListRow(*row) for row in cursor.fetchall()]
+        cursor.execute(ROWS_SQL_FULL if full else ROWS_SQL, {"company": company_id, "keys": keys})
+        rows = cursor.fetchall()
+    names = _owner_names(people or (), {o for row in rows for o in row[-2]})
+    tags = _tag_values({t for row in rows for t in row[-1]})
+    listed = []
+    for row in rows:
+        item = ListRow(
+            *row[:-2],
+            owner_names=[names[o][1] for o in sorted(row[-2], key=lambda o: names[o][0])],
+            tag_list=[tags[t][1] for t in sorted(row[-1], key=lambda t: tags[t][0])],
+        )
+        if item.attributes is not None:  # jsonb arrives as its text (Django's loader)
+            item.attributes = json.loads(item.attributes)
+        listed.append(item)
+    return listed
+
+
+def _owner_names(people, wanted: set[int]) -> dict[int, tuple[int, str]]:
+    """(rank, name) by user id for ``wanted``, ranked as the list sorts them."""
+    known = {pk: (rank, name) for rank, (pk, name) in enumerate(people) if pk in wanted}
+    if wanted <= known.keys():
+        return known
+    with prepared_cursor() as cursor:
+        cursor.execute(OWNER_NAMES_SQL, {"ids": sorted(wanted)})
+        return {pk: (rank, name) for rank, (pk, name) in enumerate(cursor.fetchall())}
+
+
+def _tag_values(wanted: set[int]) -> dict[int, tuple[int, dict]]:
+    """(rank, {colour, name}) by tag id, in name order (the cached list's)."""
+    known = {
+        tag.pk: (rank, {"colour": tag.colour, "name": tag.name})
+        for rank, tag in enumerate(reference.tags())
+        if tag.pk in wanted
+    }
+    if wanted <= known.keys():
+        return known
+    from .models import Tag
+
+    found = Tag.objects.filter(pk__in=wanted).order_by("name", "pk")
+    return {
+        tag.pk: (rank, {"colour": tag.colour, "name": tag.name}) for rank, tag in enumerate(found)
+    }
 
 
 def _created(row) -> str:

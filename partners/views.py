@@ -112,9 +112,13 @@ def _columns(user, screen: str, available: dict, default: list[str]) -> list[str
     return [c for c in (default if chosen is None else chosen) if c in available]
 
 
-def _list_rows(company_id, keys: list[int]) -> list:
-    """The list's rows for ``keys``, in their order (``tables.ListRow``)."""
-    return tables.fetch_rows(company_id, keys)
+def _list_rows(user, company_id, keys: list[int]) -> list:
+    """The list's rows for ``keys``, in their order (``tables.ListRow``), with the creation
+    time and the attributes only when a chosen column shows them."""
+    available, default = tables.SCREENS["partners"]
+    columns = _columns(user, "partners", available(), default)
+    full = any(key == "created" or key.startswith("attr:") for key in columns)
+    return tables.fetch_rows(company_id, keys, people=access.colleagues(user), full=full)
 
 
 def _decorate(partner) -> None:
@@ -159,7 +163,7 @@ def partner_list(request):
         keys, next_values = visibility_page(
             viewer_id=viewer, company_id=company_id, size=PAGE_SIZE, **arguments
         )
-        rows = _list_rows(company_id, keys)
+        rows = _list_rows(user, company_id, keys)
         next_cursor = keyset.encode(next_values) if next_values else None
         return _render_list(request, form, rows, next_cursor)
     queryset = Partner.objects.visible_to(user)
@@ -198,7 +202,7 @@ def partner_list(request):
     keys, next_cursor = keyset.page_keys(
         queryset, order=order, after=filters.get("after", ""), size=PAGE_SIZE
     )
-    rows = _list_rows(company_id, keys)
+    rows = _list_rows(user, company_id, keys)
     return _render_list(request, form, rows, next_cursor)
 
 

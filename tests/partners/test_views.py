@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from crm.models import Visibility
@@ -629,3 +630,46 @@ def test_list_filters_follow_reference_changes_mark_the_chosen_owner_and_escape(
     page = client.get(reverse("partners:list")).content.decode()
     assert ">Large</option>" in page and ">Owner</label>" in page
     assert ">anyone</option>" in page
+
+
+def test_list_rows_show_owners_tags_created_and_attributes_as_chosen(client, org):
+    """The rows' owners come from the request's list of the company's people, or from the
+    database for an owner who is not among them (deactivated); tags from the cached list, in
+    name order; the creation day and the attributes only when a chosen column shows them."""
+    from partners.models import AttributeDefinition, AttributeKind, AttributeTarget, Tag
+
+    AttributeDefinition.objects.create(
+        target=AttributeTarget.PARTNER,
+        key="segment",
+        label_hu="Szegmens",
+        kind=AttributeKind.CHOICE,
+        choices="kkv|KKV|SME\nnagy|Nagyvállalat|Large",
+    )
+    tags = [Tag.objects.create(name=n) for n in ("Zöld", "<i>Alma</i>", "Barack")]
+    partner = make_partner(org.owner, name="Sorrend Kft.", attributes={"segment": "nagy"})
+    partner.tags.set(tags[:2])
+    partner_assign(partner=partner, company=org.company, users=[org.owner, org.peer], by=org.boss)
+    client.force_login(org.supervisor)
+
+    def row():
+        page = client.get(reverse("partners:list"))
+        return page.context["rows"][0], page.content.decode()
+
+    people = type(org.owner).objects.filter(pk__in=[org.owner.pk, org.peer.pk])
+    owners = [str(u) for u in people.order_by("last_name", "first_name", "pk")]  # as the DB sorts
+    first, html = row()
+    assert first.owner_names == owners and sorted(owners) == ["Tulaj Olga", "Társ Péter"]
+    assert [t["name"] for t in first.tag_list] == ["<i>Alma</i>", "Zöld"]
+    assert first.created_at is None and first.attributes is None  # not shown: not read
+    client.post(
+        reverse("partners:columns", args=["partners"]),
+        {"columns": ["owners", "tags", "created", "attr:segment"]},
+    )
+    org.peer.is_active = False  # no longer among the company's people: read by id
+    org.peer.save()
+    first, html = row()
+    assert first.owner_names == owners
+    assert ", ".join(owners) in html and "&lt;i&gt;Alma&lt;/i&gt;" in html
+    assert "<i>Alma</i>" not in html and "Nagyvállalat" in html
+    created = timezone.localtime(partner.created_at)
+    assert f"{created:%Y. %m. %d.}" in html
