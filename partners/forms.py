@@ -343,6 +343,9 @@ class SharedFieldsFilterForm(forms.Form):
             shared = _shared_fields.get(key)
         if shared is None or any(a is not b for a, b in zip(shared[0], sources, strict=True)):
             built = self.prototype()
+            for field in built.fields.values():
+                if isinstance(field, forms.ChoiceField):  # drawn once per language
+                    field.choices = PreparedChoices(field.choices)
             shared = (sources, built.fields, built.attribute_definitions)
             with _shared_lock:
                 _shared_fields[key] = shared

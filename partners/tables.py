@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from crm.html import esc
 from crm.prepared import prepared_cursor
@@ -32,11 +32,18 @@ class Column:
     always: bool = False  # shown on a phone too
 
 
+_badges: dict[tuple[str, str], SafeString] = {}
+
+
 def _status(p) -> SafeString:
     status = p.company_status or Status.POTENTIAL
-    return format_html(
-        '<span class="badge text-bg-{}">{}</span>', STATUS_COLOURS[status], Status(status).label
-    )
+    key = (status, get_language())
+    badge = _badges.get(key)
+    if badge is None:
+        badge = _badges[key] = format_html(
+            '<span class="badge text-bg-{}">{}</span>', STATUS_COLOURS[status], Status(status).label
+        )
+    return badge
 
 
 def _owners(p) -> SafeString:
