@@ -41,7 +41,7 @@ CREATE INDEX partners_searchchange_owner ON partners_searchchange (company_id, o
 _LOG = """
     INSERT INTO partners_searchchange (company_id, owner_id)
     SELECT DISTINCT company_id, owner_id FROM written;
-"""
+"""  # noqa: S608 - constant SQL, no user input
 
 TABLE = f"""
 CREATE TABLE partners_searchentry (
@@ -78,143 +78,108 @@ USING (SELECT company_id, owner_id, max(id) AS latest FROM partners_searchchange
 WHERE c.company_id = k.company_id AND c.owner_id = k.owner_id AND c.id < k.latest
 """
 
+_REFERENCING = {
+    pgtrigger.Insert: pgtrigger.Referencing(new="new_rows"),
+    pgtrigger.Update: pgtrigger.Referencing(old="old_rows", new="new_rows"),
+    pgtrigger.Delete: pgtrigger.Referencing(old="old_rows"),
+}
+
+
+def _after(name: str, operation, *writes: str) -> pgtrigger.Trigger:
+    """A statement-level AFTER trigger that runs ``writes`` (each an INSERT, UPDATE or DELETE
+    of partners_searchentry returning the company and owner of the rows it wrote) and logs
+    those owners in partners_searchchange."""
+    body = "".join(
+        f"WITH written AS ({write} RETURNING e.company_id, e.owner_id){_LOG}" for write in writes
+    )
+    return pgtrigger.Trigger(
+        name=name,
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=operation,
+        referencing=_REFERENCING[operation],
+        func=body + "RETURN NULL;",
+    )
+
+
+_INSERT = (
+    "INSERT INTO partners_searchentry AS e (company_id, owner_id, kind, record_id, search_text)"
+)
+
 # The rows of the owners in old_rows / new_rows (partners_partnerowner): the partner's and its
 # contacts'. A contact deleted in the same transaction took its own rows with it (below).
 OWNER_TRIGGERS = [
-    pgtrigger.Trigger(
-        name="search_entries_ins",
-        level=pgtrigger.Statement,
-        when=pgtrigger.After,
-        operation=pgtrigger.Insert,
-        referencing=pgtrigger.Referencing(new="new_rows"),
-        func=f"""
-            WITH written AS (
-                INSERT INTO partners_searchentry
-                    (company_id, owner_id, kind, record_id, search_text)
-                SELECT n.company_id, n.user_id, {PARTNER}, p.id, coalesce(p.search_text, '')
-                FROM new_rows n JOIN partners_partner p ON p.id = n.partner_id
-                UNION ALL
-                SELECT n.company_id, n.user_id, {CONTACT}, c.id, coalesce(c.search_text, '')
-                FROM new_rows n JOIN partners_contact c ON c.partner_id = n.partner_id
-                ON CONFLICT DO NOTHING
-                RETURNING company_id, owner_id
-            ){_LOG}
-            RETURN NULL;
-        """,  # noqa: S608 - constant SQL, no user input
+    _after(
+        "search_entries_ins",
+        pgtrigger.Insert,
+        f"""{_INSERT}
+        SELECT n.company_id, n.user_id, {PARTNER}, p.id, coalesce(p.search_text, '')
+        FROM new_rows n JOIN partners_partner p ON p.id = n.partner_id
+        UNION ALL
+        SELECT n.company_id, n.user_id, {CONTACT}, c.id, coalesce(c.search_text, '')
+        FROM new_rows n JOIN partners_contact c ON c.partner_id = n.partner_id
+        ON CONFLICT DO NOTHING""",  # noqa: S608 - constant SQL, no user input
     ),
-    pgtrigger.Trigger(
-        name="search_entries_del",
-        level=pgtrigger.Statement,
-        when=pgtrigger.After,
-        operation=pgtrigger.Delete,
-        referencing=pgtrigger.Referencing(old="old_rows"),
-        func=f"""
-            WITH written AS (
-                DELETE FROM partners_searchentry e USING old_rows o
-                WHERE e.company_id = o.company_id AND e.owner_id = o.user_id
-                  AND e.kind = {PARTNER} AND e.record_id = o.partner_id
-                RETURNING e.company_id, e.owner_id
-            ){_LOG}
-            WITH written AS (
-                DELETE FROM partners_searchentry e
-                USING old_rows o JOIN partners_contact c ON c.partner_id = o.partner_id
-                WHERE e.company_id = o.company_id AND e.owner_id = o.user_id
-                  AND e.kind = {CONTACT} AND e.record_id = c.id
-                RETURNING e.company_id, e.owner_id
-            ){_LOG}
-            RETURN NULL;
-        """,  # noqa: S608 - constant SQL, no user input
+    _after(
+        "search_entries_del",
+        pgtrigger.Delete,
+        f"""DELETE FROM partners_searchentry e USING old_rows o
+        WHERE e.company_id = o.company_id AND e.owner_id = o.user_id
+          AND e.kind = {PARTNER} AND e.record_id = o.partner_id""",  # noqa: S608 - constant SQL, no user input
+        f"""DELETE FROM partners_searchentry e
+        USING old_rows o JOIN partners_contact c ON c.partner_id = o.partner_id
+        WHERE e.company_id = o.company_id AND e.owner_id = o.user_id
+          AND e.kind = {CONTACT} AND e.record_id = c.id""",  # noqa: S608 - constant SQL, no user input
     ),
 ]
 
 # A partner's new search text (name, short name, tax number) reaches its owners' rows.
-PARTNER_TRIGGER = pgtrigger.Trigger(
-    name="search_entries",
-    level=pgtrigger.Statement,
-    when=pgtrigger.After,
-    operation=pgtrigger.Update,
-    referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
-    func=f"""
-        WITH written AS (
-            UPDATE partners_searchentry e SET search_text = coalesce(n.search_text, '')
-            FROM new_rows n JOIN old_rows o ON o.id = n.id
-            JOIN partners_partnerowner w ON w.partner_id = n.id
-            WHERE n.search_text IS DISTINCT FROM o.search_text
-              AND e.company_id = w.company_id AND e.owner_id = w.user_id
-              AND e.kind = {PARTNER} AND e.record_id = n.id
-            RETURNING e.company_id, e.owner_id
-        ){_LOG}
-        RETURN NULL;
-    """,  # noqa: S608 - constant SQL, no user input
+PARTNER_TRIGGER = _after(
+    "search_entries",
+    pgtrigger.Update,
+    f"""UPDATE partners_searchentry e SET search_text = coalesce(n.search_text, '')
+    FROM new_rows n JOIN old_rows o ON o.id = n.id
+    JOIN partners_partnerowner w ON w.partner_id = n.id
+    WHERE n.search_text IS DISTINCT FROM o.search_text
+      AND e.company_id = w.company_id AND e.owner_id = w.user_id
+      AND e.kind = {PARTNER} AND e.record_id = n.id""",  # noqa: S608 - constant SQL, no user input
 )
 
 # A contact's rows follow it: one per owner of its partner; moved to another partner, it
 # leaves the old owners' ranges for the new ones'.
 CONTACT_TRIGGERS = [
-    pgtrigger.Trigger(
-        name="search_entries_ins",
-        level=pgtrigger.Statement,
-        when=pgtrigger.After,
-        operation=pgtrigger.Insert,
-        referencing=pgtrigger.Referencing(new="new_rows"),
-        func=f"""
-            WITH written AS (
-                INSERT INTO partners_searchentry
-                    (company_id, owner_id, kind, record_id, search_text)
-                SELECT w.company_id, w.user_id, {CONTACT}, n.id, coalesce(n.search_text, '')
-                FROM new_rows n JOIN partners_partnerowner w ON w.partner_id = n.partner_id
-                ON CONFLICT DO NOTHING
-                RETURNING company_id, owner_id
-            ){_LOG}
-            RETURN NULL;
-        """,  # noqa: S608 - constant SQL, no user input
+    _after(
+        "search_entries_ins",
+        pgtrigger.Insert,
+        f"""{_INSERT}
+        SELECT w.company_id, w.user_id, {CONTACT}, n.id, coalesce(n.search_text, '')
+        FROM new_rows n JOIN partners_partnerowner w ON w.partner_id = n.partner_id
+        ON CONFLICT DO NOTHING""",  # noqa: S608 - constant SQL, no user input
     ),
-    pgtrigger.Trigger(
-        name="search_entries_upd",
-        level=pgtrigger.Statement,
-        when=pgtrigger.After,
-        operation=pgtrigger.Update,
-        referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
-        func=f"""
-            WITH written AS (
-                DELETE FROM partners_searchentry e
-                USING old_rows o JOIN new_rows n ON n.id = o.id
-                JOIN partners_partnerowner w ON w.partner_id = o.partner_id
-                WHERE n.partner_id IS DISTINCT FROM o.partner_id
-                  AND e.company_id = w.company_id AND e.owner_id = w.user_id
-                  AND e.kind = {CONTACT} AND e.record_id = o.id
-                RETURNING e.company_id, e.owner_id
-            ){_LOG}
-            WITH written AS (
-                INSERT INTO partners_searchentry
-                    (company_id, owner_id, kind, record_id, search_text)
-                SELECT w.company_id, w.user_id, {CONTACT}, n.id, coalesce(n.search_text, '')
-                FROM new_rows n JOIN old_rows o ON o.id = n.id
-                JOIN partners_partnerowner w ON w.partner_id = n.partner_id
-                WHERE n.partner_id IS DISTINCT FROM o.partner_id
-                   OR n.search_text IS DISTINCT FROM o.search_text
-                ON CONFLICT (company_id, owner_id, kind, record_id)
-                DO UPDATE SET search_text = EXCLUDED.search_text
-                RETURNING company_id, owner_id
-            ){_LOG}
-            RETURN NULL;
-        """,  # noqa: S608 - constant SQL, no user input
+    _after(
+        "search_entries_upd",
+        pgtrigger.Update,
+        f"""DELETE FROM partners_searchentry e
+        USING old_rows o JOIN new_rows n ON n.id = o.id
+        JOIN partners_partnerowner w ON w.partner_id = o.partner_id
+        WHERE n.partner_id IS DISTINCT FROM o.partner_id
+          AND e.company_id = w.company_id AND e.owner_id = w.user_id
+          AND e.kind = {CONTACT} AND e.record_id = o.id""",  # noqa: S608 - constant SQL, no user input
+        f"""{_INSERT}
+        SELECT w.company_id, w.user_id, {CONTACT}, n.id, coalesce(n.search_text, '')
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        JOIN partners_partnerowner w ON w.partner_id = n.partner_id
+        WHERE n.partner_id IS DISTINCT FROM o.partner_id
+           OR n.search_text IS DISTINCT FROM o.search_text
+        ON CONFLICT (company_id, owner_id, kind, record_id)
+        DO UPDATE SET search_text = EXCLUDED.search_text""",  # noqa: S608 - constant SQL, no user input
     ),
-    pgtrigger.Trigger(
-        name="search_entries_del",
-        level=pgtrigger.Statement,
-        when=pgtrigger.After,
-        operation=pgtrigger.Delete,
-        referencing=pgtrigger.Referencing(old="old_rows"),
-        func=f"""
-            WITH written AS (
-                DELETE FROM partners_searchentry e
-                USING old_rows o JOIN partners_partnerowner w ON w.partner_id = o.partner_id
-                WHERE e.company_id = w.company_id AND e.owner_id = w.user_id
-                  AND e.kind = {CONTACT} AND e.record_id = o.id
-                RETURNING e.company_id, e.owner_id
-            ){_LOG}
-            RETURN NULL;
-        """,  # noqa: S608 - constant SQL, no user input
+    _after(
+        "search_entries_del",
+        pgtrigger.Delete,
+        f"""DELETE FROM partners_searchentry e
+        USING old_rows o JOIN partners_partnerowner w ON w.partner_id = o.partner_id
+        WHERE e.company_id = w.company_id AND e.owner_id = w.user_id
+          AND e.kind = {CONTACT} AND e.record_id = o.id""",  # noqa: S608 - constant SQL, no user input
     ),
 ]

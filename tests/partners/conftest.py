@@ -35,6 +35,21 @@ def make_contact(partner, family_name="Kovács", given_name="Anna", **fields) ->
     )
 
 
+def make_segment_attribute(**fields):
+    """A partner attribute "segment" (choice: kkv / nagy), required or not."""
+    from partners.models import AttributeDefinition, AttributeKind, AttributeTarget
+
+    return AttributeDefinition.objects.create(
+        target=AttributeTarget.PARTNER,
+        key="segment",
+        label_hu="Szegmens",
+        label_en="Segment",
+        kind=AttributeKind.CHOICE,
+        choices="kkv|KKV|SME\nnagy|Nagyvállalat|Large",
+        **fields,
+    )
+
+
 def owners_of(partner, company):
     return set(
         PartnerOwner.objects.filter(partner=partner, company=company).values_list(

@@ -24,7 +24,7 @@ from partners.models import (
 )
 from partners.services import contact_create, contact_erase, contact_export
 
-from .conftest import make_contact, make_partner
+from .conftest import make_contact, make_partner, make_segment_attribute
 
 pytestmark = pytest.mark.django_db
 
@@ -169,15 +169,7 @@ def test_status_filter_of_the_list(client, org):
 
 
 def test_user_defined_attributes_in_forms_details_and_filters(client, org):
-    AttributeDefinition.objects.create(
-        target=AttributeTarget.PARTNER,
-        key="segment",
-        label_hu="Szegmens",
-        label_en="Segment",
-        kind=AttributeKind.CHOICE,
-        choices="kkv|KKV|SME\nnagy|Nagyvállalat|Large",
-        required=True,
-    )
+    make_segment_attribute(required=True)
     AttributeDefinition.objects.create(
         target=AttributeTarget.PARTNER,
         key="founded",

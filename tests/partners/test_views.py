@@ -13,7 +13,7 @@ from partners.models import Contact, ContactType, Partner, PartnerOwner
 from partners.services import partner_assign
 from tests.access import check_access
 
-from .conftest import TAX_NUMBERS, make_contact, make_partner
+from .conftest import TAX_NUMBERS, make_contact, make_partner, make_segment_attribute
 
 pytestmark = pytest.mark.django_db
 
@@ -604,8 +604,6 @@ def test_list_filters_follow_reference_changes_mark_the_chosen_owner_and_escape(
     """The filter forms' fields are shared by the worker's requests (partners.forms): a new
     attribute appears on the next request, the chosen owner is marked in this request only,
     names are escaped, and each language has its own labels."""
-    from partners.models import AttributeDefinition, AttributeKind, AttributeTarget
-
     peer = org.users["peer"]
     peer.last_name = "<b>Társ</b>"
     peer.save()
@@ -613,14 +611,7 @@ def test_list_filters_follow_reference_changes_mark_the_chosen_owner_and_escape(
     page = client.get(reverse("partners:list")).content.decode()
     assert "attr_segment" not in page and f'<option value="{peer.pk}">' in page
     assert "&lt;b&gt;Társ&lt;/b&gt;" in page and "<b>Társ</b>" not in page
-    AttributeDefinition.objects.create(
-        target=AttributeTarget.PARTNER,
-        key="segment",
-        label_hu="Szegmens",
-        label_en="Segment",
-        kind=AttributeKind.CHOICE,
-        choices="kkv|KKV|SME\nnagy|Nagyvállalat|Large",
-    )
+    make_segment_attribute()
     page = client.get(reverse("partners:list"), {"owner": peer.pk}).content.decode()
     assert 'name="attr_segment"' in page and ">Nagyvállalat</option>" in page
     assert f'<option value="{peer.pk}" selected>' in page and page.count(" selected>") == 1
@@ -636,15 +627,9 @@ def test_list_rows_show_owners_tags_created_and_attributes_as_chosen(client, org
     """The rows' owners come from the request's list of the company's people, or from the
     database for an owner who is not among them (deactivated); tags from the cached list, in
     name order; the creation day and the attributes only when a chosen column shows them."""
-    from partners.models import AttributeDefinition, AttributeKind, AttributeTarget, Tag
+    from partners.models import Tag
 
-    AttributeDefinition.objects.create(
-        target=AttributeTarget.PARTNER,
-        key="segment",
-        label_hu="Szegmens",
-        kind=AttributeKind.CHOICE,
-        choices="kkv|KKV|SME\nnagy|Nagyvállalat|Large",
-    )
+    make_segment_attribute()
     tags = [Tag.objects.create(name=n) for n in ("Zöld", "<i>Alma</i>", "Barack")]
     partner = make_partner(org.owner, name="Sorrend Kft.", attributes={"segment": "nagy"})
     partner.tags.set(tags[:2])
