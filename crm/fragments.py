@@ -41,7 +41,7 @@ _lock = threading.Lock()
 _fragments: TTLCache[tuple, str] = TTLCache(SIZE, SECONDS)
 
 
-def _key(template_name: str, request) -> tuple | None:
+def _key(template_name: str, request, extra) -> tuple | None:
     user = request.user
     current = request_generation(user)
     if current is None or not user.is_authenticated:
@@ -54,15 +54,17 @@ def _key(template_name: str, request) -> tuple | None:
         user.current_company_id,
         menu.active_key(request.path),
         request.path == "/",
+        extra,
     )
 
 
-def render_shell_fragment(template_name: str, context) -> str:
+def render_shell_fragment(template_name: str, context, extra=None) -> str:
     """``template_name`` rendered in ``context`` (a template's, with ``request``), from the
     worker's memory when it was drawn before for the same user, generation, language, company
-    and menu entry."""
+    and menu entry, and ``extra``: a hashable value that names whatever else the fragment is
+    drawn from (a list's chosen columns, say)."""
     request = context["request"]
-    key = _key(template_name, request)
+    key = _key(template_name, request, extra)
     html = None
     if key is not None:
         with _lock:

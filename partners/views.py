@@ -284,11 +284,17 @@ def _column_context(user, screen: str) -> dict:
     available_of, default = tables.SCREENS[screen]
     available = available_of()
     columns = [available[key] for key in _columns(user, screen, available, default)]
+    chosen = {c.key for c in columns}
     return {
         "columns": columns,
         "available_columns": available.values(),
-        "chosen": {c.key for c in columns},
+        "chosen": chosen,
         "screen": screen,
+        # what the "Columns" menu is drawn from (crm.fragments): it is drawn once per worker
+        "chooser_key": (
+            screen,
+            tuple((c.key, str(c.label), c.key in chosen) for c in available.values()),
+        ),
     }
 
 

@@ -6,10 +6,11 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def shell_fragment(context, template_name: str):
+def shell_fragment(context, template_name: str, extra=None):
     """``{% shell_fragment "inc/topbar.html" %}``: an include drawn once per user, generation,
-    language, company and menu entry (``crm.fragments``)."""
-    return render_shell_fragment(template_name, context)
+    language, company and menu entry (``crm.fragments``), and ``extra`` when given: a hashable
+    value naming what else the include is drawn from."""
+    return render_shell_fragment(template_name, context, extra)
 
 
 @register.simple_tag(takes_context=True)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -658,3 +659,29 @@ def test_list_rows_show_owners_tags_created_and_attributes_as_chosen(client, org
     assert "<i>Alma</i>" not in html and "Nagyvállalat" in html
     created = timezone.localtime(partner.created_at)
     assert f"{created:%Y. %m. %d.}" in html
+
+
+def test_the_columns_menu_is_drawn_once_and_follows_the_choice(client, org):
+    """The "Columns" menu comes from the worker's fragments (crm.fragments): its form carries
+    this request's CSRF token, and a new choice is drawn at once."""
+    import re
+
+    from crm.fragments import forget_all
+
+    forget_all()
+    checks = Client(enforce_csrf_checks=True)
+    checks.force_login(org.owner)
+    for _ in range(2):  # drawn, then from the worker's memory
+        page = checks.get(reverse("partners:list")).content.decode()
+    menu = page[page.index('data-testid="columns-form"') :]
+    assert 'value="headcount" id="col-10">' in menu  # not chosen: no "checked"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', menu).group(1)
+    response = checks.post(
+        reverse("partners:columns", args=["partners"]),
+        {"columns": ["headcount", "city"], "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    page = checks.get(reverse("partners:list")).content.decode()
+    menu = page[page.index('data-testid="columns-form"') :]
+    assert 'value="headcount" id="col-10" checked>' in menu
+    assert 'value="tax_number" id="col-2">' in menu
