@@ -145,6 +145,7 @@ def test_a_top_bar_from_memory_carries_this_session_s_token_and_this_page_s_addr
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     first.force_login(org.owner)
     second.force_login(org.owner)
+
     def top_bars():
         return [key for key in fragments._fragments if key[0] == "inc/topbar.html"]
 
