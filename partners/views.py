@@ -112,12 +112,10 @@ def _columns(user, screen: str, available: dict, default: list[str]) -> list[str
     return [c for c in (default if chosen is None else chosen) if c in available]
 
 
-def _list_rows(user, company_id, keys: list[int]) -> list:
+def _list_rows(user, company_id, keys: list[int], columns: dict) -> list:
     """The list's rows for ``keys``, in their order (``tables.ListRow``), with the creation
-    time and the attributes only when a chosen column shows them."""
-    available, default = tables.SCREENS["partners"]
-    columns = _columns(user, "partners", available(), default)
-    full = any(key == "created" or key.startswith("attr:") for key in columns)
+    time and the attributes only when a chosen column (``_column_context``) shows them."""
+    full = any(key == "created" or key.startswith("attr:") for key in columns["chosen"])
     return tables.fetch_rows(company_id, keys, people=access.colleagues(user), full=full)
 
 
@@ -153,6 +151,7 @@ def partner_list(request):
     user = request.user
     company_id = _company_id(request)
     owners = _owner_choices(user, light=True)
+    columns = _column_context(user, "partners")
     form = PartnerFilterForm(request.GET or None, owners=owners)
     form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
     filters = getattr(form, "cleaned_data", {})
@@ -163,9 +162,9 @@ def partner_list(request):
         keys, next_values = visibility_page(
             viewer_id=viewer, company_id=company_id, size=PAGE_SIZE, **arguments
         )
-        rows = _list_rows(user, company_id, keys)
+        rows = _list_rows(user, company_id, keys, columns)
         next_cursor = keyset.encode(next_values) if next_values else None
-        return _render_list(request, form, rows, next_cursor)
+        return _render_list(request, form, rows, next_cursor, columns)
     queryset = Partner.objects.visible_to(user)
     if filters.get("owner"):
         owner = next((o for o in owners if o.pk == filters["owner"]), None)
@@ -202,8 +201,8 @@ def partner_list(request):
     keys, next_cursor = keyset.page_keys(
         queryset, order=order, after=filters.get("after", ""), size=PAGE_SIZE
     )
-    rows = _list_rows(user, company_id, keys)
-    return _render_list(request, form, rows, next_cursor)
+    rows = _list_rows(user, company_id, keys, columns)
+    return _render_list(request, form, rows, next_cursor, columns)
 
 
 def _visibility_path(user, filters, owners, form, request, company_id):
@@ -238,9 +237,9 @@ def _visibility_path(user, filters, owners, form, request, company_id):
     return user.pk, arguments
 
 
-def _render_list(request, form, rows, next_cursor):
+def _render_list(request, form, rows, next_cursor, columns: dict):
     user = request.user
-    context = _column_context(user, "partners")
+    context = dict(columns)
     query = request.GET.copy()
     query.pop("after", None)
     context |= {
