@@ -309,7 +309,7 @@ class _ContactFilterFields(BootstrapMixin, forms.Form):
 
     def __init__(self):
         super().__init__()
-        reference_choices(self, tag=reference.tags())
+        reference_choices(self, type=reference.contact_types(), tag=reference.tags())
         attribute_filter_fields(self, AttributeTarget.CONTACT)
         self.style_fields()
 
@@ -325,7 +325,14 @@ _owner_choices: TTLCache = TTLCache(500, 300)
 
 
 def _sources() -> tuple:
-    return (reference.industries(), reference.tags(), reference.attribute_definitions())
+    """The reference lists the shared fields' choices are drawn from: a change to any of them
+    (a new list object) builds the fields again."""
+    return (
+        reference.industries(),
+        reference.tags(),
+        reference.contact_types(),
+        reference.attribute_definitions(),
+    )
 
 
 class SharedFieldsFilterForm(forms.Form):

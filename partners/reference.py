@@ -9,7 +9,7 @@ from django.db.models.signals import post_delete, post_save
 
 from crm.reference import reference
 
-from .models import AttributeDefinition, ColumnChoice, Industry, Tag
+from .models import AttributeDefinition, ColumnChoice, ContactType, Industry, Tag
 
 
 @reference(Industry)
@@ -24,6 +24,11 @@ def industry_by_id() -> dict[int, Industry]:
 @reference(Tag)
 def tags() -> list[Tag]:
     return list(Tag.objects.order_by("name"))
+
+
+@reference(ContactType)
+def contact_types() -> list[ContactType]:
+    return list(ContactType.objects.order_by("order", "pk"))
 
 
 @reference(AttributeDefinition)

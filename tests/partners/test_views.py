@@ -685,3 +685,13 @@ def test_the_columns_menu_is_drawn_once_and_follows_the_choice(client, org):
     menu = page[page.index('data-testid="columns-form"') :]
     assert 'value="headcount" id="col-10" checked>' in menu
     assert 'value="tax_number" id="col-2">' in menu
+
+
+def test_a_new_contact_type_appears_in_the_contact_list_filter(client, org):
+    """The contact list's filter fields are shared by the worker's requests: a contact type
+    an admin adds is offered on the next request."""
+    client.force_login(org.owner)
+    assert ">Beszerző</option>" not in client.get(reverse("partners:contacts")).content.decode()
+    ContactType.objects.create(name_hu="Beszerző", name_en="Buyer")
+    page = client.get(reverse("partners:contacts")).content.decode()
+    assert ">Beszerző</option>" in page
