@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.choices import choice_label
 from crm.links import record_url
 from crm.scoping import ScopedModel, ScopedQuerySet
 from partners.models import bilingual
@@ -432,7 +433,7 @@ class Activity(ScopedModel):
         state = self.state
         if state == State.OPEN and self.kind == Kind.TASK:
             return _("In progress")
-        return State(state).label
+        return choice_label(State, state)
 
     @property
     def state_colour(self) -> str:

@@ -4,36 +4,29 @@ properties, two dates); a page of twenty rows and three panels of ten paid for i
 request. Same markup as before, every value escaped (``crm.html.esc``); the look stays in
 ``crm.css`` and Bootstrap classes."""
 
-from django.utils import dateformat, timezone
-from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from crm.choices import choice_labels
+from crm.dates import shown
 from crm.html import esc
 from crm.links import record_url
 
-from .models import Kind
+from .models import Kind, Outcome
 
 
-def _moment(value, fmt: str) -> str:
-    """A date and time in the current time zone, as the template language's ``date`` filter
-    shows it (``fmt``: the language's format, looked up once per call of the callers)."""
-    return esc(dateformat.format(timezone.localtime(value), fmt))
-
-
-def _state_badges(a) -> str:
+def _state_badges(a, outcomes: dict) -> str:
     html = f'<span class="badge text-bg-{a.state_colour}">{esc(a.state_label)}</span>'
     if a.outcome:
-        html += (
-            f' <span class="badge text-bg-{a.outcome_colour}">{esc(a.get_outcome_display())}</span>'
-        )
+        outcome = esc(outcomes.get(a.outcome, a.outcome))
+        html += f' <span class="badge text-bg-{a.outcome_colour}">{outcome}</span>'
     return html
 
 
 def table_rows(rows, *, show_partner: bool) -> str:
     """``<tr>`` rows: start, type, subject (linked), partner (when asked), contact, handler,
     state and outcome."""
-    moment = get_format("SHORT_DATETIME_FORMAT")
+    moment, outcomes = shown("SHORT_DATETIME_FORMAT"), choice_labels(Outcome)
     parts = []
     for a in rows:
         partner = (
@@ -45,12 +38,12 @@ def table_rows(rows, *, show_partner: bool) -> str:
         contact = esc(a.contact.full_name) if a.contact_id else ""
         parts.append(
             "<tr>"
-            f'<td class="text-nowrap">{_moment(a.starts_at, moment)}</td>'
+            f'<td class="text-nowrap">{esc(moment(a.starts_at))}</td>'
             f'<td><i class="bi bi-{esc(a.type.icon)}" aria-hidden="true"></i>'
             f" {esc(a.type.name)}</td>"
             f'<td><a href="{record_url("activities:detail", a.pk)}">{esc(a.subject)}</a></td>'
             f"{partner}<td>{contact}</td><td>{esc(a.owner)}</td>"
-            f"<td>{_state_badges(a)}</td></tr>"
+            f"<td>{_state_badges(a, outcomes)}</td></tr>"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
 
@@ -59,13 +52,13 @@ def panel_items(rows) -> str:
     """``<li>`` items of a home page panel: type icon, due day or start, subject (linked),
     partner and state."""
     due = _("due")
-    moment, day = get_format("SHORT_DATETIME_FORMAT"), get_format("SHORT_DATE_FORMAT")
+    moment, day = shown("SHORT_DATETIME_FORMAT"), shown("SHORT_DATE_FORMAT")
     parts = []
     for a in rows:
         if a.deadline and a.kind == Kind.TASK:
-            when = f"{esc(due)} {esc(dateformat.format(a.deadline, day))}"
+            when = f"{esc(due)} {esc(day(a.deadline))}"
         else:
-            when = _moment(a.starts_at, moment)
+            when = esc(moment(a.starts_at))
         parts.append(
             f'<li class="mb-1"><i class="bi bi-{esc(a.type.icon)}" aria-hidden="true"></i>'
             f' <span class="text-nowrap">{when}</span>'

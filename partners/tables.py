@@ -10,18 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from crm.choices import choice_label
+from crm.dates import shown
 from crm.html import esc
 from crm.prepared import prepared_cursor
 
 from . import attributes, reference
-from .models import STATUS_COLOURS, AttributeTarget, County, Status
+from .models import STATUS_COLOURS, AttributeTarget, County, Language, Status
 
 
 @dataclass(frozen=True)
@@ -173,14 +173,14 @@ def _tag_values(wanted: set[int]) -> dict[int, tuple[int, dict]]:
 
 
 def _created(row) -> str:
-    return esc(date_format(timezone.localtime(row.created_at), "SHORT_DATE_FORMAT"))
+    return esc(shown("SHORT_DATE_FORMAT")(row.created_at))
 
 
 COLUMNS = [
     Column("status", gettext_lazy("Status"), _status, always=True),
     Column("tax_number", gettext_lazy("Tax number"), lambda p: esc(p.tax_number or "")),
     Column("city", gettext_lazy("City"), lambda p: esc(p.city)),
-    Column("county", gettext_lazy("County"), lambda p: esc(p.get_county_display())),
+    Column("county", gettext_lazy("County"), lambda p: esc(choice_label(County, p.county))),
     Column("owners", gettext_lazy("Owners"), _owners),
     Column("industry", gettext_lazy("Industry"), lambda p: esc(p.industry or "")),
     Column("phones", gettext_lazy("Phones"), lambda p: esc(", ".join(p.phones))),
@@ -261,7 +261,7 @@ CONTACT_COLUMNS = [
     ),
     Column("emails", gettext_lazy("E-mails"), lambda c: esc(", ".join(c.emails))),
     Column("phones", gettext_lazy("Phones"), lambda c: esc(", ".join(c.phones))),
-    Column("language", gettext_lazy("Language"), lambda c: esc(c.get_language_display())),
+    Column("language", gettext_lazy("Language"), lambda c: esc(choice_label(Language, c.language))),
     Column("city", gettext_lazy("City"), lambda c: esc(c.partner.city)),
     Column("created", gettext_lazy("Created"), _created),
 ]

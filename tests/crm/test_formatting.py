@@ -1,0 +1,79 @@
+"""crm.dates and crm.choices: the same text as Django's ``date`` filter and
+``get_FOO_display()``, in both languages."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone, translation
+
+from activities.models import Outcome
+from crm.choices import choice_label, choice_labels
+from crm.dates import formatter, shown
+from partners.models import County
+
+BUDAPEST = zoneinfo.ZoneInfo("Europe/Budapest")
+# Around both daylight-saving changes, midnight, New Year and single-digit days and hours.
+MOMENTS = [
+    datetime.datetime(2026, 3, 29, 0, 59, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 3, 29, 1, 0, 30, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 10, 25, 0, 30, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 10, 25, 1, 30, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 12, 31, 23, 5, 9, tzinfo=datetime.UTC),
+    datetime.datetime(2027, 1, 1, 7, 4, tzinfo=BUDAPEST),
+    datetime.datetime(999, 2, 3, 4, 5, 6),  # naive, a year of three digits
+]
+DAYS = [datetime.date(2026, 11, 22), datetime.date(2027, 1, 5), datetime.date(45, 6, 7)]
+
+
+def _filter(value, format_name: str) -> str:
+    return Template("{{ value|date:name }}").render(Context({"value": value, "name": format_name}))
+
+
+@pytest.mark.parametrize("language", ["hu", "en"])
+@pytest.mark.parametrize("format_name", ["SHORT_DATETIME_FORMAT", "DATETIME_FORMAT", "TIME_FORMAT"])
+def test_moments_as_the_date_filter_shows_them(language, format_name):
+    with translation.override(language), timezone.override(BUDAPEST):
+        show = shown(format_name)
+        for moment in MOMENTS:
+            assert show(moment) == _filter(moment, format_name), moment
+
+
+@pytest.mark.parametrize("language", ["hu", "en"])
+@pytest.mark.parametrize("format_name", ["SHORT_DATE_FORMAT", "DATE_FORMAT", "YEAR_MONTH_FORMAT"])
+def test_days_as_the_date_filter_shows_them(language, format_name):
+    with translation.override(language):
+        show = shown(format_name)
+        for day in DAYS:
+            assert show(day) == _filter(day, format_name), day
+
+
+def test_the_hungarian_short_formats():
+    with translation.override("hu"), timezone.override(BUDAPEST):
+        assert shown("SHORT_DATE_FORMAT")(datetime.date(2026, 11, 22)) == "2026. 11. 22."
+        # 23:05 UTC on New Year's Eve is already the next year in Budapest
+        assert shown("SHORT_DATETIME_FORMAT")(MOMENTS[4]) == "2027. 01. 01. 00:05"
+
+
+def test_other_formats_are_left_to_django():
+    day = datetime.date(2026, 11, 22)
+    with translation.override("hu"):
+        assert formatter("Y. F j.")(day) == "2026. november 22."
+        assert formatter(r"\Y: Y")(day) == "Y: 2026"
+    assert formatter("{Y}")(day) == "{2026}"
+    assert formatter("j M Y")(day) == "22 Nov 2026"
+
+
+@pytest.mark.parametrize("language", ["hu", "en"])
+def test_choice_labels_as_get_display_shows_them(language):
+    from activities.models import Activity
+    from partners.models import Partner
+
+    with translation.override(language):
+        for value, _label in Outcome.choices:
+            assert choice_label(Outcome, value) == Activity(outcome=value).get_outcome_display()
+        for value, _label in County.choices:
+            assert choice_label(County, value) == Partner(county=value).get_county_display()
+        assert choice_label(County, "zz") == Partner(county="zz").get_county_display() == "zz"
+    assert choice_labels(Outcome)["successful"] in {"Successful", "Sikeres"}
