@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from crm import keyset
-from crm.prepared import fetch_models
+from crm.prepared import fetch_models, loaded
 from crm.scoping import scope_for
 
 from .models import Activity, ActivityType, Kind
@@ -129,20 +129,20 @@ def _with_related(rows: list) -> list:
     for a in rows:
         type_field.set_cached_value(a, types[a.type_id])
         partner_field.set_cached_value(
-            a, Partner.from_db(None, ["id", "name"], [a.partner_id, a.partner_name])
+            a, loaded(Partner, ["id", "name"], [a.partner_id, a.partner_name])
         )
         contact = None
         if a.contact_id is not None:
-            contact = Contact.from_db(
-                None,
+            contact = loaded(
+                Contact,
                 ["id", "title", "family_name", "given_name"],
                 [a.contact_id, a.contact_title, a.contact_family_name, a.contact_given_name],
             )
         contact_field.set_cached_value(a, contact)
         owner_field.set_cached_value(
             a,
-            user_model.from_db(
-                None,
+            loaded(
+                user_model,
                 ["id", "username", "first_name", "last_name"],
                 [a.owner_id, a.owner_username, a.owner_first_name, a.owner_last_name],
             ),

@@ -3,11 +3,12 @@ as a plain query, logged like any other query, and really prepared on the server
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from crm.models import Company
-from crm.prepared import fetch_models, prepared_cursor
+from crm.prepared import fetch_models, loaded, prepared_cursor
 
 SQL = "SELECT c.*, upper(c.name) AS shout FROM crm_company c WHERE c.id = %(pk)s"
 
@@ -38,3 +39,33 @@ def test_the_statement_is_prepared_on_the_server(db):
             ["%upper(c.name) AS shout%"],
         )
         assert cursor.fetchone()[0] == 1
+
+
+def test_loaded_models_are_what_from_db_gives(db):
+    """Loaded without ``__init__``: the same values, deferred fields read on access, saved as
+    an update, and a model with ``post_init`` receivers still gets them."""
+    company = Company.objects.create(name="Első Kft.", tax_number="10773381-2-44")
+    names = ["id", "name"]
+    fast = loaded(Company, names, [company.pk, "Első Kft."])
+    slow = Company.from_db("default", names, [company.pk, "Első Kft."])
+    assert vars(fast).keys() == vars(slow).keys()
+    assert (fast._state.adding, fast._state.db) == (slow._state.adding, slow._state.db)
+    assert fast.get_deferred_fields() == slow.get_deferred_fields() and "tax_number" in (
+        fast.get_deferred_fields()
+    )
+    assert fast.tax_number == "10773381-2-44"  # read now, as a deferred field is
+    fast.name = "Második Kft."
+    fast.save(update_fields=["name"])
+    assert Company.objects.count() == 1 and Company.objects.get().name == "Második Kft."
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Company)
+    try:
+        again = loaded(Company, names, [company.pk, "Első Kft."])
+    finally:
+        post_init.disconnect(receiver, sender=Company)
+    assert seen == [again]
