@@ -119,7 +119,7 @@ MIDDLEWARE = [
     # closing page from every other page.
     "activities.middleware.ForcedClosureMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "crm.csp.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Axes last: it must see the outcome of authentication.
     "axes.middleware.AxesMiddleware",
