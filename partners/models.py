@@ -12,6 +12,7 @@ for the record's owner; contacts follow their partner.
 
 import json
 import threading
+from decimal import Decimal
 
 import pghistory
 import pgtrigger
@@ -316,8 +317,8 @@ def visibility_page(
 
 # The partner page's row (PartnerQuerySet.page_row): the owners' names as the list shows them,
 # family name first; the tags as JSON, by name.
-PAGE_ROW_SQL = """
-    SELECT p.*,
+_PAGE_ROW = """
+    SELECT p.*,{overview}
         (SELECT s.status FROM partners_partnerstatus s
          WHERE s.partner_id = p.id AND s.company_id = %(company)s LIMIT 1) AS company_status,
         ARRAY(
@@ -333,6 +334,24 @@ PAGE_ROW_SQL = """
     FROM partners_partner p LEFT JOIN partners_industry i ON i.id = p.industry_id
     WHERE p.id = %(pk)s
 """  # noqa: E501
+# The overview tab's rows (_overview) as JSON text beside the page's row, so that the
+# overview costs no second round trip.
+_OVERVIEW_COLUMNS = """
+        (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.id), '[]')
+           FROM partners_partneraddress a WHERE a.partner_id = p.id)::text AS overview_addresses,
+        (SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.year DESC), '[]')
+           FROM (SELECT * FROM partners_partnerfinancials WHERE partner_id = p.id
+                 ORDER BY year DESC LIMIT 5) f)::text AS overview_financials,
+        (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]')
+           FROM partners_externalid x WHERE x.partner_id = p.id)::text AS overview_external_ids,
+        (SELECT to_jsonb(s) FROM partners_partnerstatus s
+          WHERE s.partner_id = p.id AND s.company_id = %(company)s)::text AS overview_status,
+        (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.occurred_on DESC, e.id DESC), '[]')
+           FROM (SELECT * FROM partners_businessevent
+                  WHERE partner_id = p.id AND company_id = %(company)s
+                  ORDER BY occurred_on DESC, id DESC LIMIT 10) e)::text AS overview_events,"""
+PAGE_ROW_SQL = _PAGE_ROW.format(overview="")
+PAGE_ROW_OVERVIEW_SQL = _PAGE_ROW.format(overview=_OVERVIEW_COLUMNS)
 PAGE_ROW_BY_INDEX = """
     AND EXISTS (
         SELECT 1 FROM crm_visibility v
@@ -370,11 +389,13 @@ class PartnerQuerySet(ScopedQuerySet):
             condition |= Q(pk__in=scope.granted)
         return self.filter(condition)
 
-    def page_for(self, user, *, company_id: int, pk: int):
+    def page_for(self, user, *, company_id: int, pk: int, overview: bool = False):
         """The partner page's row if ``user`` may see the partner, else None, in one constant
         statement (``PAGE_ROW_SQL``): the partner, its industry, its status in the current
         company, the owners' names there and the tags (as the list's rows,
-        ``tables.ROWS_SQL``). Access is ``visible_to``'s (``partner_reach`` decides for both):
+        ``tables.ROWS_SQL``); with ``overview``, also the overview tab's rows, as
+        ``partner.overview`` (``_overview``).
+        Access is ``visible_to``'s (``partner_reach`` decides for both):
         by hierarchy the statement itself asks the visibility index, as the scoped lists do;
         with one-by-one shares ``visible_to`` is asked first. Written as SQL because building
         and compiling the same statement with the ORM cost four times as long as running it;
@@ -384,7 +405,8 @@ class PartnerQuerySet(ScopedQuerySet):
         way, scope = partner_reach(user, "view")
         if way == "none":
             return None
-        sql, params = PAGE_ROW_SQL, {"company": company_id, "pk": pk}
+        sql = PAGE_ROW_OVERVIEW_SQL if overview else PAGE_ROW_SQL
+        params = {"company": company_id, "pk": pk}
         if way == "rule" and not self.model.objects.visible_to(user).filter(pk=pk).exists():
             return None
         if way == "index":
@@ -402,6 +424,13 @@ class PartnerQuerySet(ScopedQuerySet):
                 name_en=partner.industry_name_en,
             )
         partner.tag_list = json.loads(partner.tag_list) if partner.tag_list else []
+        if overview:
+            partner.overview = _overview(
+                *(
+                    _json_with_decimals(getattr(partner, f"overview_{name}"))
+                    for name in ("addresses", "financials", "external_ids", "status", "events")
+                )
+            )
         return partner
 
     def owned_by(self, *, company_id: int, people: list[int]):
@@ -1280,24 +1309,6 @@ class ImportMapping(models.Model):
 
 # The overview tab's related rows in one statement (five queries before): addresses,
 # the last five years' figures, external ids, the status in the company and its last events.
-OVERVIEW_SQL = """
-SELECT
-  (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.id), '[]')
-     FROM partners_partneraddress a WHERE a.partner_id = %(partner)s),
-  (SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.year DESC), '[]')
-     FROM (SELECT * FROM partners_partnerfinancials WHERE partner_id = %(partner)s
-           ORDER BY year DESC LIMIT 5) f),
-  (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]')
-     FROM partners_externalid x WHERE x.partner_id = %(partner)s),
-  (SELECT to_jsonb(s) FROM partners_partnerstatus s
-    WHERE s.partner_id = %(partner)s AND s.company_id = %(company)s),
-  (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.occurred_on DESC, e.id DESC), '[]')
-     FROM (SELECT * FROM partners_businessevent
-            WHERE partner_id = %(partner)s AND company_id = %(company)s
-            ORDER BY occurred_on DESC, id DESC LIMIT 10) e)
-"""
-
-
 def _as_models(model, items: list[dict]) -> list:
     """Model instances from rows read as JSON (``to_jsonb``), each value through its field."""
     fields = [(f.attname, f.column, f) for f in model._meta.concrete_fields]
@@ -1307,21 +1318,15 @@ def _as_models(model, items: list[dict]) -> list:
     ]
 
 
-def partner_overview(partner_id: int, company_id: int | None) -> dict:
-    """The partner page's overview rows of a partner the caller has found visible:
-    addresses, the last five years' figures, external ids, the status in the company and its
-    last ten events, as model instances, in one statement."""
-    import json
-    from decimal import Decimal
-    from functools import partial
+def _json_with_decimals(text: str | None):
+    """JSON text as Python, numbers with a fraction as Decimal: amounts must not pass through
+    float."""
+    return None if text is None else json.loads(text, parse_float=Decimal)
 
-    from psycopg.types.json import set_json_loads
 
-    with prepared_cursor() as cursor:
-        # Numbers as Decimal: amounts must not pass through float.
-        set_json_loads(partial(json.loads, parse_float=Decimal), cursor.cursor)
-        cursor.execute(OVERVIEW_SQL, {"partner": partner_id, "company": company_id})
-        addresses, financials, external_ids, status, events = cursor.fetchone()
+def _overview(addresses, financials, external_ids, status, events) -> dict:
+    """The overview tab's rows as model instances: addresses, the last five years' figures,
+    external ids, the status in the company and its last ten events."""
     return {
         "addresses": _as_models(PartnerAddress, addresses),
         "financials": _as_models(PartnerFinancials, financials),

@@ -53,7 +53,6 @@ from .models import (
     PartnerOwner,
     PartnerStatus,
     Status,
-    partner_overview,
     visibility_page,
 )
 from .search import search_box
@@ -343,14 +342,16 @@ def _partner_history(partner, limit: int = 200) -> list[dict]:
 def partner_detail(request, pk: int):
     user = request.user
     company_id = _company_id(request)
-    partner = Partner.objects.page_for(user, company_id=company_id, pk=pk)
-    if partner is None:  # missing or not visible: the same answer
-        raise Http404
-    _decorate(partner)
     tabs = _tabs(user)
     tab = request.GET.get("tab", "overview")
     if tab not in tabs:
         tab = "overview"
+    partner = Partner.objects.page_for(
+        user, company_id=company_id, pk=pk, overview=tab == "overview"
+    )
+    if partner is None:  # missing or not visible: the same answer
+        raise Http404
+    _decorate(partner)
     context = {
         "partner": partner,
         "tab": tab,
@@ -362,7 +363,7 @@ def partner_detail(request, pk: int):
     if tab == "overview":
         context.update(
             attribute_values=attributes.displayed(AttributeTarget.PARTNER, partner.attributes),
-            **partner_overview(partner.pk, company_id),
+            **partner.overview,
         )
     elif tab == "contacts":
         context.update(
