@@ -48,7 +48,7 @@ def _headers(middleware_class, view, path="/partners/"):
 def test_the_same_headers_as_django_csp(view):
     for _ in range(2):  # built, then remembered
         assert _headers(CSPMiddleware, view) == _headers(DjangoCSPMiddleware, view)
-    assert _headers(CSPMiddleware, plain)[0].startswith("default-src 'self'")
+    assert "default-src 'self'" in _headers(CSPMiddleware, plain)[0]
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=lambda v: getattr(v, "__name__", "view"))
