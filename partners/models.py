@@ -28,6 +28,7 @@ from django.db.models.functions import Collate, Upper
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from crm.choices import choice_label
 from crm.prepared import fetch_models, prepared_cursor
 from crm.scoping import AuditedModel, ScopedQuerySet, scope_for
 
@@ -648,6 +649,11 @@ class PartnerAddress(models.Model):
     def __str__(self) -> str:
         return f"{self.postcode} {self.city}, {self.street}"
 
+    @property
+    def kind_label(self) -> str:
+        """``get_kind_display()``, kept per language (crm.choices)."""
+        return choice_label(AddressKind, self.kind)
+
 
 class PartnerFinancials(models.Model):
     """Balance-sheet figures of one year, in HUF."""
@@ -894,6 +900,11 @@ class BusinessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}"
+
+    @property
+    def kind_label(self) -> str:
+        """``get_kind_display()``, kept per language (crm.choices): ten on a partner page."""
+        return choice_label(EventKind, self.kind)
 
 
 # ----------------------------------------------------------------------------- attributes

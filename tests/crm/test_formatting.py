@@ -2,6 +2,7 @@
 ``get_FOO_display()``, in both languages."""
 
 import datetime
+import re
 import zoneinfo
 
 import pytest
@@ -77,3 +78,29 @@ def test_choice_labels_as_get_display_shows_them(language):
             assert choice_label(County, value) == Partner(county=value).get_county_display()
         assert choice_label(County, "zz") == Partner(county="zz").get_county_display() == "zz"
     assert choice_labels(Outcome)["successful"] in {"Successful", "Sikeres"}
+
+
+@pytest.mark.parametrize("language", ["hu", "en"])
+def test_the_templates_date_filter_is_djangos_text(language):
+    """Every template's ``date`` is crm.templatetags.crm_dates' (a builtin): the same text as
+    Django's own filter, whatever it is given."""
+    from django.template import defaultfilters
+
+    from crm.templatetags import crm_dates
+
+    template = Template("{{ value|date:name }}|{{ value|date }}")
+    assert template.engine.template_builtins[-1].filters["date"] is crm_dates.date
+    values = [*MOMENTS, *DAYS, None, "", "2026-11-22", 42, datetime.time(7, 5)]
+    names = ["SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT", "Y. m. d. H:i", "H:i", "j F Y", ""]
+    with translation.override(language), timezone.override(BUDAPEST):
+        for value in values:
+            for name in names:
+                local = timezone.template_localtime(value)
+                try:
+                    expected = f"{defaultfilters.date(local, name)}|{defaultfilters.date(local)}"
+                except TypeError as refused:  # a time format for a date: refused alike
+                    with pytest.raises(TypeError, match=re.escape(str(refused))):
+                        template.render(Context({"value": value, "name": name}))
+                    continue
+                got = template.render(Context({"value": value, "name": name}))
+                assert got == expected, (value, name)
