@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import BootstrapMixin
+from crm.forms import BootstrapMixin, SharedFieldsForm
 from partners.forms import reference_choices
 from partners.models import Contact
 
@@ -111,8 +111,8 @@ class CloseForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class TimelineFilterForm(BootstrapMixin, forms.Form):
-    """The timeline's filters: type and state."""
+class _TimelineFilterFields(BootstrapMixin, forms.Form):
+    """The timeline's filters as built once per worker and language (TimelineFilterForm)."""
 
     type = forms.ModelChoiceField(
         queryset=ActivityType.objects.filter(active=True),
@@ -124,9 +124,18 @@ class TimelineFilterForm(BootstrapMixin, forms.Form):
         label=_("State"), required=False, choices=[("", _("Every state")), *State.choices]
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self):
+        super().__init__()
         reference_choices(self, type=[t for t in activity_types() if t.active])
         self.style_fields()
         for field in self.fields.values():
             field.widget.attrs["class"] += " form-select-sm"
+
+
+class TimelineFilterForm(SharedFieldsForm):
+    """The timeline's filters: type and state (its fields shared, crm.forms.SharedFieldsForm)."""
+
+    prototype = _TimelineFilterFields
+
+    def sources(self) -> tuple:
+        return (activity_types(),)

@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import BootstrapMixin, PreparedChoices
+from crm.forms import BootstrapMixin, PreparedChoices, SharedFieldsForm
 from crm.scoped_views import VersionedForm
 from crm.validators import normalise_registration_number, normalise_tax_number
 
@@ -314,14 +314,9 @@ class _ContactFilterFields(BootstrapMixin, forms.Form):
         self.style_fields()
 
 
-# The filter forms' fields as their prototypes built them, by (prototype, language): shared by
-# the requests of the worker while the reference lists they were built from are the current
-# ones (the same objects: crm.reference keeps them per generation). A filter field holds no
-# state of a request, so validating and drawing it in many requests is safe.
-_shared_fields: dict[tuple, tuple] = {}
-_shared_lock = threading.Lock()
 # The owner filter's choices, by (language, the people): a company's few hundred people.
 _owner_choices: TTLCache = TTLCache(500, 300)
+_owner_lock = threading.Lock()
 
 
 def _sources() -> tuple:
@@ -335,30 +330,17 @@ def _sources() -> tuple:
     )
 
 
-class SharedFieldsFilterForm(forms.Form):
-    """A list's filter form whose fields are built once per worker, language and reference
-    lists (``prototype``) instead of on every request: building them (copying every declared
-    field, a choice list for each select, the user-defined attribute filters) cost more than
-    the list's own query. Only the owner filter's choices belong to the request."""
+class SharedFieldsFilterForm(SharedFieldsForm):
+    """A list's filter form whose fields are shared (``crm.forms.SharedFieldsForm``); only the
+    owner filter's choices belong to the request."""
 
-    prototype: type
+    def sources(self) -> tuple:
+        return _sources()
 
     def __init__(self, data=None, *, owners=()):
-        super().__init__(data)  # no declared fields of its own: nothing to copy
-        key, sources = (self.prototype, get_language()), _sources()
-        with _shared_lock:
-            shared = _shared_fields.get(key)
-        if shared is None or any(a is not b for a, b in zip(shared[0], sources, strict=True)):
-            built = self.prototype()
-            for field in built.fields.values():
-                if isinstance(field, forms.ChoiceField):  # drawn once per language
-                    field.choices = PreparedChoices(field.choices)
-            shared = (sources, built.fields, built.attribute_definitions)
-            with _shared_lock:
-                _shared_fields[key] = shared
-        _sources_, fields, self.attribute_definitions = shared
-        self.fields = dict(fields)
-        owner = copy.copy(fields["owner"])
+        super().__init__(data)
+        self.attribute_definitions = self.built.attribute_definitions
+        owner = copy.copy(self.fields["owner"])
         owner.widget = copy.copy(owner.widget)
         owner.choices = _owner_options(owners)
         self.fields["owner"] = owner
@@ -367,11 +349,11 @@ class SharedFieldsFilterForm(forms.Form):
 def _owner_options(owners) -> PreparedChoices:
     people = tuple((person.pk, str(person)) for person in owners)
     key = (get_language(), people)
-    with _shared_lock:
+    with _owner_lock:
         found = _owner_choices.get(key)
     if found is None:
         found = PreparedChoices([("", _("anyone")), *people])
-        with _shared_lock:
+        with _owner_lock:
             _owner_choices[key] = found
     return found
 

@@ -194,6 +194,27 @@ def test_timeline_on_partner_and_contact_pages_is_scoped_and_filtered(client, or
     assert 'data-testid="timeline-empty"' in other
 
 
+def test_the_timeline_filter_follows_the_activity_types(client, org):
+    """The filter's fields are shared by the worker's requests (crm.forms.SharedFieldsForm):
+    a type an admin adds or switches off shows in the next request's options, and choosing
+    one still filters."""
+    partner = make_partner(org.owner)
+    plan(org.owner, partner, "meeting", subject="Tárgyalás")
+    client.force_login(org.owner)
+    url = reverse("partners:detail", args=[partner.pk]) + "?tab=timeline"
+    assert "Bemutató <b>" not in client.get(url).content.decode()
+    demo = ActivityType.objects.create(code="demo", name_hu="Bemutató <b>", kind=Kind.MEETING)
+    page = client.get(url).content.decode()
+    assert f'<option value="{demo.pk}">Bemutató &lt;b&gt;</option>' in page
+    chosen = client.get(url + f"&type={demo.pk}").content.decode()
+    assert f'<option value="{demo.pk}" selected>' in chosen and "Tárgyalás" not in chosen
+    ActivityType.objects.filter(pk=demo.pk).update(active=False)  # bypasses the signals …
+    from activities.reference import activity_types
+
+    activity_types.forget()  # … so the writer says so, as crm.reference asks
+    assert f'value="{demo.pk}"' not in client.get(url).content.decode()
+
+
 def test_pages_issue_the_same_queries_for_1_and_30_activities(client, org):
     partner = make_partner(org.owner)
     plan(org.owner, partner)
