@@ -46,6 +46,26 @@ def test_partner_edit_persona_matrix_and_refused_writes_change_nothing(client, o
     )
 
 
+def test_the_tabs_mark_the_open_one_and_follow_the_permissions(client, org):
+    """The tabs are drawn once per user, generation, language and open tab (crm.fragments):
+    each request marks its own tab, and a permission taken away takes its tab away."""
+    from django.contrib.auth.models import Permission
+
+    partner = make_partner(org.owner)
+    client.force_login(org.owner)
+    url = reverse("partners:detail", args=[partner.pk])
+    for tab in ("overview", "timeline", "contacts", "overview"):
+        page = client.get(url, {"tab": tab}).content.decode()
+        assert page.count('class="nav-link active" href="?tab=') == 1
+        assert f'class="nav-link active" href="?tab={tab}"' in page
+    view_activity = Permission.objects.get(codename="view_activity")
+    for group in org.owner.groups.filter(permissions=view_activity):
+        group.permissions.remove(view_activity)
+    org.owner.user_permissions.remove(view_activity)
+    page = client.get(url, {"tab": "overview"}).content.decode()
+    assert 'data-tab="contacts"' in page and 'data-tab="timeline"' not in page
+
+
 def test_contact_detail_follows_its_partner(client, org):
     contact = make_contact(make_partner(org.owner))
     check_access(
