@@ -82,14 +82,14 @@ def test_choice_labels_as_get_display_shows_them(language):
 
 @pytest.mark.parametrize("language", ["hu", "en"])
 def test_the_templates_date_filter_is_djangos_text(language):
-    """Every template's ``date`` is crm.templatetags.crm_dates' (a builtin): the same text as
+    """Every template's ``date`` is crm.templatetags.crm_builtins' (a builtin): the same text as
     Django's own filter, whatever it is given."""
     from django.template import defaultfilters
 
-    from crm.templatetags import crm_dates
+    from crm.templatetags import crm_builtins
 
     template = Template("{{ value|date:name }}|{{ value|date }}")
-    assert template.engine.template_builtins[-1].filters["date"] is crm_dates.date
+    assert template.engine.template_builtins[-1].filters["date"] is crm_builtins.date
     values = [*MOMENTS, *DAYS, None, "", "2026-11-22", 42, datetime.time(7, 5)]
     names = ["SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT", "Y. m. d. H:i", "H:i", "j F Y", ""]
     with translation.override(language), timezone.override(BUDAPEST):
@@ -140,3 +140,44 @@ def test_translate_gives_djangos_text(language, form):
     assert any(isinstance(n, ConstantTranslateNode) for n in ours.nodelist) is (
         constant and " noop" not in form and " as " not in form and " context " not in form
     )
+
+
+URL_FORMS = [
+    "{% url 'partners:detail' pk %}",
+    "{% url 'activities:follow-up' pk 7 %}",
+    "{% url 'activities:follow-up' pk=pk type_pk=7 %}",
+    "{% url 'partners:detail' pk as link %}[{{ link }}]",
+    "{% url 'partners:columns' 'partners' %}",
+    "{% url 'partners:list' %}",
+    "{% url name pk %}",
+    "{% url 'messaging:unsubscribe' '<b>&x' %}",
+    "{% autoescape off %}{% url 'partners:detail' pk %}{% endautoescape %}",
+    "{% url 'partners:no-such-page' pk as link %}[{{ link }}]",
+]
+
+
+@pytest.mark.parametrize("form", URL_FORMS)
+@pytest.mark.parametrize("pk", [1, 2_147_483_647, True])
+def test_the_url_tag_gives_djangos_url(form, pk):
+    """Every template's ``url`` is crm.templatetags.crm_builtins': the same URL as Django's tag
+    (integer arguments from a pattern reversed once, anything else by Django's node)."""
+    from django.template import Engine
+    from django.urls import NoReverseMatch
+
+    def render(template) -> str:
+        try:
+            return template.render(Context({"pk": pk, "name": "partners:detail"}))
+        except NoReverseMatch as refused:  # a yes/no is no id: refused alike
+            return f"refused: {refused}"
+
+    expected = render(Engine(builtins=[]).from_string(form))  # Django's builtins only
+    assert render(Template(form)) == expected
+    assert render(Template(form)) == expected  # the pattern remembered
+
+
+def test_a_url_that_does_not_exist_is_refused_alike():
+    from django.urls import NoReverseMatch
+
+    for form in ("{% url 'partners:no-such-page' 5 %}", "{% url 'partners:detail' 5 6 %}"):
+        with pytest.raises(NoReverseMatch):
+            Template(form).render(Context({}))
