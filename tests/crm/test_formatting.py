@@ -106,42 +106,6 @@ def test_the_templates_date_filter_is_djangos_text(language):
                 assert got == expected, (value, name)
 
 
-TRANSLATE_FORMS = [
-    '{% translate "Tax number" %}',
-    "{% trans 'Tax number' %}",
-    '{% translate "100% <b>bold</b> %% sure" %}',
-    '{% translate "Every type" %} {% translate "" %}',
-    "{% translate name %}",
-    '{% translate "Tax number"|upper %}',
-    '{% translate "Tax number" noop %}',
-    '{% translate "Tax number" as label %}[{{ label }}]',
-    '{% translate "order" context "business event" %}',
-    '{% autoescape off %}{% translate "Tax number" %}{% endautoescape %}',
-]
-
-
-@pytest.mark.parametrize("language", ["hu", "en"])
-@pytest.mark.parametrize("form", TRANSLATE_FORMS)
-def test_translate_gives_djangos_text(language, form):
-    """``{% load i18n %}`` loads crm.templatetags.crm_i18n, whose constant ``translate`` is
-    drawn by gettext: the same text as Django's own library, for every form of the tag."""
-    from django.template import Engine
-
-    from crm.templatetags.crm_i18n import ConstantTranslateNode
-
-    ours = Template("{% load i18n %}" + form)
-    djangos = Engine(libraries={"i18n": "django.templatetags.i18n"}).from_string(
-        "{% load i18n %}" + form
-    )
-    context = {"name": "Tax number <b>"}
-    with translation.override(language):
-        assert ours.render(Context(context)) == djangos.render(Context(context))
-    constant = form.startswith(('{% translate "', "{% trans '")) and "|" not in form
-    assert any(isinstance(n, ConstantTranslateNode) for n in ours.nodelist) is (
-        constant and " noop" not in form and " as " not in form and " context " not in form
-    )
-
-
 URL_FORMS = [
     "{% url 'partners:detail' pk %}",
     "{% url 'activities:follow-up' pk 7 %}",
