@@ -5,6 +5,7 @@ dozen options; this costs microseconds except where a widget renders itself (``s
 """
 
 from django import template
+from django.forms.widgets import CheckboxInput, Input
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language
@@ -37,6 +38,47 @@ def _options(field) -> str:
     return drawn.replace(option, option[:-1] + " selected>")
 
 
+# Widgets whose template is Django's ``input.html`` (included by one line of their own):
+# drawn here as that template draws them.
+_INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in ("text", "email", "url", "number", "search", "tel", "date", "checkbox")
+)
+
+
+def _input(field) -> str | None:
+    """``str(field)`` for a plain ``<input>`` widget, as Django's ``input.html`` and
+    ``attrs.html`` draw it from the widget's own context (about 0.3 ms a field in the template
+    language); None for any other widget."""
+    widget = field.field.widget
+    if (
+        not isinstance(widget, Input | CheckboxInput)
+        or widget.template_name not in _INPUT_TEMPLATES
+        or field.field.show_hidden_initial
+        or field.field.localize
+    ):
+        return None
+    attrs = field.build_widget_attrs({}, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    drawn = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    parts = [f'<input type="{esc(drawn["type"])}" name="{esc(drawn["name"])}"']
+    if drawn["value"] is not None:
+        parts.append(f' value="{esc(drawn["value"])}"')
+    for name, value in drawn["attrs"].items():
+        if value is True:
+            parts.append(f" {esc(name)}")
+        elif value is not False:
+            parts.append(f' {esc(name)}="{esc(value)}"')
+    parts.append(">")
+    return "".join(parts)
+
+
+def _widget(field) -> str:
+    drawn = _input(field)
+    return drawn if drawn is not None else str(field)
+
+
 @register.simple_tag
 def render_field(field, wrapper="", small=False) -> str:
     """One field with its label, errors and help text, in a ``<div class="{wrapper}">``
@@ -51,7 +93,8 @@ def render_field(field, wrapper="", small=False) -> str:
     parts = [f'<div class="{esc(wrapper or "mb-3")}">']
     if input_type == "checkbox" and not multiple:
         parts.append(
-            f'<div class="form-check">{field} <label class="form-check-label" for="{for_id}">'
+            f'<div class="form-check">{_widget(field)} <label class="form-check-label"'
+            f' for="{for_id}">'
             f"{esc(field.label)}</label></div>"
         )
     else:
@@ -79,7 +122,7 @@ def render_field(field, wrapper="", small=False) -> str:
                 f' class="{css}{invalid}"{need}>{_options(field)}</select>'
             )
         else:
-            parts.append(str(field))
+            parts.append(_widget(field))
     parts += [f'<div class="invalid-feedback d-block">{esc(e)}</div>' for e in errors]
     if field.help_text:
         parts.append(f'<div class="form-text small">{esc(field.help_text)}</div>')
