@@ -345,6 +345,12 @@ class SharedFieldsFilterForm(SharedFieldsForm):
         owner.choices = _owner_options(owners)
         self.fields["owner"] = owner
 
+    @property
+    def attribute_fields(self) -> list:
+        """The bound filters of the user-defined attributes, in order (the filter row draws
+        them after the fixed ones)."""
+        return [self[name] for name in self.fields if name.startswith("attr_")]
+
 
 def _owner_options(owners) -> PreparedChoices:
     people = tuple((person.pk, str(person)) for person in owners)
