@@ -39,7 +39,7 @@ class IntArgsURLNode(defaulttags.URLNode):
         url = None
         if (
             isinstance(view_name, str)
-            and all(type(arg) is int for arg in args)
+            and all(type(arg) is int and arg >= 0 for arg in args)  # ids, never yes/no
             and getattr(request, "current_app", None) is None
         ):
             url = int_args_url(view_name, args)

@@ -121,7 +121,7 @@ URL_FORMS = [
 
 
 @pytest.mark.parametrize("form", URL_FORMS)
-@pytest.mark.parametrize("pk", [1, 2_147_483_647, True])
+@pytest.mark.parametrize("pk", [1, 2_147_483_647, True, -5])
 def test_the_url_tag_gives_djangos_url(form, pk):
     """Every template's ``url`` is crm.templatetags.crm_builtins': the same URL as Django's tag
     (integer arguments from a pattern reversed once, anything else by Django's node)."""
