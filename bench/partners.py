@@ -1082,8 +1082,20 @@ def measure(screens, args, base: str | None, cookies: dict, pgbench: str | None)
     return results
 
 
+def python_loop_ms() -> float:
+    """A fixed pure-Python workload (the sum of 10,000 squares), best of five: the pages are
+    mostly Python, so runs on different machines compare by it."""
+    import timeit
+
+    return min(timeit.repeat("sum(i * i for i in range(10000))", number=100, repeat=5)) * 10
+
+
 def report(results, args, base, pgbench) -> None:
     driver = "pgbench" if pgbench else "psycopg"
+    print(
+        f"\nThis machine: a fixed Python loop (sum of 10,000 squares) takes"
+        f" {python_loop_ms():.2f} ms, best of 5; compare runs on different machines by it."
+    )
     print(
         f"\nPartner screens at scale {args.scale:g}: {args.clients} concurrent clients,"
         f" {args.seconds:g} s each"
