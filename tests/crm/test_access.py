@@ -216,3 +216,30 @@ def test_the_merged_page_equals_the_plain_scoped_page_for_every_persona(org):
                 break
             after = page[19].pk
         assert got == expected, persona
+
+
+def test_a_signed_in_request_gets_its_user_at_once_and_others_a_lazy_one(client, org):
+    """AccessProfileMiddleware reads the user when the request carries a session cookie (the
+    page reads it anyway, and a lazy object costs more on every use), and leaves it lazy
+    otherwise, so a request without a session never reads one."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.test import RequestFactory
+    from django.utils.functional import SimpleLazyObject
+
+    from crm.access import AccessProfileMiddleware
+
+    seen = []
+    middleware = AccessProfileMiddleware(lambda request: seen.append(request.user))
+    client.force_login(org.owner)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    signed_in = RequestFactory().get("/", HTTP_COOKIE=cookie)
+    anonymous = RequestFactory().get("/")
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for request in (signed_in, anonymous):
+        request.session = store(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+        middleware(request)
+    assert type(seen[0]) is type(org.owner) and seen[0].pk == org.owner.pk
+    assert isinstance(seen[1], SimpleLazyObject) and not anonymous.session.accessed
+    assert seen[1].is_anonymous
