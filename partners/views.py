@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -378,8 +377,10 @@ def partner_detail(request, pk: int):
         context["history"] = _partner_history(partner)
     else:
         section = tabs[tab][1]
-        context["tab_html"] = render_to_string(
-            section.template, section.context(request, partner) | {"partner": partner}, request
+        # drawn by the page ({% page_section %}): the context processors run once
+        context["tab_section"] = (
+            section.template,
+            section.context(request, partner) | {"partner": partner},
         )
     context["tabs"] = [(key, label) for key, (label, _section) in tabs.items()]
     return render(request, "partners/partner_detail.html", context)
@@ -705,11 +706,7 @@ def contact_detail(request, pk: int):
                 (
                     section.key,
                     section.label,
-                    render_to_string(
-                        section.template,
-                        section.context(request, contact) | {"contact": contact},
-                        request,
-                    ),
+                    (section.template, section.context(request, contact) | {"contact": contact}),
                 )
                 for section in contact_sections.for_user(user)
             ],

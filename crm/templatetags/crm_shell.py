@@ -18,3 +18,19 @@ def static_fragment(context, template_name: str):
     """``{% static_fragment "inc/assets.html" %}``: an include that is the same for every page
     and user, drawn once per worker (``crm.fragments``)."""
     return render_static_fragment(template_name, context)
+
+
+@register.simple_tag(takes_context=True)
+def page_section(context, section):
+    """``{% page_section section %}``, ``section`` a (template name, values) pair: the text of
+    ``render_to_string(name, values, request)`` (a partner page's tab, a contact page's
+    section: partners.extensions), drawn inside the page's own context, so that the context
+    processors run once a page instead of once more a section. The section sees what it would
+    see alone: its values and the processors' (which win, as in a context of its own), not the
+    page view's."""
+    name, values = section
+    alone = context.new(values)
+    index = getattr(context, "_processors_index", None)  # a RequestContext's processors
+    if index is not None:
+        alone.update(context.dicts[index])
+    return context.template.engine.get_template(name).render(alone)
