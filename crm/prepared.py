@@ -61,21 +61,11 @@ def fetch_models(model, sql: str, params: dict) -> list:
     (by column name) and extra values, which become attributes, as ``Model.objects.raw()``."""
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
         rows = cursor.fetchall()
-    position = {name: i for i, name in enumerate(names)}
-    # from_db() takes the values in the model's field order
-    present = [f for f in model._meta.concrete_fields if f.column in position]
-    fields = [f.attname for f in present]
-    picks = [position[f.column] for f in present]
-    columns = {f.column for f in present}
-    extras = [(i, n) for i, n in enumerate(names) if n not in columns]
-    # the fields' own conversions (JSON text to Python, say), as the ORM applies them
-    converted = [
-        (k, f.cached_col, f.get_db_converters(connection))
-        for k, f in enumerate(present)
-        if f.get_db_converters(connection)
-    ]
+        plan = _plans.get((model, sql))
+        if plan is None or plan.width != _width(cursor):
+            plan = _plans[model, sql] = _Plan(model, [c.name for c in cursor.description])
+    fields, picks, converted, extras = plan.fields, plan.picks, plan.converted, plan.extras
     found = []
     for row in rows:
         values = [row[i] for i in picks]
@@ -87,6 +77,37 @@ def fetch_models(model, sql: str, params: dict) -> list:
             setattr(instance, name, row[i])
         found.append(instance)
     return found
+
+
+def _width(cursor) -> int:
+    """The number of columns of the cursor's result, without building its description."""
+    result = getattr(cursor.cursor, "pgresult", None)  # psycopg's; Django's cursor has none
+    return result.nfields if result is not None else len(cursor.description)
+
+
+class _Plan:
+    """How a statement's columns become a model's fields and extra attributes: worked out once
+    per model and statement (the statements are constant), again if its width changes (a
+    migration under a running worker)."""
+
+    def __init__(self, model, names: list[str]):
+        self.width = len(names)
+        position = {name: i for i, name in enumerate(names)}
+        # from_db() takes the values in the model's field order
+        present = [f for f in model._meta.concrete_fields if f.column in position]
+        self.fields = [f.attname for f in present]
+        self.picks = [position[f.column] for f in present]
+        columns = {f.column for f in present}
+        self.extras = [(i, n) for i, n in enumerate(names) if n not in columns]
+        # the fields' own conversions (JSON text to Python, say), as the ORM applies them
+        self.converted = [
+            (k, f.cached_col, converters)
+            for k, f in enumerate(present)
+            if (converters := f.get_db_converters(connection))
+        ]
+
+
+_plans: dict[tuple, _Plan] = {}
 
 
 def loaded(model, field_names: list[str], values: list, alias: str = "default"):

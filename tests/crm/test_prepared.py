@@ -41,6 +41,30 @@ def test_the_statement_is_prepared_on_the_server(db):
         assert cursor.fetchone()[0] == 1
 
 
+def test_each_statement_maps_its_own_columns_and_a_changed_width_is_mapped_again(db):
+    """How columns become fields is worked out once per model and statement: two statements of
+    one model with other columns each get theirs; a statement whose result changed width (a
+    migration under a running worker) is worked out again."""
+    from crm import prepared
+
+    company = Company.objects.create(name="Első Kft.", tax_number="10773381-2-44")
+    other = "SELECT 7 AS seven, c.name, c.id FROM crm_company c WHERE c.id = %(pk)s"
+    for _ in range(2):
+        (first,) = fetch_models(Company, SQL, {"pk": company.pk})
+        (second,) = fetch_models(Company, other, {"pk": company.pk})
+        assert (first.name, first.shout, first.tax_number) == (
+            "Első Kft.",
+            "ELSŐ KFT.",
+            "10773381-2-44",
+        )
+        assert (second.pk, second.name, second.seven) == (company.pk, "Első Kft.", 7)
+        assert "tax_number" in second.get_deferred_fields()
+    prepared._plans[Company, other].width += 1  # as if the table had lost a column
+    prepared._plans[Company, other].picks.reverse()
+    (again,) = fetch_models(Company, other, {"pk": company.pk})
+    assert (again.pk, again.name, again.seven) == (company.pk, "Első Kft.", 7)
+
+
 def test_loaded_models_are_what_from_db_gives(db):
     """Loaded without ``__init__``: the same values, deferred fields read on access, saved as
     an update, and a model with ``post_init`` receivers still gets them."""
