@@ -4,6 +4,7 @@ from django.conf import settings
 
 from .menu import menu
 from .models import Company
+from .prepared import loaded
 from .shell import polls
 
 
@@ -25,7 +26,7 @@ def shell(request) -> dict:
     context["shell_polls"] = polls.for_user(user)
     known = getattr(user, "_crm_companies", None)  # (pk, name) by name: crm.access
     if known is not None:
-        companies = [Company(pk=pk, name=name) for pk, name in known]
+        companies = [loaded(Company, ["id", "name"], [pk, name]) for pk, name in known]
     else:
         companies = list(
             Company.objects.filter(memberships__user=user, is_active=True).order_by("name")

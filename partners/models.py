@@ -29,7 +29,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.choices import choice_label
-from crm.prepared import fetch_models, prepared_cursor
+from crm.prepared import fetch_models, loaded, prepared_cursor
 from crm.scoping import AuditedModel, ScopedQuerySet, scope_for
 
 from . import search_index
@@ -418,11 +418,15 @@ class PartnerQuerySet(ScopedQuerySet):
             return None
         partner = rows[0]
         if partner.industry_id is not None:
-            partner.industry = Industry(
-                pk=partner.industry_id,
-                code=partner.industry_code,
-                name_hu=partner.industry_name_hu,
-                name_en=partner.industry_name_en,
+            partner.industry = loaded(
+                Industry,
+                ["id", "code", "name_hu", "name_en"],
+                [
+                    partner.industry_id,
+                    partner.industry_code,
+                    partner.industry_name_hu,
+                    partner.industry_name_en,
+                ],
             )
         partner.tag_list = json.loads(partner.tag_list) if partner.tag_list else []
         if overview:
