@@ -10,7 +10,9 @@ An app registers its own in ``AppConfig.ready()``::
         context=timeline_context, order=20, permission="activities.view_activity"))
 
 ``context(request, record)`` returns the template's context; it runs a constant number of
-queries and starts from the app's ``visible_to(request.user)``.
+queries and starts from the app's ``visible_to(request.user)``. The page draws the template with
+``{% page_section %}`` (crm/templatetags/crm_shell.py): the same text as
+``render_to_string(template, context, request)``, with the page's context processors.
 """
 
 from collections.abc import Callable

@@ -1,9 +1,9 @@
 """Django's ``i18n`` template library, which ``{% load i18n %}`` loads in this project
-(``crm.templates.DjangoTemplates``), with one change: a ``{% translate "constant text" %}``
-keeps its text per language once drawn, instead of building a lazy
-translation, resolving it and escaping it on every page (about 11 µs a tag on the benchmark
-machine; a partner page has twenty). Every other form of the tag (a variable, filters, a
-``context``) and every other tag and filter of the library are Django's own.
+(``TEMPLATES`` ``libraries`` in crm/settings.py), with one change: a
+``{% translate "constant text" %}`` keeps its text per language once drawn, instead of building
+a lazy translation, resolving it and rendering it on every page (about 11 µs a tag on the
+benchmark machine; a partner page has twenty). Every other form of the tag (a variable,
+filters, a ``context``) and every other tag and filter of the library are Django's own.
 
 The kept texts are dropped whenever a setting that changes translations does (tests switch
 ``LANGUAGES`` or ``LOCALE_PATHS``), as Django drops its loaded catalogues then.
