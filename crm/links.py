@@ -2,7 +2,7 @@
 millisecond, which a page of 50 rows with two links each pays 100 times (and every
 ``{% url %}`` tag with integer arguments: crm.templatetags.crm_builtins)."""
 
-from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
 
 # Placeholders for the arguments: as numbers no record reaches, so that the converters (``int``)
 # accept them and they stand out of the rest of the URL.
@@ -13,7 +13,7 @@ _PATTERNS: dict[tuple, list[str] | None] = {}
 def int_args_url(name: str, args) -> str | None:
     """``reverse(name, args=args)`` for URL patterns whose arguments are integers (up to
     three), from the pattern reversed once with placeholders; None when that cannot be told
-    apart (a placeholder missing from the URL or met twice): then ask ``reverse``."""
+    apart (a placeholder refused, missing from the URL or met twice): then ask ``reverse``."""
     key = (name, len(args), get_script_prefix(), get_urlconf())
     pieces = _PATTERNS.get(key, False)
     if pieces is False:
@@ -35,7 +35,10 @@ def _pieces(name: str, count: int) -> list[str] | None:
         namespace and len(get_resolver(get_urlconf()).app_dict.get(namespace, ())) > 1
     ):
         return None
-    url = reverse(name, args=list(_PLACEHOLDERS[:count]))
+    try:
+        url = reverse(name, args=list(_PLACEHOLDERS[:count]))
+    except NoReverseMatch:  # a pattern that refuses such numbers (``[0-9]{4}``, a converter)
+        return None
     pieces = []
     for placeholder in map(str, _PLACEHOLDERS[:count]):
         if url.count(placeholder) != 1:

@@ -145,3 +145,19 @@ def test_a_url_that_does_not_exist_is_refused_alike():
     for form in ("{% url 'partners:no-such-page' 5 %}", "{% url 'partners:detail' 5 6 %}"):
         with pytest.raises(NoReverseMatch):
             Template(form).render(Context({}))
+
+
+def test_a_pattern_that_refuses_the_placeholders_is_left_to_reverse():
+    """A pattern narrower than any integer (four digits here) cannot be reversed with the
+    placeholders: the link comes from reverse(), as Django's tag gives it, never an error."""
+    from django.urls import set_urlconf
+
+    from crm.links import int_args_url, record_url
+
+    set_urlconf("tests.crm.narrow_urls")
+    try:
+        assert int_args_url("archive", (2026,)) is None
+        assert record_url("archive", 2026) == "/archive/2026/"
+        assert Template("{% url 'archive' 2026 %}").render(Context({})) == "/archive/2026/"
+    finally:
+        set_urlconf(None)
