@@ -8,6 +8,7 @@ class PartnersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from crm.access import with_generation
         from crm.demo import register as register_demo
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
@@ -16,6 +17,9 @@ class PartnersConfig(AppConfig):
         from .groups import PARTNER_GRANTS
 
         register_grants(PARTNER_GRANTS)
+        # The lists' column choices: read in the same round trip as the access generation.
+        for key_of in reference.column_keys():
+            with_generation(key_of)
         menu.register(
             MenuItem(
                 key="partners",

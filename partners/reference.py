@@ -2,11 +2,13 @@
 (``crm.reference``), forgotten when an admin changes them."""
 
 import contextlib
+import functools
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from crm.access import prefetched
 from crm.reference import reference
 
 from .models import AttributeDefinition, ColumnChoice, ContactType, Industry, Tag
@@ -41,16 +43,26 @@ def _column_key(user_id: int, screen: str) -> str:
     return f"partners:columns:{user_id}:{screen}"
 
 
-def column_choice(user_id: int, screen: str) -> list[str] | None:
-    """The columns a user chose for a list (None: the default ones), kept in the cache; a
-    save or delete of the choice forgets it (signals below)."""
-    key = _column_key(user_id, screen)
-    cached = None
-    with contextlib.suppress(Exception):  # the cache only accelerates
-        cached = cache.get(key)
+def column_keys() -> list:
+    """``user_id -> cache key`` of each list's column choice: read in the same round trip as
+    the access generation on every signed-in request (``crm.access.with_generation``, from
+    ``PartnersConfig.ready``), so that a list page asks the cache nothing more for them."""
+    from .tables import SCREENS
+
+    return [functools.partial(_column_key, screen=screen) for screen in SCREENS]
+
+
+def column_choice(user, screen: str) -> list[str] | None:
+    """The columns ``user`` (the request's) chose for a list (None: the default ones), kept in
+    the cache; a save or delete of the choice forgets it (signals below)."""
+    key = _column_key(user.pk, screen)
+    asked, cached = prefetched(user, key)  # read with the request's user (crm.access)
+    if not asked:
+        with contextlib.suppress(Exception):  # the cache only accelerates
+            cached = cache.get(key)
     if cached is not None:
         return cached["columns"]
-    row = ColumnChoice.objects.filter(user_id=user_id, screen=screen).first()
+    row = ColumnChoice.objects.filter(user_id=user.pk, screen=screen).first()
     columns = row.columns if row else None
     with contextlib.suppress(Exception):
         cache.set(key, {"columns": columns}, 3600)

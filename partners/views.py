@@ -106,7 +106,7 @@ def _sees_partners_of(user) -> bool:
 
 
 def _columns(user, screen: str, available: dict, default: list[str]) -> list[str]:
-    chosen = reference.column_choice(user.pk, screen)
+    chosen = reference.column_choice(user, screen)
     return [c for c in (default if chosen is None else chosen) if c in available]
 
 

@@ -715,3 +715,33 @@ def test_a_new_contact_type_appears_in_the_contact_list_filter(client, org):
     ContactType.objects.create(name_hu="Beszerző", name_en="Buyer")
     page = client.get(reverse("partners:contacts")).content.decode()
     assert ">Beszerző</option>" in page
+
+
+def test_a_list_reads_its_column_choice_with_the_user_not_in_a_round_trip_of_its_own(
+    client, org, monkeypatch
+):
+    """The column choices are read beside the access generation (crm.access.with_generation):
+    a list page asks Redis nothing more for them, and a new choice shows at once."""
+    import redis
+
+    make_partner(org.owner, headcount=42)
+    client.force_login(org.owner)
+    client.post(reverse("partners:columns", args=["partners"]), {"columns": ["headcount"]})
+    client.get(reverse("partners:list"))  # the choice is in the cache now
+    commands = []
+    real = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        commands.append(args)
+        return real(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    page = client.get(reverse("partners:list"))
+    assert [c.key for c in page.context["columns"]] == ["headcount"]
+    alone = [a for a in commands if a[0] == "GET" and b"partners:columns:" in str(a[1]).encode()]
+    together = [
+        a for a in commands if a[0] == "MGET" and "partners:columns:" in " ".join(map(str, a))
+    ]
+    assert not alone and together
+    client.post(reverse("partners:columns", args=["partners"]), {"columns": ["city"]})
+    assert [c.key for c in client.get(reverse("partners:list")).context["columns"]] == ["city"]
