@@ -15,6 +15,7 @@ from functools import lru_cache
 import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
 from .models import Channel, Message
 
@@ -188,7 +189,9 @@ def send_email_batch(messages: list[Message], *, to_for=None) -> list[Outcome]:
                     connection.open()
                     opened = True
                 to = to_for(message) if to_for else message.recipient
-                if message.attachments.all():
+                # The raw SMTP path needs an SMTP backend; any other (the console one of
+                # `make run`, files, memory) is given the built message.
+                if message.attachments.all() or not isinstance(connection, SMTPBackend):
                     email = build_email(message, to=to)
                     email.connection = connection
                     email.send()

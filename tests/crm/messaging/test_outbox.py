@@ -466,3 +466,16 @@ def test_a_subject_cannot_carry_extra_headers(queue, smtp_server):
     mail = smtp_server.parsed()[0]
     assert mail["Bcc"] is None and smtp_server.messages[0].rcpt_tos == [message.recipient]
     assert mail["Subject"] == "Ajánlat Bcc: titkos@pelda.hu"
+
+
+def test_a_backend_other_than_smtp_gets_the_built_message(queue, settings):
+    """`make run` prints mail with Django's console backend; tests keep it in memory: both
+    must receive the message (the raw SMTP path needs an SMTP connection)."""
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    message = queue(recipient="konzol@pelda.hu", subject="Konzolra")
+    services.deliver()
+    assert status_of(message) == Status.SENT
+    assert [(m.to, m.subject) for m in mail.outbox] == [(["konzol@pelda.hu"], "Konzolra")]
