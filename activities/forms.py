@@ -7,7 +7,7 @@ from partners.forms import reference_choices
 from partners.models import Contact
 
 from .models import Activity, ActivityType, Kind, Outcome, State, TaskName
-from .reference import activity_types
+from .reference import activity_types, hidden_type_ids
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -124,18 +124,28 @@ class _TimelineFilterFields(BootstrapMixin, forms.Form):
         label=_("State"), required=False, choices=[("", _("Every state")), *State.choices]
     )
 
-    def __init__(self):
+    def __init__(self, hidden: tuple[int, ...] = ()):
         super().__init__()
-        reference_choices(self, type=[t for t in activity_types() if t.active])
+        if hidden:
+            self.fields["type"].queryset = self.fields["type"].queryset.exclude(pk__in=hidden)
+        reference_choices(
+            self, type=[t for t in activity_types() if t.active and t.pk not in hidden]
+        )
         self.style_fields()
         for field in self.fields.values():
             field.widget.attrs["class"] += " form-select-sm"
 
 
 class TimelineFilterForm(SharedFieldsForm):
-    """The timeline's filters: type and state (its fields shared, crm.forms.SharedFieldsForm)."""
+    """The timeline's filters: type and state (its fields shared, crm.forms.SharedFieldsForm),
+    without the special types ``user`` lacks the function of (``reference.hidden_type_ids``)."""
 
     prototype = _TimelineFilterFields
+
+    def __init__(self, data=None, *, user=None):
+        hidden = tuple(sorted(hidden_type_ids(user))) if user is not None else ()
+        self.variant = hidden or None
+        super().__init__(data)
 
     def sources(self) -> tuple:
         return (activity_types(),)

@@ -299,7 +299,7 @@ def timeline_context(request, record) -> dict:
     user = request.user
     on_contact = isinstance(record, Contact)
     partner = record.partner if on_contact else record
-    form = TimelineFilterForm(request.GET or None)
+    form = TimelineFilterForm(request.GET or None, user=user)
     filters = form.cleaned_data if form.is_valid() else {}
     # Unfiltered (the tab as it opens, and its older pages): one prepared statement.
     page = None

@@ -58,6 +58,9 @@ class SharedFieldsForm(forms.Form):
     in ``self.fields``, never changes the shared one."""
 
     prototype: type[forms.Form]
+    # A hashable value the prototype is built with, when the fields differ between groups of
+    # users (the activity types a user may see): one set of fields per variant.
+    variant = None
 
     def sources(self) -> tuple:
         """The reference lists the fields are drawn from: a new list object builds them again."""
@@ -65,11 +68,11 @@ class SharedFieldsForm(forms.Form):
 
     def __init__(self, data=None):
         super().__init__(data)  # no declared fields of its own: nothing to copy
-        key, sources = (self.prototype, get_language()), self.sources()
+        key, sources = (self.prototype, get_language(), self.variant), self.sources()
         with _shared_lock:
             shared = _shared.get(key)
         if shared is None or any(a is not b for a, b in zip(shared[0], sources, strict=True)):
-            built = self.prototype()
+            built = self.prototype() if self.variant is None else self.prototype(self.variant)
             for field in built.fields.values():
                 if isinstance(field, forms.ChoiceField):  # drawn once per language
                     field.choices = PreparedChoices(field.choices)

@@ -194,6 +194,26 @@ def test_timeline_on_partner_and_contact_pages_is_scoped_and_filtered(client, or
     assert 'data-testid="timeline-empty"' in other
 
 
+def test_the_timeline_filter_offers_special_types_only_to_those_with_the_function(client, org):
+    """A rep without the collection function is not offered collection calls in the partner's
+    timeline filter (found offered by a user audit); given the function, they are, and
+    taken away again, they are not."""
+    partner = make_partner(org.owner)
+    collection = kind("collection-call")
+    url = reverse("partners:detail", args=[partner.pk]) + "?tab=timeline"
+    option = f'<option value="{collection.pk}"'
+    meeting = f'<option value="{kind("meeting").pk}"'
+    client.force_login(org.owner)
+    page = client.get(url).content.decode()
+    assert meeting in page and option not in page
+    org.owner.user_permissions.add(collection.function)
+    client.force_login(org.owner)
+    assert option in client.get(url).content.decode()
+    org.owner.user_permissions.remove(collection.function)
+    client.force_login(org.owner)
+    assert option not in client.get(url).content.decode()
+
+
 def test_the_timeline_filter_follows_the_activity_types(client, org):
     """The filter's fields are shared by the worker's requests (crm.forms.SharedFieldsForm):
     a type an admin adds or switches off shows in the next request's options, and choosing
