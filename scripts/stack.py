@@ -446,6 +446,8 @@ def cmd_run(started: Started) -> int:
     _require_free_port(port, "PORT", "the web server")
     environment = prepare(started)
     environment.setdefault("DEBUG", "true")
+    # Links in mails and the calendar feed name the port actually served.
+    environment.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     if environment["DEBUG"].lower() in ("1", "true", "yes", "on"):
         environment.setdefault("SECRET_KEY", _dev_secret())
     manage(environment, "migrate", "--noinput", "-v", "0")
