@@ -74,6 +74,8 @@ FAMILY = ["Kovács", "Szabó", "Tóth", "Nagy", "Horváth", "Varga", "Kiss", "Mo
 GIVEN = ["Anna", "Péter", "Katalin", "László", "Zsuzsanna", "István", "Éva", "Gábor", "Judit"]
 POSITIONS = ["ügyvezető", "beszerzési vezető", "pénzügyi vezető", "műszaki igazgató", "irodavezető"]
 OWNERS = ["kovacs.anna", "toth.balazs", "horvath.zsofia", "varga.mate", "molnar.david"]
+# The second own company's reps (crm.demo), owners of some shared partners there.
+SECOND_OWNERS = ["balogh.adam", "papp.reka"]
 
 
 def tax_number(serial: int, county: str) -> str:
@@ -146,10 +148,14 @@ def load_partners() -> None:
     if Partner.objects.filter(tax_number=COMPANIES[1]["tax_number"]).exists():
         return
     User = get_user_model()
-    users = {u.username: u for u in User.objects.filter(username__in=OWNERS + ["nagy.peter"])}
-    first = Company.objects.order_by("pk").first()
-    if first is None or not users:
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=OWNERS + SECOND_OWNERS + ["nagy.peter"])
+    }
+    companies = list(Company.objects.order_by("pk")[:2])
+    if not companies or not users:
         return
+    first, others = companies[0], companies[1:]
     rng = random.Random(11)  # noqa: S311 - demo data, not security
     tags = [
         Tag.objects.get_or_create(name=name, defaults={"colour": colour})[0]
@@ -179,6 +185,7 @@ def load_partners() -> None:
     types = list(ContactType.objects.order_by("order"))
     industries = {i.code: i for i in Industry.objects.all()}
     owners = [users[name] for name in OWNERS if name in users]
+    second_owners = [users[name] for name in SECOND_OWNERS if name in users]
     today = datetime.date.today()  # noqa: DTZ011 - demo dates
     for index, row in enumerate(_partners()):
         domain = _ascii(row["short_name"].rsplit(" ", 1)[0]) + ".example"
@@ -214,6 +221,11 @@ def load_partners() -> None:
                 PartnerOwner.objects.create(
                     partner=partner, company=first, user=users["nagy.peter"]
                 )
+        # The partner master is shared: the second company's reps work a third of them too.
+        if others and second_owners and index % 3 == 0:
+            PartnerOwner.objects.create(
+                partner=partner, company=others[0], user=second_owners[index % len(second_owners)]
+            )
         for number in range(1 + index % 3):
             family, given = rng.choice(FAMILY), rng.choice(GIVEN)
             contact = Contact.objects.create(

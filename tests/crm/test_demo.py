@@ -68,3 +68,18 @@ def test_the_demo_organisation():
     finance = User.objects.get(username="simon.laszlo")
     assert set(finance.memberships.values_list("company__name", flat=True)) == {FIRST, SECOND}
     assert finance.has_perm("crm.view_all_company_records")
+
+
+def test_the_second_company_has_partners_of_its_own_reps():
+    """The partner master is shared: the second company's reps own some partners there, so its
+    screens show something (found empty by a user audit)."""
+    from partners.models import Partner
+
+    call_command("load_demo")
+    User = get_user_model()
+    adam = User.objects.get(username="balogh.adam")
+    judit = User.objects.get(username="farkas.judit")
+    assert Partner.objects.visible_to(adam).exists()
+    assert Partner.objects.visible_to(judit).count() > Partner.objects.visible_to(adam).count()
+    anna = User.objects.get(username="kovacs.anna")
+    assert Partner.objects.visible_to(anna).exists()
