@@ -85,7 +85,14 @@ def normalise_phone(value: str) -> str:
 
 
 class PartnerForm(BootstrapMixin, VersionedForm):
-    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    # A text box, not type="url": browsers refuse "pelda.hu" there, which the field accepts
+    # (https:// assumed).
+    website = forms.URLField(
+        label=_("website"),
+        required=False,
+        assume_scheme="https",
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url"}),
+    )
     phones = PhonesField(label=_("phones"), required=False)
     emails = EmailsField(label=_("e-mails"), required=False)
     confirm_duplicate = forms.BooleanField(

@@ -1,5 +1,7 @@
 """Partner and contact screens: who sees what, constant queries, bad input."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -209,6 +211,17 @@ def test_create_validates_tax_number_check_digit_and_keeps_the_typed_data(client
     assert response.status_code == 200 and "ellenőrző számjegye hibás" in page
     assert 'value="Eger"' in page
     assert not Partner.objects.exists()
+
+
+def test_a_website_without_a_scheme_can_be_typed_and_gets_https(client, org):
+    """The browser must not refuse "pelda.hu" (an <input type="url"> would): the field takes
+    it and stores https://pelda.hu."""
+    client.force_login(org.owner)
+    form = client.get(reverse("partners:create")).content.decode()
+    field = re.search(r'<input[^>]*name="website"[^>]*>', form).group(0)
+    assert 'type="text"' in field and 'inputmode="url"' in field
+    client.post(reverse("partners:create"), {"name": "Séma Nélküli Kft.", "website": "pelda.hu"})
+    assert Partner.objects.get(name="Séma Nélküli Kft.").website == "https://pelda.hu"
 
 
 def test_the_creator_owns_a_new_partner_and_managers_see_it(client, org):
