@@ -68,6 +68,7 @@ from .models import (
     AttributeTarget,
     ConsentSource,
     Contact,
+    ContactRole,
     ContactType,
     County,
     ExternalId,
@@ -770,9 +771,10 @@ class ParsedRow:
     # Reasons that fail the row only if it creates a record (a new partner needs a name …).
     create_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    key: str = ""
+    key: str = ""  # the value of the job's key: what the record is found by, in the report
     label: str = ""  # the name shown in the report
     skip_reason: str = ""
+    partner_key: str = ""  # a contact's partner: its tax number or ``system:value``
 
 
 @dataclass
@@ -1107,13 +1109,19 @@ class RowParser:
     def _contact_rules(self, row: ParsedRow) -> None:
         values = row.values
         if "partner_tax_number" in values:
-            row.key = values["partner_tax_number"]
+            row.partner_key = values["partner_tax_number"]
         elif "partner_ext" in values:
-            row.key = "{}:{}".format(*values["partner_ext"])
+            row.partner_key = "{}:{}".format(*values["partner_ext"])
         row.label = " ".join(
             values.get(p, "") for p in ("title", "family_name", "given_name") if values.get(p)
         )
-        if not row.key and not row.errors:
+        if self.key == "email":
+            row.key = values["emails"][0] if values.get("emails") else ""
+        else:
+            row.key = " ".join(
+                values.get(p, "") for p in ("family_name", "given_name") if values.get(p)
+            )
+        if not row.partner_key and not row.errors:
             row.errors.append(_("the partner's tax number or external id is empty"))
         if not values.get("family_name") and not row.errors:
             row.errors.append(_("the family name is empty"))
@@ -1123,10 +1131,10 @@ class RowParser:
         if self.key == "email":
             if not values.get("emails"):
                 return
-            identity = (row.key, values["emails"][0])
+            identity = (row.partner_key, values["emails"][0])
         else:
             identity = (
-                row.key,
+                row.partner_key,
                 values.get("family_name", "").lower(),
                 values.get("given_name", "").lower(),
             )
@@ -1220,7 +1228,7 @@ class Preview:
     columns: list[tuple[str, str, str]]  # header, field, field label ("" = skipped)
     rows: list[tuple[int, list[str], list[str]]]  # number, cells, reasons
     errors: list[tuple[int, str]]
-    error_count: int
+    error_count: int  # the errors (a row may have several)
     warnings: list[tuple[int, str]]
     skipped: list[tuple[int, str]]
     checked_rows: int
@@ -1228,12 +1236,14 @@ class Preview:
     complete: bool  # every row was checked
     will_create: int = 0
     will_update: int = 0
+    error_rows: int = 0  # the rows that will not be imported for an error
 
 
 def preview(job: ImportJob, *, user) -> Preview:
     """The first rows and every row error of the first ``PREVIEW_CHECK_ROWS`` rows: the
     Python validation and (read-only) the database checks (a key of a partner that is not
-    the user's, a contact's partner that does not exist)."""
+    the user's, a contact's partner that does not exist, a second contact of a single-only
+    type at a partner)."""
     user = _as_job_user(user, job)
     parser = RowParser(job, user=user)
     labels = dict(field_choices(job.kind, job.headers))
@@ -1259,6 +1269,11 @@ def preview(job: ImportJob, *, user) -> Preview:
     )
     batch: list[ParsedRow] = []
     shown: dict[int, list[str]] = {}
+    contacts = (
+        _ContactPreview(key=job.key, may_add=user.has_perm("partners.add_contact"))
+        if job.kind == ImportKind.CONTACTS
+        else None
+    )
     with open_job_table(job) as table:
         rows = table.rows()
         for number, cells in rows:
@@ -1283,12 +1298,12 @@ def preview(job: ImportJob, *, user) -> Preview:
                     )
             batch.append(row)
             if len(batch) >= CHUNK_ROWS:
-                _preview_batch(job, user, parser, batch, result, shown)
+                _preview_batch(job, user, parser, batch, result, shown, contacts)
                 batch = []
             if result.checked_rows >= PREVIEW_CHECK_ROWS:
                 result.complete = False
                 break
-        _preview_batch(job, user, parser, batch, result, shown)
+        _preview_batch(job, user, parser, batch, result, shown, contacts)
         if result.complete:
             result.total_rows = result.checked_rows
         elif isinstance(table, CsvTable):
@@ -1300,13 +1315,13 @@ def preview(job: ImportJob, *, user) -> Preview:
     return result
 
 
-def _preview_batch(job, user, parser, batch, result: Preview, shown) -> None:
+def _preview_batch(job, user, parser, batch, result: Preview, shown, contacts) -> None:
     if not batch:
         return
     if job.kind == ImportKind.PARTNERS:
         db_errors, matched = _partner_checks_readonly(job, user, parser, batch)
     else:
-        db_errors, matched = _contact_checks_readonly(user, batch)
+        db_errors, matched = _contact_checks_readonly(user, batch, contacts)
     for row in batch:
         reasons = list(row.errors)
         if not reasons:
@@ -1321,6 +1336,8 @@ def _preview_batch(job, user, parser, batch, result: Preview, shown) -> None:
                 reasons += row.create_errors
                 if not reasons:
                     result.will_create += 1
+        if reasons:
+            result.error_rows += 1
         for reason in reasons:
             result.error_count += 1
             if len(result.errors) < PREVIEW_ERROR_CAP:
@@ -1378,18 +1395,156 @@ def _partner_checks_readonly(job, user, parser, batch):
     return errors, matched
 
 
-def _contact_checks_readonly(user, batch):
+@dataclass(frozen=True)
+class _Planned:
+    """A contact that an earlier row of the file would create (the preview writes nothing)."""
+
+    pk: str
+
+
+@dataclass
+class _ContactPreview:
+    """What the preview of a contact file carries from one batch to the next: the partners'
+    contacts and single-only types, and those the rows before would add, as the run adds
+    them."""
+
+    key: str
+    may_add: bool
+    existing: dict = field(default_factory=dict)
+    loaded: set = field(default_factory=set)
+    singles: _SingleTypes = field(default_factory=lambda: _SingleTypes())
+
+
+def _contact_checks_readonly(user, batch, state: _ContactPreview):
+    """The run's checks of contact rows, in its order, without writing: the partner (exists,
+    is the user's), adding a contact (allowed), a single-only type (not held by another
+    contact of the partner, in the database or in a row before)."""
     rows = [r for r in batch if not r.errors and not r.skip_reason]
     partners = _contact_partners(rows)
     editable = _editable(user, set(partners.values()))
+    if new := editable - state.loaded:
+        _existing_contacts(new, state.existing)
+        state.singles.load(new)
+        state.loaded |= new
     errors: dict[int, list[str]] = {}
+    matched: set[int] = set()
     for row in rows:
-        partner_id = partners.get(row.key)
+        partner_id = partners.get(row.partner_key)
         if partner_id is None:
-            errors.setdefault(row.number, []).append(_no_partner(row.key))
-        elif partner_id not in editable:
-            errors.setdefault(row.number, []).append(_not_yours(_("partner"), row.key))
-    return errors, set()
+            errors.setdefault(row.number, []).append(_no_partner(row.partner_key))
+            continue
+        if partner_id not in editable:
+            errors.setdefault(row.number, []).append(_not_yours(_("partner"), row.partner_key))
+            continue
+        values = row.values
+        contact = _find_contact(state.key, values, partner_id, state.existing)
+        if contact is None:
+            if not state.may_add:
+                errors.setdefault(row.number, []).append(_("you may not add contacts"))
+                continue
+            if row.create_errors:
+                continue  # listed by the caller, as for partners
+        else:
+            matched.add(row.number)
+        who = contact.pk if contact is not None else f"row {row.number}"
+        types = values.get("types", [])
+        taken = state.singles.taken(partner_id, who, types)
+        if taken:
+            errors.setdefault(row.number, []).append(taken)
+            continue
+        state.singles.hold(partner_id, who, row.label, types)
+        if contact is None:
+            planned = _Planned(who)
+            keys = _contact_keys(
+                partner_id,
+                values.get("emails", []),
+                values.get("family_name", ""),
+                values.get("given_name", ""),
+            )
+            for key in keys:
+                state.existing.setdefault(key, planned)
+    return errors, matched
+
+
+def _contact_keys(partner_id: int, emails, family_name: str, given_name: str):
+    """The keys a contact is found by at its partner: each e-mail address, and the name."""
+    for email in emails:
+        yield (partner_id, email.lower())
+    yield (partner_id, family_name.lower(), given_name.lower())
+
+
+def _existing_contacts(partner_ids, found: dict | None = None) -> dict:
+    """The contacts of these partners by ``_contact_keys`` (the oldest first)."""
+    found = {} if found is None else found
+    contacts = Contact.objects.filter(partner_id__in=partner_ids, erased_at__isnull=True)
+    for contact in contacts.order_by("pk"):
+        for key in _contact_keys(
+            contact.partner_id, contact.emails, contact.family_name, contact.given_name
+        ):
+            found.setdefault(key, contact)
+    return found
+
+
+def _find_contact(key: str, values: dict, partner_id: int, existing: dict):
+    """The partner's contact a row updates (by the job's key), or None."""
+    if key == "email":
+        for email in values.get("emails", []):
+            contact = existing.get((partner_id, email))
+            if contact is not None:
+                return contact
+        return None
+    return existing.get(
+        (
+            partner_id,
+            values.get("family_name", "").lower(),
+            values.get("given_name", "").lower(),
+        )
+    )
+
+
+class _SingleTypes:
+    """Who holds each single-only contact type at each partner (a partner may have one
+    contact of such a type): read from the database, then added to as rows would add them.
+    Tells a row that would give a partner a second one, in the contact services' words."""
+
+    def __init__(self):
+        self.holders: dict[tuple[int, int], tuple[object, str]] = {}  # → (contact, name)
+        self.partners: dict[int, str] = {}  # partner id → name
+
+    def load(self, partner_ids) -> None:
+        self.partners.update(
+            Partner.objects.filter(pk__in=_any(partner_ids, "bigint")).values_list("pk", "name")
+        )
+        roles = ContactRole.objects.filter(
+            partner_id__in=_any(partner_ids, "bigint"), type__single=True
+        ).select_related("contact")
+        for role in roles.order_by("pk"):
+            self.holders.setdefault(
+                (role.partner_id, role.type_id), (role.contact_id, str(role.contact))
+            )
+
+    def taken(self, partner_id: int, who, types) -> str:
+        """The reason ``who`` (a contact's id) may not have these types, or ``""``."""
+        for contact_type in types:
+            if not contact_type.single:
+                continue
+            holder = self.holders.get((partner_id, contact_type.pk))
+            if holder is not None and holder[0] != who:
+                return _single_taken(self.partners.get(partner_id, ""), contact_type, holder[1])
+        return ""
+
+    def hold(self, partner_id: int, who, name: str, types) -> None:
+        for contact_type in types:
+            if contact_type.single:
+                self.holders.setdefault((partner_id, contact_type.pk), (who, name))
+
+
+def _single_taken(partner: str, contact_type, holder: str) -> str:
+    """The message of ``partners.services._check_single_types``, word for word (the run
+    fails such a row with it)."""
+    return _(
+        "%(partner)s already has a %(type)s contact: %(holder)s. A partner may have only one."
+    ) % {"partner": partner, "type": contact_type, "holder": holder}
 
 
 def _no_partner(key: str) -> str:
@@ -2041,53 +2196,25 @@ class ContactImport(_ImportBase):
             self._quiet_trigger_guards()
             partners = _contact_partners(valid)
             editable = _editable(self.user, set(partners.values()))
-            existing = self._existing(set(partners.values()))
+            existing = _existing_contacts(set(partners.values()))
             for row in valid:
                 outcomes.append(self._row(row, partners, editable, existing))
             self._progress(outcomes)
         self._done(outcomes)
-
-    def _existing(self, partner_ids) -> dict:
-        found: dict = {}
-        contacts = Contact.objects.filter(partner_id__in=partner_ids, erased_at__isnull=True)
-        for contact in contacts.order_by("pk"):
-            for email in contact.emails:
-                found.setdefault((contact.partner_id, email.lower()), contact)
-            found.setdefault(
-                (contact.partner_id, contact.family_name.lower(), contact.given_name.lower()),
-                contact,
-            )
-        return found
-
-    def _find(self, row: ParsedRow, partner_id: int, existing: dict):
-        values = row.values
-        if self.job.key == "email":
-            for email in values.get("emails", []):
-                contact = existing.get((partner_id, email))
-                if contact is not None:
-                    return contact
-            return None
-        return existing.get(
-            (
-                partner_id,
-                values.get("family_name", "").lower(),
-                values.get("given_name", "").lower(),
-            )
-        )
 
     def _row(self, row: ParsedRow, partners, editable, existing) -> Outcome:
         from crm.versioning import Conflict
 
         from .services import contact_create, contact_update
 
-        partner_id = partners.get(row.key)
+        partner_id = partners.get(row.partner_key)
         if partner_id is None:
-            return _failed(row, [_no_partner(row.key)])
+            return _failed(row, [_no_partner(row.partner_key)])
         if partner_id not in editable:
-            return _failed(row, [_not_yours(_("partner"), row.key)])
+            return _failed(row, [_not_yours(_("partner"), row.partner_key)])
         values = row.values
         types = [self.types[t.pk] for t in values.get("types", []) if t.pk in self.types]
-        contact = self._find(row, partner_id, existing)
+        contact = _find_contact(self.job.key, values, partner_id, existing)
         try:
             with transaction.atomic():
                 if contact is None:
@@ -2103,7 +2230,10 @@ class ContactImport(_ImportBase):
                         source=ConsentSource.IMPORT,
                         company=self.company,
                     )
-                    for key in self._keys(contact):
+                    keys = _contact_keys(
+                        partner_id, contact.emails, contact.family_name, contact.given_name
+                    )
+                    for key in keys:
                         existing.setdefault(key, contact)
                     return Outcome(row.number, "created", row.key, row.label, [])
                 changed = []
@@ -2143,12 +2273,6 @@ class ContactImport(_ImportBase):
                 fields[name] = values[name]
         return fields
 
-    @staticmethod
-    def _keys(contact: Contact):
-        for email in contact.emails:
-            yield (contact.partner_id, email.lower())
-        yield (contact.partner_id, contact.family_name.lower(), contact.given_name.lower())
-
 
 def _validation_reasons(exc: ValidationError, model) -> list[str]:
     if not hasattr(exc, "error_dict"):
@@ -2160,6 +2284,11 @@ def _validation_reasons(exc: ValidationError, model) -> list[str]:
         except Exception:
             label = "" if name == "__all__" else name
         for error in errors:
+            if name == "types":
+                # A whole sentence that starts with the partner's name (a second contact of
+                # a single-only type): given as written, as the preview gives it.
+                reasons.append(" ".join(error.messages))
+                continue
             text = _message(ValidationError(error.messages))
             reasons.append(f"{label}: {text}" if label else text)
     return reasons

@@ -792,3 +792,125 @@ def test_an_import_whose_worker_died_ends_with_a_message_and_can_be_run_again(or
     again = run(make_job(org.supervisor, rows))
     assert again.created_count == 0 and again.updated_count + again.skipped_count == 1
     assert Partner.objects.filter(tax_number="10773381-2-44").count() == 1
+
+
+# ----------------------------------------------------------------------------- audit fixes
+
+
+def test_the_preview_counts_faulty_rows_not_their_errors(client, org):
+    rows = [
+        HEADERS,
+        row("Alfa Kft.", TAX_NUMBERS[0]),
+        row("Béta Kft.", "12345678-1-12", postcode="12"),  # two errors
+        row("Gamma Kft.", "87654321-1-12", postcode="34"),  # two errors
+    ]
+    job = make_job(org.owner, rows)
+    preview = imports.preview(job, user=org.owner)
+    assert (preview.error_rows, preview.error_count) == (2, 4)
+    client.force_login(org.owner)
+    url = reverse("partners:import-mapping", args=[job.pk])
+    english = client.get(url).content.decode()
+    assert "2 faulty rows: they will not be imported." in english
+    assert "4 errors in all." in english
+    client.cookies["crm_language"] = "hu"
+    hungarian = client.get(url, HTTP_ACCEPT_LANGUAGE="hu").content.decode()
+    assert "2 hibás sor: azokat nem importáljuk." in hungarian
+    assert "Összesen 4 hiba." in hungarian
+    assert "4 hibás sor" not in hungarian
+
+
+def test_one_faulty_row_with_one_error_is_told_in_the_singular(client, org):
+    job = make_job(org.owner, [HEADERS, row("Béta Kft.", "12345678-1-12")])
+    client.force_login(org.owner)
+    page = client.get(reverse("partners:import-mapping", args=[job.pk])).content.decode()
+    assert "1 faulty row: it will not be imported." in page
+    assert "in all." not in page  # one error a row: nothing more to count
+
+
+def _contact_with_type(user, partner, family, given, email, contact_type):
+    from partners.services import contact_create
+
+    return contact_create(
+        user=user,
+        contact=Contact(partner=partner, family_name=family, given_name=given, emails=[email]),
+        types=[contact_type],
+    )
+
+
+@pytest.mark.parametrize("holder", ["in the file", "in the database"])
+def test_the_preview_reports_a_second_single_only_contact_as_the_run_does(org, eager, holder):
+    partner = make_partner(org.owner, name="Import Teszt Első Kft.", tax_number=TAX_NUMBERS[0])
+    single = ContactType.objects.filter(single=True).first()
+    rows = [CONTACT_HEADERS]
+    if holder == "in the database":
+        _contact_with_type(org.owner, partner, "Kiss", "Ádám", "adam@alfa.hu", single)
+    else:
+        rows.append([TAX_NUMBERS[0], "Kiss Ádám", "", "adam@alfa.hu", single.name_hu])
+    rows.append([TAX_NUMBERS[0], "Tóth Éva", "", "eva@alfa.hu", single.name_hu])
+    faulty = len(rows)  # the last row: the header is row 1
+    job = make_job(org.owner, rows, kind=ImportKind.CONTACTS)
+    preview = imports.preview(job, user=org.owner)
+    assert preview.error_rows == 1
+    expected = (
+        f"Import Teszt Első Kft. already has a {single} contact: Kiss Ádám."
+        " A partner may have only one."
+    )
+    assert preview.errors == [(faulty, expected)]
+    assert {n: r for n, _cells, r in preview.rows}[faulty] == [expected]
+    job = run(job)
+    assert job.failed_count == 1 and Contact.objects.filter(partner=partner).count() == 1
+    assert report_rows(job)[faulty - 1][4] == expected
+
+
+def test_the_single_only_message_keeps_the_partner_name_in_hungarian(org, eager):
+    partner = make_partner(org.owner, name="Import Teszt Első Kft.", tax_number=TAX_NUMBERS[0])
+    single = ContactType.objects.filter(single=True).first()
+    _contact_with_type(org.owner, partner, "Kiss", "Ádám", "adam@alfa.hu", single)
+    rows = [CONTACT_HEADERS, [TAX_NUMBERS[0], "Tóth Éva", "", "eva@alfa.hu", single.name_hu]]
+    job = make_job(org.owner, rows, kind=ImportKind.CONTACTS)
+    with translation.override("hu"):
+        previewed = imports.preview(job, user=org.owner).errors
+        expected = (
+            f"Import Teszt Első Kft. már rendelkezik ilyen ({single}) kapcsolattartóval:"
+            " Kiss Ádám. Egy partnernek csak egy lehet."
+        )
+    assert previewed == [(2, expected)]
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.QUEUED)
+    import_run(job.pk, "hu")
+    job.refresh_from_db()
+    assert report_rows(job)[1][4] == expected
+
+
+def test_a_contact_that_holds_its_single_only_type_already_is_no_error(org, eager):
+    partner = make_partner(org.owner, name="Alfa", tax_number=TAX_NUMBERS[0])
+    single = ContactType.objects.filter(single=True).first()
+    _contact_with_type(org.owner, partner, "Kiss", "Ádám", "adam@alfa.hu", single)
+    rows = [CONTACT_HEADERS, [TAX_NUMBERS[0], "Kiss Ádám", "", "adam@alfa.hu", single.name_hu]]
+    job = make_job(org.owner, rows, kind=ImportKind.CONTACTS)
+    preview = imports.preview(job, user=org.owner)
+    assert preview.errors == [] and preview.will_update == 1
+    job = run(job)
+    assert job.failed_count == 0 and job.skipped_count == 1
+
+
+@pytest.mark.parametrize(("key", "shown"), [("email", "anna@alfa.hu"), ("name", "Kovács Anna")])
+def test_the_report_key_of_a_contact_is_the_key_it_was_found_by(org, eager, key, shown):
+    make_partner(org.owner, name="Alfa", tax_number=TAX_NUMBERS[0])
+    rows = [
+        CONTACT_HEADERS,
+        [TAX_NUMBERS[0], "dr. Kovács Anna", "", "Anna@alfa.hu", ""],
+        [TAX_NUMBERS[1], "Nagy Béla", "", "bela@beta.hu", ""],
+    ]
+    job = run(make_job(org.owner, rows, kind=ImportKind.CONTACTS, key=key))
+    lines = report_rows(job)
+    assert lines[1][:3] == ["2", "created", shown]
+    # The partner's key still names the partner that is missing.
+    assert lines[2][1] == "failed" and "there is no partner 12345676-2-41" in lines[2][4]
+    assert lines[2][2] == ("bela@beta.hu" if key == "email" else "Nagy Béla")
+
+
+def test_the_report_key_of_a_partner_found_by_external_id_is_that_id(org, eager):
+    rows = [["ext:erp", "Név", "Adószám"], ["E-9", "Külső Kft.", TAX_NUMBERS[0]]]
+    job = run(make_job(org.owner, rows, key="ext:erp"))
+    assert job.created_count == 1, job.error
+    assert report_rows(job)[1][:3] == ["2", "created", "E-9"]
