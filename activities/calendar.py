@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm import workdays
@@ -28,6 +29,21 @@ from .people import handler_choice
 VIEWS = ("month", "week", "day")
 DAY_HOURS = range(7, 20)  # the day view's hour rows; earlier and later ones join the edges
 MAX_ITEMS = 600  # a month of a very busy person; beyond it the view says so
+# The dates the calendar moves between: whole months, so that a month's grid and a week's
+# seven days never step outside what ``datetime.date`` holds (years 1 to 9999).
+FIRST_DAY = datetime.date(1900, 1, 1)
+LAST_DAY = datetime.date(2999, 12, 31)
+# The grid's column heads, Monday first: one kind of abbreviation in each language (Django's
+# own "D" format gives "hét, kedd, sze, csüt" in Hungarian, "hét" being "week" too).
+WEEKDAY_HEADS = (
+    pgettext_lazy("calendar column head", "Mon"),
+    pgettext_lazy("calendar column head", "Tue"),
+    pgettext_lazy("calendar column head", "Wed"),
+    pgettext_lazy("calendar column head", "Thu"),
+    pgettext_lazy("calendar column head", "Fri"),
+    pgettext_lazy("calendar column head", "Sat"),
+    pgettext_lazy("calendar column head", "Sun"),
+)
 
 
 def handled_or_attended(user_id: int) -> Q:
@@ -61,13 +77,34 @@ def _span(view: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
     return start, end
 
 
-def _step(view: str, day: datetime.date, direction: int) -> datetime.date:
+def _step(view: str, day: datetime.date, direction: int) -> datetime.date | None:
+    """The day the previous or next page shows: None when none of its days is between
+    FIRST_DAY and LAST_DAY; a week that straddles them opens at the edge."""
     if view == "day":
-        return day + datetime.timedelta(days=direction)
-    if view == "week":
-        return day + datetime.timedelta(days=7 * direction)
-    month = day.year * 12 + day.month - 1 + direction
-    return datetime.date(month // 12, month % 12 + 1, 1)
+        target = first = last = day + datetime.timedelta(days=direction)
+    elif view == "week":
+        target = day + datetime.timedelta(days=7 * direction)
+        first = target - datetime.timedelta(days=target.weekday())
+        last = first + datetime.timedelta(days=6)
+    else:
+        month = day.year * 12 + day.month - 1 + direction
+        target = first = datetime.date(month // 12, month % 12 + 1, 1)
+        last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    if last < FIRST_DAY or first > LAST_DAY:
+        return None
+    return min(max(target, FIRST_DAY), LAST_DAY)
+
+
+def _asked_day(raw: str) -> tuple[datetime.date, bool]:
+    """The day the page is asked for, within FIRST_DAY and LAST_DAY; and whether it was moved
+    there (the page says so). Not a date at all: today."""
+    try:
+        day = datetime.date.fromisoformat(raw)
+    except ValueError:
+        return timezone.localdate(), False
+    if FIRST_DAY <= day <= LAST_DAY:
+        return day, False
+    return min(max(day, FIRST_DAY), LAST_DAY), True
 
 
 @login_required
@@ -77,10 +114,7 @@ def calendar(request):
         raise PermissionDenied
     view = request.GET.get("view", "month")
     view = view if view in VIEWS else "month"
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = timezone.localdate()
+    day, out_of_range = _asked_day(request.GET.get("date", ""))
     handler_id, handlers = handler_choice(request)
     first, last = _span(view, day)
     rows = list(
@@ -114,6 +148,7 @@ def calendar(request):
             {
                 "date": current,
                 "iso": current.isoformat(),
+                "in_range": FIRST_DAY <= current <= LAST_DAY,
                 "working": workdays.is_working_day(current),
                 "holiday": workdays.holiday_name(current),
                 "other_month": view == "month" and current.month != day.month,
@@ -130,6 +165,10 @@ def calendar(request):
             params[key] = value
         return "?" + params.urlencode()
 
+    def step_link(direction: int) -> str | None:
+        target = _step(view, day, direction)
+        return None if target is None else link(date=target.isoformat())
+
     context = {
         "view": view,
         "day": day,
@@ -138,11 +177,14 @@ def calendar(request):
         "too_many": len(rows) > MAX_ITEMS,
         "handlers": handlers,
         "handler_id": handler_id,
-        "previous_url": link(date=_step(view, day, -1).isoformat()),
-        "next_url": link(date=_step(view, day, 1).isoformat()),
+        "out_of_range": out_of_range,
+        "first_day": FIRST_DAY,
+        "last_day": LAST_DAY,
+        "previous_url": step_link(-1),
+        "next_url": step_link(1),
         "today_url": link(date=today.isoformat()),
-        "view_urls": [(v, link(view=v)) for v in VIEWS],
-        "weekday_names": [days[i]["date"] for i in range(min(7, len(days)))],
+        "view_urls": [(v, link(view=v, date=day.isoformat())) for v in VIEWS],
+        "weekday_heads": WEEKDAY_HEADS,
     }
     if view == "day":
         context["hours"] = _hours(day, days[0]["items"])

@@ -37,8 +37,15 @@ def _url(url_name: str) -> str | None:
         return None
 
 
-def _is_active(url: str, current_path: str) -> bool:
+def _matches(url: str, current_path: str) -> bool:
     return current_path.startswith(url) if url != "/" else current_path == "/"
+
+
+def _active_url(urls, current_path: str) -> str | None:
+    """The one entry URL that ``current_path`` belongs to: the longest that it starts with, so
+    that /activities/calendar/ is the calendar's page, not the activities' (/activities/)."""
+    matching = [url for url in urls if url is not None and _matches(url, current_path)]
+    return max(matching, key=len, default=None)
 
 
 class MenuRegistry(Registry[MenuItem]):
@@ -53,17 +60,20 @@ class MenuRegistry(Registry[MenuItem]):
             url = _url(item.url_name)
             if url is None:
                 continue
-            entries.append({"item": item, "url": url, "active": _is_active(url, current_path)})
+            entries.append({"item": item, "url": url, "active": False})
+        # the longest matching URL of all entries, so that a page the user sees without its
+        # own entry (no permission) does not light up the entry of a shorter URL instead
+        active = _active_url((_url(item.url_name) for item in self.ordered()), current_path)
+        for entry in entries:
+            entry["active"] = entry["url"] == active
         return entries
 
     def active_key(self, current_path: str) -> str:
         """The key of the entry that ``current_path`` belongs to ("" for none), whoever asks:
         what a cached top bar differs by from page to page."""
-        for item in self.ordered():
-            url = _url(item.url_name)
-            if url is not None and _is_active(url, current_path):
-                return item.key
-        return ""
+        urls = [(item.key, _url(item.url_name)) for item in self.ordered()]
+        active = _active_url((url for _key, url in urls), current_path)
+        return next((key for key, url in urls if url is not None and url == active), "")
 
 
 menu = MenuRegistry()

@@ -1,6 +1,7 @@
 """The calendar (month, week, day; moving by drag), the ICS feed and reminders."""
 
 import datetime
+import re
 
 import icalendar
 import pytest
@@ -196,3 +197,115 @@ def test_participants_see_the_activity_on_their_calendar_and_feed_but_cannot_mov
     )
     client.force_login(org.peer)
     assert client.get(reverse("activities:detail", args=[meeting.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"date": "0001-01-01"},
+        {"date": "9999-12-31"},
+        {"view": "week", "date": "9999-12-31"},
+        {"view": "day", "date": "9999-12-31"},
+        {"view": "week", "date": "0001-01-01"},
+        {"view": "day", "date": "0001-01-01"},
+        {"view": "month", "date": "1900-01-01"},
+        {"view": "month", "date": "2999-12-31"},
+        {"view": "week", "date": "2999-12-31"},
+        {"view": "day", "date": "2999-12-31"},
+        {"view": ["week", "day"], "date": ["x", "9999-12-31"]},
+    ],
+)
+def test_any_date_gives_a_page_and_the_links_at_the_edges_stay_in_range(client, org, params):
+    client.force_login(org.owner)
+    response = client.get(reverse("activities:calendar"), params)
+    assert response.status_code == 200
+    page = response.content.decode()
+    # every link the page offers opens too (previous, next, views, the days' own links)
+    links = {
+        href.replace("&amp;", "&")
+        for href in re.findall(r'href="(\?[^"]*)"', page)
+        if "date=" in href or "view=" in href
+    }
+    assert links
+    for href in links:
+        assert client.get(reverse("activities:calendar") + href).status_code == 200, href
+    if params["date"] in ("0001-01-01", "9999-12-31"):
+        assert "1900" in page and "2999" in page  # says why another date is shown
+
+
+def test_previous_and_next_stop_at_the_first_and_last_shown_year(client, org):
+    client.force_login(org.owner)
+    url = reverse("activities:calendar")
+
+    def steps(view: str, date: str) -> tuple[str | None, str | None]:
+        page = client.get(url, {"view": view, "date": date}).content.decode()
+        found = []
+        for testid in ("calendar-previous", "calendar-next"):
+            tag = page.split(f'data-testid="{testid}"', 1)[0].rsplit("<", 1)[1]
+            link = re.search(r"date=([0-9-]+)", tag)
+            found.append(link and link[1])
+        return found[0], found[1]
+
+    assert steps("month", "1900-01-15") == (None, "1900-02-01")
+    assert steps("month", "2999-12-15") == ("2999-11-01", None)
+    assert steps("day", "2999-12-31") == ("2999-12-30", None)
+    assert steps("day", "1900-01-01") == (None, "1900-01-02")
+    # the last week reaches past the year's end: it is shown, from its last day in range
+    assert steps("week", "2999-12-24") == ("2999-12-17", "2999-12-31")
+    assert steps("week", "2999-12-31")[1] is None
+
+
+def test_the_month_title_and_day_numbers_follow_the_language(client, org):
+    client.force_login(org.owner)
+    url = reverse("activities:calendar")
+    params = {"view": "month", "date": "2026-12-15"}
+    hungarian = client.get(url, params, HTTP_ACCEPT_LANGUAGE="hu").content.decode()
+    assert _title(hungarian) == "2026. december"
+    assert _day_number(hungarian, "2026-12-24") == "24."
+    client.cookies["crm_language"] = "en"
+    english = client.get(url, params).content.decode()
+    assert _title(english) == "December 2026"
+    assert _day_number(english, "2026-12-24") == "24"
+
+
+def test_the_weekday_header_uses_one_kind_of_abbreviation(client, org):
+    client.force_login(org.owner)
+    url = reverse("activities:calendar")
+    for view in ("month", "week"):
+        params = {"view": view, "date": "2026-12-15"}
+        hungarian = client.get(url, params).content.decode()
+        assert _heads(hungarian) == ["H", "K", "Sze", "Cs", "P", "Szo", "V"], view
+    client.cookies["crm_language"] = "en"
+    english = client.get(url, {"date": "2026-12-15"}).content.decode()
+    assert _heads(english) == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def test_the_top_bar_marks_only_the_current_pages_entry(client, org):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("menu.admin", "menu@example.hu", "x")
+    client.force_login(admin)
+    for path, expected in [
+        (reverse("activities:calendar"), ["Naptár"]),
+        (reverse("activities:mine"), ["Tevékenységek"]),
+        (reverse("partners:import-upload"), ["Partnerek"]),
+        (reverse("partners:contacts"), ["Kapcsolattartók"]),
+        (reverse("partners:list"), ["Partnerek"]),
+    ]:
+        page = client.get(path).content.decode()
+        menu = page.split('data-testid="app-menu"', 1)[1].split("</ul>", 1)[0]
+        active = re.findall(r'class="nav-link active"[^>]*>\s*<i[^>]*></i>\s*([^<]+?)\s*</a>', menu)
+        assert active == expected, path
+
+
+def _title(page: str) -> str:
+    return page.split('data-testid="calendar-title">', 1)[1].split("</h1>", 1)[0].strip()
+
+
+def _day_number(page: str, iso: str) -> str:
+    cell = page.split(f'data-date="{iso}"', 1)[1]
+    return cell.split('class="crm-cal-date"><a', 1)[1].split(">", 1)[1].split("</a>", 1)[0]
+
+
+def _heads(page: str) -> list[str]:
+    return re.findall(r'<div class="crm-cal-head">([^<]*)</div>', page)
