@@ -146,6 +146,42 @@ def partner_assign(*, partner: Partner, company, users, by, reason: str = "") ->
         )
 
 
+def partners_free_in(company_id: int | None, partners) -> set[int]:
+    """Which of ``partners`` have no owner in ``company_id``: a user of that company may take
+    them on (``partner_take_on``). The partner master is shared by the own companies."""
+    ids = [p.pk for p in partners]
+    if not ids or company_id is None:
+        return set()
+    owned = set(
+        PartnerOwner.objects.filter(partner_id__in=ids, company_id=company_id).values_list(
+            "partner_id", flat=True
+        )
+    )
+    return set(ids) - owned
+
+
+def partner_take_on(*, partner: Partner, user, company) -> None:
+    """``user`` becomes the owner of ``partner`` in ``company`` when nobody owns it there yet:
+    a company that the shared partner master already holds (another own company works it, or
+    it is in the unassigned pool) is taken on instead of being typed in again."""
+    with transaction.atomic():
+        taken = (
+            PartnerOwner.objects.select_for_update()
+            .filter(partner=partner, company=company)
+            .exists()
+        )
+        if taken:
+            raise ValidationError(
+                _(
+                    "This partner already has an owner in your company: ask its owner or your"
+                    " manager to share it with you."
+                )
+            )
+        PartnerOwner.objects.create(
+            partner=partner, company=company, user=user, reason=_("taken on")[:200]
+        )
+
+
 # ----------------------------------------------------------------------------- contacts
 
 

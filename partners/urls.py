@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.partner_detail, name="detail"),
     path("<int:pk>/edit/", views.partner_edit, name="edit"),
     path("<int:pk>/owners/", views.partner_assign, name="assign"),
+    path("<int:pk>/take-on/", views.partner_take_on, name="take-on"),
     path("<int:partner_pk>/contacts/new/", views.contact_create, name="contact-create"),
     path("contacts/", views.contact_list, name="contacts"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),

@@ -429,7 +429,7 @@ def partner_create(request):
         {
             "form": form,
             "addresses": addresses,
-            "visible": _visible_ids(request.user, form.duplicates),
+            **_duplicate_context(request, form.duplicates),
             "registry_financials": request.POST.get("registry_financials", ""),
             "registry_enabled": _registry_enabled(),
         },
@@ -494,12 +494,38 @@ def partner_duplicates(request):
     except ValidationError:
         tax = None
     found = services.duplicates_of(name=request.GET.get("name", ""), tax_number=tax)
-    visible = _visible_ids(request.user, found)
     return render(
         request,
         "partners/partials/duplicates.html",
-        {"duplicates": found, "visible": visible},
+        {"duplicates": found, **_duplicate_context(request, found)},
     )
+
+
+def _duplicate_context(request, found) -> dict:
+    """Which duplicates the user may open, and which they may take on for their company (no
+    owner there: partners.services.partner_take_on)."""
+    visible = _visible_ids(request.user, found)
+    hidden = [p for p in found if p.pk not in visible]
+    return {"visible": visible, "free": services.partners_free_in(_company_id(request), hidden)}
+
+
+@login_required
+@require_POST
+def partner_take_on(request, pk: int):
+    """ "Take it on for my company": from the duplicate warning of the create form."""
+    if not request.user.has_perm("partners.add_partner"):
+        raise PermissionDenied
+    partner = Partner.objects.only("pk", "name").filter(pk=pk).first()
+    if partner is None:
+        raise Http404
+    try:
+        company = services.acting_company(request.user)
+        services.partner_take_on(partner=partner, user=request.user, company=company)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("partners:create")
+    messages.success(request, _("%(name)s is your partner now.") % {"name": partner.name})
+    return redirect("partners:detail", pk=partner.pk)
 
 
 def _visible_ids(user, partners) -> set[int]:

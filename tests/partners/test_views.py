@@ -758,3 +758,48 @@ def test_a_list_reads_its_column_choice_with_the_user_not_in_a_round_trip_of_its
     assert not alone and together
     client.post(reverse("partners:columns", args=["partners"]), {"columns": ["city"]})
     assert [c.key for c in client.get(reverse("partners:list")).context["columns"]] == ["city"]
+
+
+def test_a_rep_of_another_own_company_takes_on_a_partner_of_the_shared_master(client, org):
+    """The partner master is shared: a rep of the second company who types in a company the
+    first one works is offered to take it on for their company (no owner there), instead of
+    being refused with no way forward (found by a user audit); within a company, another
+    team's partner is not offered."""
+    from tests.access import member
+    from tests.factories import UserFactory
+
+    partner = make_partner(org.owner, name="Közös Gépház Kft.", tax_number=TAX_NUMBERS[3])
+    rep = member(UserFactory(username="masodik_rep"), org.other_company, "sales_rep")
+    client.force_login(rep)
+    answer = client.post(
+        reverse("partners:create"), {"name": "Közös Gépház Kft.", "tax_number": TAX_NUMBERS[3]}
+    )
+    page = answer.content.decode()
+    assert "Ezzel az adószámmal már van partner" in page
+    assert (
+        'data-testid="take-on"' in page and reverse("partners:take-on", args=[partner.pk]) in page
+    )
+    assert not Partner.objects.visible_to(rep).filter(pk=partner.pk).exists()
+    taken = client.post(reverse("partners:take-on", args=[partner.pk]))
+    assert taken.status_code == 302 and taken["Location"] == reverse(
+        "partners:detail", args=[partner.pk]
+    )
+    assert PartnerOwner.objects.filter(
+        partner=partner, company=org.other_company, user=rep
+    ).exists()
+    assert client.get(taken["Location"]).status_code == 200
+    # the first company's owner keeps it; a peer there is told to ask, and cannot take it
+    assert PartnerOwner.objects.filter(
+        partner=partner, company=org.company, user=org.owner
+    ).exists()
+    client.force_login(org.peer)
+    page = client.get(reverse("partners:duplicates"), {"name": "Közös Gépház"}).content.decode()
+    assert "Közös Gépház Kft." in page and 'data-testid="take-on"' not in page
+    refused = client.post(reverse("partners:take-on", args=[partner.pk]), follow=True)
+    assert "már van felelőse a cégében" in refused.content.decode()
+    assert not PartnerOwner.objects.filter(partner=partner, user=org.peer).exists()
+    client.force_login(org.outsider)
+    assert client.post(reverse("partners:take-on", args=[partner.pk])).status_code == 403
+    client.force_login(rep)
+    assert client.post(reverse("partners:take-on", args=[999999])).status_code == 404
+    assert client.get(reverse("partners:take-on", args=[partner.pk])).status_code == 405
