@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 
+from crm.permissions import PermissionChoiceField
+
 from .models import Activity, ActivityType, GoogleAccount, TaskName
 from .services import activity_delete
 
@@ -24,12 +26,14 @@ class ActivityTypeAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "function":
-            # The functions of Meta.permissions (collection calls, …), not the model CRUD ones.
+            # The functions of Meta.permissions (collection calls, …), not the model CRUD ones,
+            # named in the admin's language.
             kwargs["queryset"] = (
                 Permission.objects.exclude(codename__regex=r"^(add|change|delete|view)_")
                 .select_related("content_type")
                 .order_by("content_type__app_label", "codename")
             )
+            kwargs["form_class"] = PermissionChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

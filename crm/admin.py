@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
@@ -10,6 +11,7 @@ from mptt.admin import MPTTModelAdmin
 
 from .hierarchy import subordinate_ids
 from .models import Company, Department, Membership, Role, SupervisorLink, User, WorkerHeartbeat
+from .permissions import PermissionMultipleChoiceField, permission_label
 
 admin.site.site_header = _("CRM administration")
 admin.site.site_title = _("CRM administration")
@@ -64,7 +66,7 @@ class UserAdmin(DjangoUserAdmin):
         return format_html_join(
             "",
             "<div>{} <small class='text-secondary'>({}.{})</small></div>",
-            ((p.name, p.content_type.app_label, p.codename) for p in rows),
+            ((permission_label(p), p.content_type.app_label, p.codename) for p in rows),
         ) or _("none")
 
     @admin.display(description=_("whose records they see (themselves and subordinates)"))
@@ -105,6 +107,13 @@ class SupervisorLinkAdmin(admin.ModelAdmin):
 
 
 class GroupForm(forms.ModelForm):
+    permissions = PermissionMultipleChoiceField(
+        queryset=Permission.objects.select_related("content_type"),
+        required=False,
+        label=_("functions"),
+        widget=FilteredSelectMultiple(_("functions"), is_stacked=False),
+    )
+
     class Meta:
         model = Group
         fields = ["name", "permissions"]

@@ -240,3 +240,25 @@ def test_the_system_check_catches_a_scoped_model_without_history_or_triggers():
 
         del apps.all_models["scoping_app"]["careless"]
         apps.clear_cache()
+
+
+def test_the_admin_names_functions_in_the_admins_language(admin_client):
+    """Django stores permission names once, in English; the group and activity-type admin
+    pages name them in the admin's language (found English in the Hungarian admin by a user
+    audit)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.create(name="Próba")
+    group.permissions.add(Permission.objects.get(codename="use_collection_types"))
+    page = admin_client.get(reverse("admin:auth_group_change", args=[group.pk])).content.decode()
+    assert "Behajtási tevékenységtípusok használata" in page
+    assert "partner hozzáadása" in page and "Can add partner" not in page
+    page = admin_client.get(reverse("admin:activities_activitytype_add")).content.decode()
+    assert "Behajtási tevékenységtípusok használata" in page
+    assert "Use collection activity types" not in page
+    from django.conf import settings
+
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = admin_client.get(reverse("admin:auth_group_change", args=[group.pk])).content
+    assert "Can add partner" in english.decode()
+    assert "Use collection activity types" in english.decode()
