@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
@@ -107,13 +106,6 @@ class SupervisorLinkAdmin(admin.ModelAdmin):
 
 
 class GroupForm(forms.ModelForm):
-    permissions = PermissionMultipleChoiceField(
-        queryset=Permission.objects.select_related("content_type"),
-        required=False,
-        label=_("functions"),
-        widget=FilteredSelectMultiple(_("functions"), is_stacked=False),
-    )
-
     class Meta:
         model = Group
         fields = ["name", "permissions"]
@@ -133,6 +125,11 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(DjangoGroupAdmin):
     form = GroupForm
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name == "permissions":  # named in the admin's language
+            kwargs["form_class"] = PermissionMultipleChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(WorkerHeartbeat)
