@@ -98,6 +98,8 @@ class PartnerForm(BootstrapMixin, VersionedForm):
     confirm_duplicate = forms.BooleanField(
         label=_("Save it anyway: it is a different company"), required=False
     )
+    # Posted by "Fill from registry", which re-renders the form without saving it.
+    PREVIEW_FIELD = "registry_fill"
 
     class Meta:
         model = Partner
@@ -147,8 +149,11 @@ class PartnerForm(BootstrapMixin, VersionedForm):
         from .services import duplicates_of
 
         if "name" in cleaned and not cleaned.get("confirm_duplicate"):
+            # An edit that keeps the name checks the tax number only: the partner was saved
+            # with that name already.
+            renamed = not self.instance.pk or "name" in self.changed_data
             self.duplicates = duplicates_of(
-                name=cleaned["name"],
+                name=cleaned["name"] if renamed else "",
                 tax_number=cleaned.get("tax_number"),
                 exclude_pk=self.instance.pk,
             )
@@ -159,7 +164,7 @@ class PartnerForm(BootstrapMixin, VersionedForm):
             ]
             if same_tax:
                 self.add_error("tax_number", _("A partner with this tax number already exists."))
-            elif self.duplicates and not self.instance.pk:
+            elif self.duplicates and not self.instance.pk and self.saving:
                 self.add_error(
                     None,
                     _(
@@ -168,6 +173,12 @@ class PartnerForm(BootstrapMixin, VersionedForm):
                     ),
                 )
         return cleaned
+
+    @property
+    def saving(self) -> bool:
+        """Whether the form was posted to be saved: not when "Fill from registry" re-renders it
+        (its button posts ``PREVIEW_FIELD``); the similar names are only listed then."""
+        return self.is_bound and not self.data.get(self.PREVIEW_FIELD)
 
     def save(self, commit=True):
         self.instance.attributes = attributes.collect(self, self.instance.attributes)

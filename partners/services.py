@@ -3,6 +3,7 @@
 
 import json
 import logging
+import re
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
@@ -47,26 +48,137 @@ def acting_company(user) -> Company:
 # ----------------------------------------------------------------------------- partners
 
 
-def duplicates_of(*, name: str, tax_number: str | None, exclude_pk: int | None = None):
-    """Partners that look like the same company: the same tax number, or a similar name
-    (trigram similarity of the unaccented names). At most 5, best first."""
-    from django.contrib.postgres.search import TrigramSimilarity
-    from django.db.models import Q, Value
+# Hungarian legal-form designations, long and short, as ``_name_words`` leaves them (unaccented,
+# lower case, punctuation as spaces: "e.v." is "e v"). They are in nearly every company name,
+# so they must not make two companies look alike.
+LEGAL_FORMS = (
+    "korlatolt felelossegu tarsasag",
+    "kft",
+    "zartkoruen mukodo reszvenytarsasag",
+    "zrt",
+    "nyilvanosan mukodo reszvenytarsasag",
+    "nyrt",
+    "reszvenytarsasag",
+    "rt",
+    "beteti tarsasag",
+    "bt",
+    "kozkereseti tarsasag",
+    "kkt",
+    "kozhasznu tarsasag",
+    "kht",
+    "nonprofit",
+    "kozhasznu",
+    "egyeni vallalkozo",
+    "egyeni vallalkozas",
+    "e v",
+    "ev",
+    "egyeni ceg",
+    "e c",
+    "ec",
+    "szovetkezet",
+    "szov",
+    "felszamolas alatt",
+    "f a",
+    "vegelszamolas alatt",
+    "v a",
+    "csodeljaras alatt",
+    "cs a",
+)
+# Words that say what a company does, not which company it is ("Kereskedelmi és Szolgáltató"):
+# left out of the index search's needle (they match a good part of the master, slowly) and of
+# the comparison, so "Példa Kereskedelmi" does not look like "Hajdúsági Pékáru Kereskedelmi".
+GENERIC_WORDS = frozenset(
+    (  # noqa: SIM905 - a word list reads better as words
+        "es and tarsa fia kereskedelmi szolgaltato ipari termelo ertekesito fejleszto tanacsado"
+        " hungary trade trading holding csoport group center centrum invest export import service"
+        " services plusz team international"
+    ).split()
+)
+_LEGAL_FORM = re.compile(r"\b(?:" + "|".join(sorted(LEGAL_FORMS, key=len, reverse=True)) + r")\b")
+# The index search keeps the candidates whose search text has a stretch this much like the
+# needle (pg_trgm's word similarity, 0.6 by default: loose enough to fetch thousands); a
+# name this much like the other (trigram similarity of the distinctive words) is shown.
+WORD_SIMILARITY_THRESHOLD = 0.8
+NAME_SIMILARITY_THRESHOLD = 0.5
+DUPLICATE_CANDIDATES = 200
+DUPLICATES_SHOWN = 5
 
+
+def _name_words(name: str) -> list[str]:
+    """The words of a company name without its legal form: ``Példa Kereskedelmi Kft.`` →
+    ``["pelda", "kereskedelmi"]``."""
     from .search import normalise
 
-    needle = normalise(name)
-    condition = Q(search_text__trigram_similar=needle) if len(needle) >= 3 else Q(pk__in=[])
-    if tax_number:
-        condition |= Q(tax_number=tax_number)
-    queryset = Partner.objects.filter(condition)
+    text = re.sub(r"[^a-z0-9]+", " ", normalise(name))
+    return _LEGAL_FORM.sub(" ", text).split()
+
+
+def name_core(name: str) -> str:
+    """What tells the company apart: its name without the legal form and, unless nothing else
+    is left, without the generic words (``Példa Kereskedelmi Kft.`` → ``pelda``)."""
+    words = _name_words(name)
+    distinctive = [w for w in words if w not in GENERIC_WORDS]
+    return " ".join(distinctive or words)
+
+
+def _trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams of ``text`` (each word padded with two spaces before, one after)."""
+    found = set()
+    for word in re.findall(r"[a-z0-9]+", text):
+        padded = f"  {word} "
+        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return found
+
+
+def name_similarity(a: str, b: str) -> float:
+    """pg_trgm's ``similarity()`` of two name cores."""
+    first, second = _trigrams(a), _trigrams(b)
+    if not first or not second:
+        return 0.0
+    return len(first & second) / len(first | second)
+
+
+def _similar_names(core: str, exclude_pk: int | None) -> list[tuple[float, Partner]]:
+    """Partners whose name core is like ``core``, with their similarity: candidates through
+    the trigram index of ``search_text`` (``core <% search_text``, at most
+    ``DUPLICATE_CANDIDATES``), then judged by their own cores."""
+    from django.db import connection
+
+    queryset = Partner.objects.filter(search_text__trigram_word_similar=core)
     if exclude_pk:
         queryset = queryset.exclude(pk=exclude_pk)
-    return list(
-        queryset.annotate(similarity=TrigramSimilarity("search_text", Value(needle)))
-        .order_by("-similarity", "name")
-        .only("pk", "name", "tax_number", "city")[:5]
-    )
+    queryset = queryset.only("pk", "name", "tax_number", "city")[:DUPLICATE_CANDIDATES]
+    setting = "pg_trgm.word_similarity_threshold"
+    # The threshold holds for this transaction only; it is put back at once in case the
+    # caller's transaction goes on.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s, true)", [setting])
+        previous = cursor.fetchone()[0] or "0.6"
+        cursor.execute("SELECT set_config(%s, %s, true)", [setting, str(WORD_SIMILARITY_THRESHOLD)])
+        candidates = list(queryset)
+        cursor.execute("SELECT set_config(%s, %s, true)", [setting, previous])
+    scored = [(name_similarity(core, name_core(p.name)), p) for p in candidates]
+    return [(score, p) for score, p in scored if score >= NAME_SIMILARITY_THRESHOLD]
+
+
+def duplicates_of(*, name: str, tax_number: str | None, exclude_pk: int | None = None):
+    """Partners that look like the same company: the same tax number, or a similar name once
+    the legal forms and generic words are left out of both (``name_core``). At most 5: the
+    same tax number first, then the most similar names. An empty ``name``: the tax number
+    only (an edit that keeps the name)."""
+    found: dict[int, tuple[float, Partner]] = {}
+    if tax_number:
+        same_tax = Partner.objects.filter(tax_number=tax_number)
+        if exclude_pk:
+            same_tax = same_tax.exclude(pk=exclude_pk)
+        for partner in same_tax.only("pk", "name", "tax_number", "city"):
+            found[partner.pk] = (2.0, partner)
+    core = name_core(name)
+    if len(core) >= 3:
+        for score, partner in _similar_names(core, exclude_pk):
+            found.setdefault(partner.pk, (score, partner))
+    ranked = sorted(found.values(), key=lambda s: (-s[0], s[1].name, s[1].pk))
+    return [partner for _score, partner in ranked[:DUPLICATES_SHOWN]]
 
 
 def partner_addresses_set(*, partner: Partner, addresses: list[dict]) -> None:
