@@ -210,7 +210,9 @@ class BaseAddressFormSet(forms.BaseFormSet):
         return [
             {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
             for form in self.forms
-            if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+            # an existing address the user left as it was is kept too (it is not "changed");
+            # an empty extra row has no cleaned data
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
 
 

@@ -438,19 +438,27 @@ def test_sites_and_mailing_address_on_the_partner_form(client, org):
     assert (
         "Ipari út 3." in client.get(reverse("partners:detail", args=[partner.pk])).content.decode()
     )
+    # an edit that leaves the address as it was keeps it (it was deleted: found in review)
+    unchanged = {
+        "name": "Telephelyes Kft.",
+        "addr-TOTAL_FORMS": "2",
+        "addr-INITIAL_FORMS": "1",
+        "addr-0-kind": "site",
+        "addr-0-postcode": "6000",
+        "addr-0-city": "Kecskemét",
+        "addr-0-street": "Ipari út 3.",
+    }
+    partner.refresh_from_db()
     response = client.post(
         reverse("partners:edit", args=[partner.pk]),
-        {
-            "name": "Telephelyes Kft.",
-            "base_version": partner.version,
-            "addr-TOTAL_FORMS": "1",
-            "addr-INITIAL_FORMS": "1",
-            "addr-0-kind": "site",
-            "addr-0-postcode": "6000",
-            "addr-0-city": "Kecskemét",
-            "addr-0-street": "Ipari út 3.",
-            "addr-0-DELETE": "on",
-        },
+        {**unchanged, "base_version": partner.version, "notes": "Megjegyzés"},
+    )
+    assert response.status_code == 302
+    assert [str(a) for a in partner.addresses.all()] == ["6000 Kecskemét, Ipari út 3."]
+    partner.refresh_from_db()
+    response = client.post(
+        reverse("partners:edit", args=[partner.pk]),
+        {**unchanged, "base_version": partner.version, "addr-0-DELETE": "on"},
     )
     assert response.status_code == 302
     assert not partner.addresses.exists()
