@@ -628,11 +628,24 @@ class Partner(AuditedModel):
         return ", ".join(p for p in (f"{self.postcode} {self.city}".strip(), self.street) if p)
 
 
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.DeleteEvent(), obj_field=None, model_name="PartnerTagEvent"
+)
+class PartnerTag(Partner.tags.through):
+    """A partner's tag (the link table of ``Partner.tags``): given and taken away tags show in
+    the partner's history (partners/history.py). A proxy, as Django's own link table can carry
+    no triggers of its own in migrations."""
+
+    class Meta:
+        proxy = True
+
+
 class AddressKind(models.TextChoices):
     SITE = "site", _("site")
     MAILING = "mailing", _("mailing address")
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class PartnerAddress(models.Model):
     """Another address of a partner besides its seat: sites, mailing address."""
 

@@ -4,7 +4,6 @@ fragment when HTMX asks)."""
 
 import json
 
-from django.apps import apps as django_apps
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -28,7 +27,6 @@ from crm.scoping import (
     reaches_as_for_viewing,
     scope_for,
 )
-from crm.views import history_rows
 
 from . import attributes, reference, services, tables
 from .extensions import contact_sections, partner_tabs
@@ -40,6 +38,7 @@ from .forms import (
     PartnerForm,
     address_formset,
 )
+from .history import contact_history, partner_history
 from .models import (
     STATUS_COLOURS,
     AttributeTarget,
@@ -309,32 +308,14 @@ def _tabs(user) -> dict:
 
 
 def _partner_history(partner, limit: int = 200) -> list[dict]:
-    """The partner's own changes and its owners coming and going (with the reason the
-    system gave, when it took a partner from an owner), newest first."""
-    rows = history_rows(partner, limit=limit)
-    events = (
-        django_apps.get_model("partners", "PartnerOwnerEvent")
-        .objects.filter(partner_id=partner.pk)
-        .select_related("user", "company", "pgh_context")
-        .order_by("-pgh_created_at", "-pgh_id")[:limit]
-    )
-    events = list(events)
-    ids = {e.pgh_context.metadata.get("user") for e in events if e.pgh_context}
-    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=ids - {None})}
-    for event in events:
-        metadata = event.pgh_context.metadata if event.pgh_context else {}
-        who = names.get(metadata.get("user"))
-        rows.append(
-            {
-                "when": event.pgh_created_at,
-                "action": "owner added" if event.pgh_label == "insert" else "owner removed",
-                "who": who or _("system"),
-                "reason": metadata.get("reason", ""),
-                "changes": [{"field": _("owner"), "after": f"{event.user} ({event.company})"}],
-            }
-        )
-    rows.sort(key=lambda row: row["when"], reverse=True)
-    return rows[:limit]
+    """The partner's own changes, its tags and addresses, and its owners coming and going,
+    newest first, as people read them (partners/history.py)."""
+    return partner_history(partner, limit=limit)
+
+
+def _contact_history(contact, limit: int = 50) -> list[dict]:
+    """The contact's changes, newest first, as people read them (partners/history.py)."""
+    return contact_history(contact, limit=limit)
 
 
 @login_required
@@ -727,7 +708,7 @@ def contact_detail(request, pk: int):
             "can_consent": user.has_perm("partners.add_consent"),
             "consent_purposes": Consent._meta.get_field("purpose").choices,
             "consent_sources": ConsentSource.choices,
-            "history": history_rows(contact, limit=50),
+            "history": _contact_history(contact),
             "sections": [
                 (
                     section.key,
