@@ -110,7 +110,14 @@ def _name_words(name: str) -> list[str]:
     from .search import normalise
 
     text = re.sub(r"[^a-z0-9]+", " ", normalise(name))
-    return _LEGAL_FORM.sub(" ", text).split()
+    words = _LEGAL_FORM.sub(" ", text).split()
+    # a legal form still being typed at the end ("… Korlátolt Felelősségű Társ"): the live
+    # check asks as one types
+    for count in range(min(len(words) - 1, 3), 0, -1):
+        tail = " ".join(words[-count:])
+        if any(form.startswith(tail) and form != tail for form in LEGAL_FORMS):
+            return words[:-count]
+    return words
 
 
 def name_core(name: str) -> str:

@@ -119,3 +119,12 @@ def test_an_edit_that_keeps_the_name_warns_of_the_tax_number_only(client, org):
     ).content.decode()
     assert "Ezzel az adószámmal már van partner." in same_tax
     assert "Példa Kereskedelmi Zrt." not in same_tax
+
+
+def test_a_legal_form_still_being_typed_is_left_out_too():
+    from partners.services import name_core
+
+    assert name_core("Hajdúsági Pékáru Korlátolt Felelősségű Társas") == "hajdusagi pekaru"
+    assert name_core("Hajdúsági Pékáru Korlátolt Fel") == "hajdusagi pekaru"
+    assert name_core("Hajdúsági Pékáru Zr") == "hajdusagi pekaru"
+    assert name_core("Zrínyi") == "zrinyi"  # a name alone is never taken for a legal form
