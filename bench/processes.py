@@ -39,11 +39,11 @@ def stop_process(process: subprocess.Popen) -> None:
 # --------------------------------------------------------------------------- CPU accounting
 #
 # On a virtual machine the wall-clock figures move with what the neighbours do: the same page
-# measured 3.1 and 5.1 ms of CPU a request minutes apart here, and the runs that were slow were
-# those in which the hypervisor gave the machine's cores to others (the "steal" column of
-# /proc/stat). So each measurement also says how much of the two cores was stolen while it
-# ran, and how much CPU the web server's processes spent per answered request: a figure of the
-# code rather than of the moment.
+# measured between 3.1 and 5.1 ms of CPU a request within an hour here, sometimes while the
+# hypervisor gave the machine's cores to others (the "steal" column of /proc/stat), sometimes
+# without. So each measurement also says how much of the two cores was stolen while it ran,
+# and how much CPU the web server's processes and the whole machine spent per answered
+# request: what a p95 is made of, beside it.
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
