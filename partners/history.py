@@ -240,20 +240,24 @@ def _address_text(event) -> str:
     return f"{event.postcode} {event.city}, {event.street}".strip(" ,")
 
 
-def partner_history(partner: Partner, *, limit: int = 200) -> list[dict]:
+def partner_history(
+    partner: Partner, *, limit: int = 200, company_id: int | None = None
+) -> list[dict]:
     """The partner's own changes, its tags and addresses given and taken away (in the row of
     the edit that did it), and its owners coming and going (with the reason the system gave,
-    when it took a partner from an owner), newest first."""
+    when it took a partner from an owner), newest first. Owners are per own company: with
+    ``company_id``, those of that company only, as the page's header shows them."""
     names = _Names()
     user_model = get_user_model()
     pending, shower = _record_rows(
         partner, names=names, target=AttributeTarget.PARTNER, limit=limit
     )
     newest = ("-pgh_created_at", "-pgh_id")
+    owners = PartnerOwner.pgh_event_model.objects.filter(partner_id=partner.pk)
+    if company_id is not None:
+        owners = owners.filter(company_id=company_id)
     owner_events = list(
-        PartnerOwner.pgh_event_model.objects.filter(partner_id=partner.pk)
-        .select_related("user", "company", "pgh_context")
-        .order_by(*newest)[:limit]
+        owners.select_related("user", "company", "pgh_context").order_by(*newest)[:limit]
     )
     tag_events = list(
         PartnerTag.pgh_event_model.objects.filter(partner_id=partner.pk)

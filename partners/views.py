@@ -307,10 +307,10 @@ def _tabs(user) -> dict:
     return {key: (label, section) for _order, key, label, section in sorted(entries)}
 
 
-def _partner_history(partner, limit: int = 200) -> list[dict]:
-    """The partner's own changes, its tags and addresses, and its owners coming and going,
-    newest first, as people read them (partners/history.py)."""
-    return partner_history(partner, limit=limit)
+def _partner_history(partner, company_id: int | None, limit: int = 200) -> list[dict]:
+    """The partner's own changes, its tags and addresses, and its owners in the user's company
+    coming and going, newest first, as people read them (partners/history.py)."""
+    return partner_history(partner, limit=limit, company_id=company_id)
 
 
 def _contact_history(contact, limit: int = 50) -> list[dict]:
@@ -355,7 +355,7 @@ def partner_detail(request, pk: int):
             contact_form=ContactForm(prefix="quick") if context["can_add_contact"] else None,
         )
     elif tab == "history":
-        context["history"] = _partner_history(partner)
+        context["history"] = _partner_history(partner, company_id)
     else:
         section = tabs[tab][1]
         # drawn by the page ({% page_section %}): the context processors run once

@@ -192,3 +192,25 @@ def test_the_history_tab_issues_the_same_queries_for_1_and_20_events(client, org
     page = _history_text(client.get(url))
     assert page.count("Ágazat:") == 20 and "19.00 Ágazat 19" in page and "+Címke 19" in page
     assert _count_queries(client, url) == one
+
+
+def test_owners_of_another_own_company_stay_out_of_the_history(client, org):
+    """Owners are per own company: a rep of the second company who takes the partner on shows
+    in that company's history, not in the first company's (as the page's header)."""
+    from partners.models import PartnerOwner
+    from tests.access import member
+    from tests.factories import UserFactory
+
+    partner = make_partner(org.owner, name="Közös Kft.")
+    rep = member(
+        UserFactory(username="masik_rep", last_name="Másik", first_name="Rita"),
+        org.other_company,
+        "sales_rep",
+    )
+    PartnerOwner.objects.create(partner=partner, company=org.other_company, user=rep)
+    client.force_login(org.owner)
+    first = _history_text(client.get(_history_url(partner), HTTP_ACCEPT_LANGUAGE="hu"))
+    assert str(org.owner) in first and "Másik Rita" not in first
+    client.force_login(rep)
+    second = _history_text(client.get(_history_url(partner), HTTP_ACCEPT_LANGUAGE="hu"))
+    assert "Másik Rita" in second and f"{org.owner} (" not in second
