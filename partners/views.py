@@ -449,6 +449,7 @@ def partner_edit(request, pk: int):
             "form": form,
             "addresses": addresses,
             "visible": _visible_ids(request.user, form.duplicates),
+            "free": set(),  # taking another partner on is offered on the create form only
             "partner": partner,
             "conflict": conflict,
             "conflict_values": [

@@ -837,6 +837,14 @@ def _contact_with_type(user, partner, family, given, email, contact_type):
     )
 
 
+def _partner_whose_single_type_is_held(org, name: str):
+    """A partner whose "Kiss Ádám" holds a single-only contact type: (partner, that type)."""
+    partner = make_partner(org.owner, name=name, tax_number=TAX_NUMBERS[0])
+    single = ContactType.objects.filter(single=True).first()
+    _contact_with_type(org.owner, partner, "Kiss", "Ádám", "adam@alfa.hu", single)
+    return partner, single
+
+
 @pytest.mark.parametrize("holder", ["in the file", "in the database"])
 def test_the_preview_reports_a_second_single_only_contact_as_the_run_does(org, eager, holder):
     partner = make_partner(org.owner, name="Import Teszt Első Kft.", tax_number=TAX_NUMBERS[0])
@@ -863,9 +871,7 @@ def test_the_preview_reports_a_second_single_only_contact_as_the_run_does(org, e
 
 
 def test_the_single_only_message_keeps_the_partner_name_in_hungarian(org, eager):
-    partner = make_partner(org.owner, name="Import Teszt Első Kft.", tax_number=TAX_NUMBERS[0])
-    single = ContactType.objects.filter(single=True).first()
-    _contact_with_type(org.owner, partner, "Kiss", "Ádám", "adam@alfa.hu", single)
+    _partner, single = _partner_whose_single_type_is_held(org, "Import Teszt Első Kft.")
     rows = [CONTACT_HEADERS, [TAX_NUMBERS[0], "Tóth Éva", "", "eva@alfa.hu", single.name_hu]]
     job = make_job(org.owner, rows, kind=ImportKind.CONTACTS)
     with translation.override("hu"):
@@ -882,9 +888,7 @@ def test_the_single_only_message_keeps_the_partner_name_in_hungarian(org, eager)
 
 
 def test_a_contact_that_holds_its_single_only_type_already_is_no_error(org, eager):
-    partner = make_partner(org.owner, name="Alfa", tax_number=TAX_NUMBERS[0])
-    single = ContactType.objects.filter(single=True).first()
-    _contact_with_type(org.owner, partner, "Kiss", "Ádám", "adam@alfa.hu", single)
+    _partner, single = _partner_whose_single_type_is_held(org, "Alfa")
     rows = [CONTACT_HEADERS, [TAX_NUMBERS[0], "Kiss Ádám", "", "adam@alfa.hu", single.name_hu]]
     job = make_job(org.owner, rows, kind=ImportKind.CONTACTS)
     preview = imports.preview(job, user=org.owner)
