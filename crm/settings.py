@@ -193,6 +193,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_crm")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The web workers' garbage collector (crm/wsgi.py): a collection every this many new objects,
+# after what the start-up made is frozen; 0 keeps Python's defaults.
+WEB_GC_THRESHOLD = env_int("WEB_GC_THRESHOLD", 50_000)
+if WEB_GC_THRESHOLD < 0:
+    raise ImproperlyConfigured(f"WEB_GC_THRESHOLD={WEB_GC_THRESHOLD} must be 0 or more.")
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
