@@ -243,3 +243,35 @@ def test_a_signed_in_request_gets_its_user_at_once_and_others_a_lazy_one(client,
     assert type(seen[0]) is type(org.owner) and seen[0].pk == org.owner.pk
     assert isinstance(seen[1], SimpleLazyObject) and not anonymous.session.accessed
     assert seen[1].is_anonymous
+
+
+def test_has_perm_without_an_object_answers_as_djangos_backends_do(org, memo):
+    """User.has_perm answers from the known permissions alone; every persona, every
+    permission, before and after the request's profile is attached, and on an object."""
+    from django.contrib.auth.models import _user_has_perm
+
+    from crm import access
+    from crm.models import User
+
+    names = sorted(
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Permission.objects.select_related("content_type")
+    )
+    for persona, user in org.users.items():
+        truth = User.objects.get(pk=user.pk)  # asked through Django's loop over the backends
+        for attached in (False, True):
+            fresh = User.objects.get(pk=user.pk)
+            if attached:
+                access.attach(fresh)
+                assert "_perm_cache" in fresh.__dict__ or not fresh.is_active
+            for name in names:
+                django = (truth.is_active and truth.is_superuser) or _user_has_perm(
+                    truth, name, None
+                )
+                assert fresh.has_perm(name) == django, (persona, attached, name)
+    # on an object the backends are asked (guardian's grants on the record)
+    owner = User.objects.get(pk=org.users["peer"].pk)
+    access.attach(owner)
+    assert not owner.has_perm("scoping_app.change_memo", memo)
+    assign_perm("scoping_app.change_memo", owner, memo)
+    assert User.objects.get(pk=owner.pk).has_perm("scoping_app.change_memo", memo)
