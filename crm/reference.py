@@ -57,6 +57,15 @@ def _generation() -> int:
     return int(value)
 
 
+def generation() -> int | None:
+    """The reference generation of this request (None when the cache cannot be reached): part
+    of the key of what is drawn from the lists and kept (``crm.fragments``)."""
+    try:
+        return _generation()
+    except Exception:  # noqa: BLE001 - nothing is kept without the cache
+        return None
+
+
 def _bump() -> None:
     try:
         cache.incr(GENERATION_KEY)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from crm import access, keyset
 from crm.edits import add_errors, save_edit
 from crm.hierarchy import scope_owner_ids, subordinate_ids
+from crm.reference import generation as reference_generation
 from crm.scoping import (
     SEE_ALL,
     current_company_id,
@@ -243,6 +244,13 @@ def _render_list(request, form, rows, next_cursor, columns: dict):
         "form": form,
         "rows": rows,
         "body": tables.render_rows(rows, context["columns"]),
+        # what the filters are drawn from (partners/partials/partner_filters.html), beside the
+        # user, access generation, language and company (crm.fragments): the reference lists
+        # (industries, tags, attributes) and the request's values ("after" is not drawn)
+        "filters_key": (
+            reference_generation(),
+            tuple(sorted((k, tuple(v)) for k, v in request.GET.lists() if k != "after")),
+        ),
         "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
         "can_add": user.has_perm("partners.add_partner"),
         "import_url": _import_url(user),

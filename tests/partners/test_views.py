@@ -811,3 +811,33 @@ def test_a_rep_of_another_own_company_takes_on_a_partner_of_the_shared_master(cl
     client.force_login(rep)
     assert client.post(reverse("partners:take-on", args=[999999])).status_code == 404
     assert client.get(reverse("partners:take-on", args=[partner.pk])).status_code == 405
+
+
+def test_the_list_filters_are_drawn_once_and_follow_tags_and_the_values(client, org):
+    """The filters come from the worker's fragments (crm.fragments) after their first drawing,
+    keyed by the request's values (not the page cursor) and the reference lists: a tag an
+    admin adds is offered on the next request."""
+    from crm.fragments import forget_all
+    from partners.models import Tag
+
+    forget_all()
+    client.force_login(org.owner)
+    filters = "partners/partials/partner_filters.html"
+
+    def get(**values):
+        response = client.get(reverse("partners:list"), values)
+        page = response.content.decode()
+        start = page.index('data-testid="partner-filters"')
+        return [t.name for t in response.templates], page[start : page.index("</form>", start)]
+
+    drawn, first = get()
+    assert filters in drawn
+    drawn, again = get()
+    assert filters not in drawn and again == first
+    Tag.objects.create(name="Kiemelt <b>")
+    drawn, page = get()
+    assert filters in drawn and ">Kiemelt &lt;b&gt;</option>" in page
+    drawn, page = get(status="active")
+    assert filters in drawn and '<option value="active" selected>' in page
+    drawn, later = get(status="active", after="W1siQSIsIDFdXQ")
+    assert filters not in drawn and later == page
