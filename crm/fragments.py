@@ -58,6 +58,12 @@ def _key(template_name: str, request, extra) -> tuple | None:
     )
 
 
+def query_key(request, skip: tuple[str, ...] = ("after",)) -> tuple:
+    """The request's query values but ``skip`` (the page cursor, which a filter form does not
+    draw), as a hashable part of the ``extra`` of a fragment drawn from them."""
+    return tuple(sorted((k, tuple(v)) for k, v in request.GET.lists() if k not in skip))
+
+
 def render_shell_fragment(template_name: str, context, extra=None) -> str:
     """``template_name`` rendered in ``context`` (a template's, with ``request``), from the
     worker's memory when it was drawn before for the same user, generation, language, company

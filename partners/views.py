@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from crm import access, keyset
 from crm.edits import add_errors, save_edit
+from crm.fragments import query_key
 from crm.hierarchy import scope_owner_ids, subordinate_ids
 from crm.reference import generation as reference_generation
 from crm.scoping import (
@@ -249,7 +250,7 @@ def _render_list(request, form, rows, next_cursor, columns: dict):
         # (industries, tags, attributes) and the request's values ("after" is not drawn)
         "filters_key": (
             reference_generation(),
-            tuple(sorted((k, tuple(v)) for k, v in request.GET.lists() if k != "after")),
+            query_key(request),
         ),
         "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
         "can_add": user.has_perm("partners.add_partner"),
