@@ -687,6 +687,8 @@ def contact_list(request):
         "form": form,
         "rows": rows,
         "body": tables.render_contact_rows(rows, context["columns"]),
+        # what the filters are drawn from, as the partner list's (_render_list)
+        "filters_key": (reference_generation(), query_key(request)),
         "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
     }
     if request.htmx and not request.htmx.boosted:
