@@ -316,6 +316,47 @@ def visibility_page(
     return [row[1] for row in rows[:size]], cursor_values
 
 
+def small_scope_contact_page(
+    user, *, after: list | None, size: int
+) -> tuple[list[int], list | None] | None:
+    """One page of the contacts of ``user``'s partners by name (family name, given name, id):
+    (contact ids, the values the next page starts after, or None), when the user reaches
+    partners by hierarchy only and at most ``SMALL_SCOPE`` of them; None otherwise (the general
+    query of ``ContactQuerySet.visible_to``).
+
+    Asked as the general query is, the planner walks all contacts in name order and probes the
+    visibility index for each: a rep's 2,400 partners hold one contact in 400, so the first page
+    read 37,000 contacts (190 ms warm on the 2M-contact data). Here the user's partners' few
+    thousand contacts are read through the partner index and sorted (20 ms); the ``OFFSET 0``
+    keeps the planner from pulling the order and the limit into the subquery."""
+    from crm.scoping import table_id
+
+    way, scope = partner_reach(user, "view")
+    if way != "index" or _scope_size(user, scope.company_id) > SMALL_SCOPE:
+        return None
+    condition = ""
+    params: dict = {"viewer": user.pk, "tab": table_id(Partner), "company": scope.company_id}
+    if after is not None:
+        condition = "AND (c.family_name, c.given_name, c.id) > (%(family)s, %(given)s, %(id)s)"
+        params["family"], params["given"], params["id"] = after
+    params["limit"] = size + 1
+    sql = f"""
+        SELECT s.family_name, s.given_name, s.id FROM (
+            SELECT c.family_name, c.given_name, c.id FROM partners_contact c
+            WHERE c.partner_id IN (
+                SELECT v.record_id FROM crm_visibility v
+                WHERE v.viewer_id = %(viewer)s AND v.tab = %(tab)s AND v.company_id = %(company)s
+            ) {condition}
+            OFFSET 0
+        ) s ORDER BY s.family_name, s.given_name, s.id LIMIT %(limit)s
+    """  # noqa: S608 - constant SQL, values bound
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    following = list(rows[size - 1]) if len(rows) > size else None
+    return [row[2] for row in rows[:size]], following
+
+
 # The partner page's row (PartnerQuerySet.page_row): the owners' names as the list shows them,
 # family name first; the tags as JSON, by name.
 _PAGE_ROW = """
@@ -1116,7 +1157,12 @@ class Contact(AuditedModel):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         indexes = [
-            models.Index(fields=["partner", "family_name", "id"], name="partners_contact_partner"),
+            # a partner's contacts by name, and a small scope's contact list
+            # (small_scope_contact_page) from the index alone
+            models.Index(
+                fields=["partner", "family_name", "given_name", "id"],
+                name="partners_contact_partner",
+            ),
             models.Index(fields=["family_name", "given_name", "id"], name="partners_contact_name"),
             GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="partners_contact_search"),
             # "starts with" as one types, in order (the search box's first answers): byte

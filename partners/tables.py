@@ -5,11 +5,13 @@ in the template language: for 50 rows of ten columns Django's templates spent ab
 list page's time (measured by bench/partners.py), this takes about one.
 """
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
@@ -240,12 +242,22 @@ def _contact_partner(c) -> str:
 
 
 def _contact_types(c) -> str:
+    # the list's prefetched roles as a plain list (partners.views.contact_list), else the rows
+    roles = getattr(c, "role_list", None)
     return " ".join(
-        f'<span class="badge text-bg-light border">{esc(r.type)}</span>' for r in c.roles.all()
+        f'<span class="badge text-bg-light border">{esc(r.type)}</span>'
+        for r in (c.roles.all() if roles is None else roles)
     )
 
 
 def _detail_url() -> str:
+    """The partner page's address without the id, once per script prefix and URL conf (a
+    contact list asked ``reverse`` once a row)."""
+    return _detail_base(get_script_prefix(), settings.ROOT_URLCONF, get_urlconf())
+
+
+@functools.lru_cache(maxsize=16)
+def _detail_base(_prefix: str, _root: str, _urlconf) -> str:
     return reverse("partners:detail", args=[0]).removesuffix("0/")
 
 

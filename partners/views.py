@@ -53,6 +53,7 @@ from .models import (
     PartnerOwner,
     PartnerStatus,
     Status,
+    small_scope_contact_page,
     visibility_page,
 )
 from .search import search_box
@@ -672,14 +673,30 @@ def contact_list(request):
         )
     queryset = _place_and_tag_filters(queryset, filters, via="partner__")
     queryset = _attribute_filters(queryset, form, request)
-    rows, next_cursor = keyset.page(
-        queryset.prefetch_related(
-            Prefetch("roles", queryset=ContactRole.objects.select_related("type"))
-        ),
-        order=["family_name", "given_name", "id"],
-        after=filters.get("after", ""),
-        size=PAGE_SIZE,
+    queryset = queryset.prefetch_related(
+        Prefetch("roles", queryset=ContactRole.objects.select_related("type"), to_attr="role_list")
     )
+    order = ["family_name", "given_name", "id"]
+    page = None
+    unfiltered = not any(filters.get(k) for k in ("q", "type", "owner", "county", "city", "tag"))
+    if (
+        unfiltered
+        and request.user.has_perm("partners.view_contact")
+        and not any(request.GET.get(n) for n in getattr(form, "attribute_definitions", {}))
+    ):
+        after = keyset.decode(filters.get("after", ""))
+        page = small_scope_contact_page(
+            request.user, after=after if after and len(after) == 3 else None, size=PAGE_SIZE
+        )
+    if page is None:
+        rows, next_cursor = keyset.page(
+            queryset, order=order, after=filters.get("after", ""), size=PAGE_SIZE
+        )
+    else:  # a small scope's page, read from its partners' contacts (partners.models)
+        keys, following = page
+        fetched = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()}
+        rows = [fetched[key] for key in keys if key in fetched]
+        next_cursor = keyset.encode(following) if following else None
     query = request.GET.copy()
     query.pop("after", None)
     context = _column_context(request.user, "contacts")

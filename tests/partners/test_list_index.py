@@ -113,3 +113,50 @@ def test_a_permission_taken_away_applies_on_the_next_request(client, org):
         *Group.permissions.field.related_model.objects.filter(codename="add_partner")
     )
     assert create in client.get(reverse("partners:list")).content.decode()
+
+
+def test_every_persona_pages_exactly_the_contacts_of_the_rule(client, org, monkeypatch):
+    """The contact list of a small scope is read from its partners' contacts
+    (``small_scope_contact_page``): page after page, the same contacts as the access rule
+    gives, in Hungarian name order; a filter takes the general query and agrees too."""
+    import partners.views as views
+    from partners.models import Contact, small_scope_contact_page
+
+    from .conftest import make_contact
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 7)
+    rng = random.Random(5)
+    people = [org.owner, org.peer, org.supervisor, org.second_supervisor, org.boss]
+    partners = [make_partner(rng.choice(people), name=f"P{n} Kft.") for n in range(25)]
+    for partner in partners[::5]:  # a second owner: the contacts once all the same
+        PartnerOwner.objects.get_or_create(
+            partner=partner, company=org.company, user=rng.choice(people)
+        )
+    for partner in partners:
+        for _ in range(rng.randint(0, 3)):
+            family = rng.choice(["Ács", "Acél", "Öllös", "Oláh", "Csík", "Cirok", "Kovács"])
+            make_contact(partner, family_name=family, given_name=rng.choice(["Anna", "Ádám"]))
+
+    def walk(params: dict) -> list[int]:
+        seen, url, query = [], reverse("partners:contacts"), params
+        for _ in range(50):
+            page = client.get(url, query)
+            assert page.status_code == 200
+            seen += [row.pk for row in page.context["rows"]]
+            if not page.context["next_url"]:
+                return seen
+            url, query = reverse("partners:contacts") + page.context["next_url"], None
+        raise AssertionError("the list does not end")
+
+    small = 0
+    for persona in ("owner", "peer", "supervisor", "second_supervisor", "boss", "superuser"):
+        user = org.users[persona]
+        client.force_login(user)
+        rule = Contact.objects.filter(
+            partner__in=Partner.objects.all().by_rule(user, "view")
+        ).order_by("family_name", "given_name", "id")
+        small += small_scope_contact_page(user, after=None, size=7) is not None
+        assert walk({}) == list(rule.values_list("pk", flat=True)), persona
+        in_szeged = rule.filter(partner__city="Szeged")
+        assert walk({"city": "Szeged"}) == list(in_szeged.values_list("pk", flat=True)), persona
+    assert small >= 4  # the reps and supervisors: their scope is read from its contacts
