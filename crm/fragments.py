@@ -58,10 +58,14 @@ def _key(template_name: str, request, extra) -> tuple | None:
     )
 
 
-def query_key(request, skip: tuple[str, ...] = ("after",)) -> tuple:
-    """The request's query values but ``skip`` (the page cursor, which a filter form does not
-    draw), as a hashable part of the ``extra`` of a fragment drawn from them."""
-    return tuple(sorted((k, tuple(v)) for k, v in request.GET.lists() if k not in skip))
+def filters_key(request, skip: tuple[str, ...] = ("after",)) -> tuple:
+    """The ``extra`` of a list's filter form drawn as a fragment: the reference lists'
+    generation (the options: industries, tags, attributes, …) and the request's query values
+    but ``skip`` (the page cursor, which the form does not draw)."""
+    from .reference import generation
+
+    values = tuple(sorted((k, tuple(v)) for k, v in request.GET.lists() if k not in skip))
+    return generation(), values
 
 
 def render_shell_fragment(template_name: str, context, extra=None) -> str:

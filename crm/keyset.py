@@ -84,6 +84,11 @@ def page(queryset, *, order: list[str], after: str = "", size: int = 50, rows=No
     (default ``queryset``) is what the rows are read from: the scoped, filtered ``queryset``
     chose the keys, so an unfiltered one with the display's joins may fetch them."""
     keys, cursor = page_keys(queryset, order=order, after=after, size=size)
-    source = queryset if rows is None else rows
-    fetched = {row.pk: row for row in source.filter(pk__in=keys).order_by()}
-    return [fetched[key] for key in keys if key in fetched], cursor
+    return rows_by_key(queryset if rows is None else rows, keys), cursor
+
+
+def rows_by_key(queryset, keys: list) -> list:
+    """The rows of ``queryset`` with primary keys ``keys``, in the order of ``keys`` (one
+    query): the second half of a page whose keys were chosen elsewhere."""
+    fetched = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()}
+    return [fetched[key] for key in keys if key in fetched]

@@ -18,9 +18,8 @@ from django.views.decorators.http import require_POST
 
 from crm import access, keyset
 from crm.edits import add_errors, save_edit
-from crm.fragments import query_key
+from crm.fragments import filters_key
 from crm.hierarchy import scope_owner_ids, subordinate_ids
-from crm.reference import generation as reference_generation
 from crm.scoping import (
     SEE_ALL,
     current_company_id,
@@ -246,13 +245,9 @@ def _render_list(request, form, rows, next_cursor, columns: dict):
         "form": form,
         "rows": rows,
         "body": tables.render_rows(rows, context["columns"]),
-        # what the filters are drawn from (partners/partials/partner_filters.html), beside the
-        # user, access generation, language and company (crm.fragments): the reference lists
-        # (industries, tags, attributes) and the request's values ("after" is not drawn)
-        "filters_key": (
-            reference_generation(),
-            query_key(request),
-        ),
+        # what the filters (partials/partner_filters.html) are drawn from, beside the user,
+        # access generation, language and company (crm.fragments)
+        "filters_key": filters_key(request),
         "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
         "can_add": user.has_perm("partners.add_partner"),
         "import_url": _import_url(user),
@@ -694,8 +689,7 @@ def contact_list(request):
         )
     else:  # a small scope's page, read from its partners' contacts (partners.models)
         keys, following = page
-        fetched = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()}
-        rows = [fetched[key] for key in keys if key in fetched]
+        rows = keyset.rows_by_key(queryset, keys)
         next_cursor = keyset.encode(following) if following else None
     query = request.GET.copy()
     query.pop("after", None)
@@ -704,8 +698,7 @@ def contact_list(request):
         "form": form,
         "rows": rows,
         "body": tables.render_contact_rows(rows, context["columns"]),
-        # what the filters are drawn from, as the partner list's (_render_list)
-        "filters_key": (reference_generation(), query_key(request)),
+        "filters_key": filters_key(request),  # as the partner list's (_render_list)
         "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
     }
     if request.htmx and not request.htmx.boosted:

@@ -245,7 +245,7 @@ def test_a_signed_in_request_gets_its_user_at_once_and_others_a_lazy_one(client,
     assert seen[1].is_anonymous
 
 
-def test_has_perm_without_an_object_answers_as_djangos_backends_do(org, memo):
+def test_has_perm_without_an_object_answers_as_djangos_backends_do(org, memo, monkeypatch):
     """User.has_perm answers from the known permissions alone; every persona, every
     permission, before and after the request's profile is attached, and on an object."""
     from django.contrib.auth.models import _user_has_perm
@@ -269,6 +269,19 @@ def test_has_perm_without_an_object_answers_as_djangos_backends_do(org, memo):
                     truth, name, None
                 )
                 assert fresh.has_perm(name) == django, (persona, attached, name)
+    # once attached, the known permissions answer without Django's loop over the backends
+    from django.contrib.auth import models as auth_models
+
+    rep = User.objects.get(pk=org.users["owner"].pk)
+    access.attach(rep)
+
+    def no_loop():
+        raise AssertionError("the backends were asked")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(auth_models.auth, "get_backends", no_loop)
+        assert rep.has_perm("scoping_app.view_memo")
+        assert not rep.has_perm("scoping_app.nonexistent_memo")
     # on an object the backends are asked (guardian's grants on the record)
     owner = User.objects.get(pk=org.users["peer"].pk)
     access.attach(owner)
