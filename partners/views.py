@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -47,11 +47,11 @@ from .models import (
     Consent,
     ConsentSource,
     Contact,
-    ContactRole,
     Partner,
     PartnerOwner,
     PartnerStatus,
     Status,
+    attach_roles,
     small_scope_contact_page,
     visibility_page,
 )
@@ -352,10 +352,8 @@ def partner_detail(request, pk: int):
         )
     elif tab == "contacts":
         context.update(
-            contacts=list(
-                partner.contacts.order_by("family_name", "given_name", "id").prefetch_related(
-                    Prefetch("roles", queryset=ContactRole.objects.select_related("type"))
-                )[:200]
+            contacts=attach_roles(
+                partner.contacts.order_by("family_name", "given_name", "id")[:200]
             ),
             contact_form=ContactForm(prefix="quick") if context["can_add_contact"] else None,
         )
@@ -668,9 +666,6 @@ def contact_list(request):
         )
     queryset = _place_and_tag_filters(queryset, filters, via="partner__")
     queryset = _attribute_filters(queryset, form, request)
-    queryset = queryset.prefetch_related(
-        Prefetch("roles", queryset=ContactRole.objects.select_related("type"), to_attr="role_list")
-    )
     order = ["family_name", "given_name", "id"]
     page = None
     unfiltered = not any(filters.get(k) for k in ("q", "type", "owner", "county", "city", "tag"))
@@ -691,6 +686,7 @@ def contact_list(request):
         keys, following = page
         rows = keyset.rows_by_key(queryset, keys)
         next_cursor = keyset.encode(following) if following else None
+    rows = attach_roles(rows)
     query = request.GET.copy()
     query.pop("after", None)
     context = _column_context(request.user, "contacts")

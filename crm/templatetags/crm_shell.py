@@ -1,6 +1,7 @@
 from django import template
 
 from crm.fragments import render_shell_fragment, render_static_fragment
+from crm.garbage import release_context
 
 register = template.Library()
 
@@ -33,4 +34,7 @@ def page_section(context, section):
     index = getattr(context, "_processors_index", None)  # a RequestContext's processors
     if index is not None:
         alone.update(context.dicts[index])
-    return context.template.engine.get_template(name).render(alone)
+    try:
+        return context.template.engine.get_template(name).render(alone)
+    finally:
+        release_context(alone)
