@@ -2118,15 +2118,22 @@ class PartnerImport(_ImportBase):
         # Owners: a new partner gets the mapped owner or the importing user; an existing one
         # the mapped owner (added, never replacing anyone).
         if new_rows or "owner" in self.mapped:
+            # Their change history written set-based, with the row trigger it replaces held
+            # off for this one statement (OWNER_EVENTS_SQL).
+            trigger, events_sql = _owner_events()
+            cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + trigger + "}"])
             cursor.execute(
-                "INSERT INTO partners_partnerowner (partner_id, company_id, user_id, created_at,"
-                " reason) SELECT coalesce(s.partner_id, s.new_id), %s,"
-                " coalesce(s.owner_id, %s), now(), %s FROM import_stage s"
-                " WHERE s.new_id IS NOT NULL OR s.owner_id IS NOT NULL"
-                " ON CONFLICT DO NOTHING RETURNING partner_id",
+                events_sql.format(
+                    added="INSERT INTO partners_partnerowner (partner_id, company_id, user_id,"
+                    " created_at, reason) SELECT coalesce(s.partner_id, s.new_id), %s,"
+                    " coalesce(s.owner_id, %s), now(), %s FROM import_stage s"
+                    " WHERE s.new_id IS NOT NULL OR s.owner_id IS NOT NULL"
+                    " ON CONFLICT DO NOTHING RETURNING *"
+                ),
                 [self.job.company_id, self.user.pk, self.reason],
             )
             changed |= {r[0] for r in cursor.fetchall()}
+            cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
         if "tags" in self.mapped:
             # Tags, created if missing (the parser refused missing ones to users who may not).
             if self.may_add_tags:
@@ -2158,6 +2165,35 @@ class PartnerImport(_ImportBase):
             )
             changed |= {r[0] for r in cursor.fetchall()}
         return new_rows, changed
+
+
+def _owner_events() -> tuple[str, str]:
+    """(the name of pghistory's insert trigger on owner rows, a statement that inserts owner
+    rows and their history events in one go). The trigger wrote one event a row and attached
+    the history context a row: on a 5,000-row chunk it took 290 of the insert's 500 ms (58 µs
+    a row: two PL/pgSQL exception blocks, each a subtransaction, and the context upsert). The
+    statement writes the same events, columns and values, from the insert's ``RETURNING``,
+    with the context attached once. ``{added}``: the owner insert."""
+    from django.apps import apps
+
+    from .models import PartnerOwner
+
+    trigger = next(t for t in PartnerOwner._meta.triggers if t.name == "insert_insert")
+    event = apps.get_model("partners", "PartnerOwnerEvent")._meta
+    values = {
+        "pgh_created_at": "now()",
+        "pgh_label": "'insert'",
+        "pgh_obj_id": "a.id",
+        "pgh_context_id": "c.id",
+    }
+    columns = [f.column for f in event.concrete_fields if f.column != "pgh_id"]
+    sql = (
+        "WITH a AS ({added})"  # noqa: S608 - the names come from the models
+        f" INSERT INTO {event.db_table} ({', '.join(columns)})"
+        f" SELECT {', '.join(values.get(c, f'a.{c}') for c in columns)}"
+        " FROM a CROSS JOIN (SELECT _pgh_attach_context() AS id) c RETURNING partner_id"
+    )
+    return trigger.get_pgid(PartnerOwner), sql
 
 
 # ----------------------------------------------------------------------------- contacts

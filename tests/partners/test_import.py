@@ -27,6 +27,7 @@ from partners.models import (
     ImportMapping,
     ImportState,
     Partner,
+    PartnerOwner,
     Tag,
 )
 from partners.tasks import import_run
@@ -351,6 +352,58 @@ def test_the_preview_tells_of_a_key_that_is_not_yours(org):
 
 
 # ----------------------------------------------------------------------------- running
+
+
+def _owner_events(partner_ids) -> list[dict]:
+    events = apps.get_model("partners", "PartnerOwnerEvent").objects.filter(
+        partner_id__in=partner_ids
+    )
+    return [
+        {
+            key: value
+            for key, value in vars(event).items()
+            if key not in {"_state", "pgh_id", "pgh_context_id"}
+        }
+        | {"context": event.pgh_context.metadata}
+        for event in events.select_related("pgh_context").order_by("pgh_obj_id")
+    ]
+
+
+def test_the_owner_rows_history_is_what_the_row_trigger_writes(org, eager):
+    """The import writes its owner rows' history set-based (imports._owner_events): the same
+    events as pghistory's row trigger, which is held off for that statement only."""
+    job = run(
+        make_job(
+            org.owner, [HEADERS, row("Alfa Kft.", TAX_NUMBERS[0]), row("Béta Bt.", TAX_NUMBERS[1])]
+        )
+    )
+    assert job.created_count == 2, job.error
+    imported = list(PartnerOwner.objects.filter(partner__tax_number__in=TAX_NUMBERS[:2]))
+    written = _owner_events([o.partner_id for o in imported])
+    assert len(written) == 2 and {e["pgh_label"] for e in written} == {"insert"}
+    assert all(e["context"] == {"user": org.owner.pk, "import_job": job.pk} for e in written)
+    # The same rows written again, one by one, under the same context: the trigger's events.
+    import pghistory
+
+    PartnerOwner.objects.filter(pk__in=[o.pk for o in imported]).delete()
+    apps.get_model("partners", "PartnerOwnerEvent").objects.all().delete()
+    from django.db import connection
+
+    with pghistory.context(user=org.owner.pk, import_job=job.pk), connection.cursor() as cursor:
+        for o in imported:  # as they were, created_at too (a save would set it anew)
+            cursor.execute(
+                "INSERT INTO partners_partnerowner"
+                " (id, partner_id, company_id, user_id, created_at, reason)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                [o.pk, o.partner_id, o.company_id, o.user_id, o.created_at, o.reason],
+            )
+    by_trigger = _owner_events([o.partner_id for o in imported])
+    for event in written + by_trigger:
+        event.pop("pgh_created_at")  # the transaction's start: the same within one test
+    assert written == by_trigger
+    # The trigger is on again after the import's statement: a later owner row has its event.
+    make_partner(org.owner, name="Gamma Kft.", tax_number=TAX_NUMBERS[2])
+    assert len(_owner_events(PartnerOwner.objects.values_list("partner_id", flat=True))) == 3
 
 
 def test_new_partners_are_created_with_owner_tags_and_history(org, eager):
