@@ -33,6 +33,7 @@ import codecs
 import copy
 import csv
 import datetime
+import functools
 import hashlib
 import io
 import logging
@@ -2119,7 +2120,7 @@ class PartnerImport(_ImportBase):
         # the mapped owner (added, never replacing anyone).
         if new_rows or "owner" in self.mapped:
             # Their change history written set-based, with the row trigger it replaces held
-            # off for this one statement (OWNER_EVENTS_SQL).
+            # off for this one statement (_owner_events).
             trigger, events_sql = _owner_events()
             cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + trigger + "}"])
             cursor.execute(
@@ -2167,6 +2168,7 @@ class PartnerImport(_ImportBase):
         return new_rows, changed
 
 
+@functools.cache
 def _owner_events() -> tuple[str, str]:
     """(the name of pghistory's insert trigger on owner rows, a statement that inserts owner
     rows and their history events in one go). The trigger wrote one event a row and attached
