@@ -812,6 +812,31 @@ def _tax(n: int) -> str:
     return f"{core}{check}-2-41"
 
 
+def _planner_rows(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        return cursor.fetchone()[0]
+
+
+def test_an_import_that_grows_the_partner_table_brings_its_statistics_up_to_date(
+    org, eager, monkeypatch
+):
+    """The planner knows the partner table's real size during and after an import
+    (imports._Statistics): a row estimate from when the table was small made the owner rows'
+    triggers scan the whole table at every chunk."""
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(imports._Statistics, "MIN_ROWS", 2)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE partners_partner")
+    before = Partner.objects.count()
+    assert _planner_rows("partners_partner") == before
+    taxes = [_tax(n) for n in range(1, 2 * before + 12)]
+    job = run(make_job(org.owner, [HEADERS] + [row(f"Cég {t}", t) for t in taxes]))
+    assert job.created_count == len(taxes), job.error
+    assert _planner_rows("partners_partner") == before + len(taxes)
+    assert _planner_rows("partners_partnerowner") == PartnerOwner.objects.count()
+
+
 def test_an_import_whose_worker_died_ends_with_a_message_and_can_be_run_again(org, eager):
     import datetime
 
