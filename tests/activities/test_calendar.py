@@ -18,18 +18,22 @@ from .test_activities import close, local, plan
 
 pytestmark = pytest.mark.django_db
 
+# A December ahead: a meeting already past would be overdue, and forced closure
+# (activities/middleware.py) would send its handler to close it before anything else.
+YEAR = timezone.localdate().year + 1
+
 
 def test_month_week_and_day_views_show_the_activity_on_its_day(client, org):
     partner = make_partner(org.owner)
-    day = datetime.date(2026, 12, 1)
+    day = datetime.date(YEAR, 12, 1)
     activity = plan(org.owner, partner, "meeting", subject="Évzáró", starts_at=local(day, 10))
     client.force_login(org.owner)
     url = reverse("activities:calendar")
     for view in ("month", "week", "day"):
-        page = client.get(url, {"view": view, "date": "2026-12-01"}).content.decode()
+        page = client.get(url, {"view": view, "date": f"{YEAR}-12-01"}).content.decode()
         assert "Évzáró" in page, view
-    month = client.get(url, {"view": "month", "date": "2026-12-15"}).content.decode()
-    cell = month.split('data-date="2026-12-01"', 1)[1].split('data-date="2026-12-02"', 1)[0]
+    month = client.get(url, {"view": "month", "date": f"{YEAR}-12-15"}).content.decode()
+    cell = month.split(f'data-date="{YEAR}-12-01"', 1)[1].split(f'data-date="{YEAR}-12-02"', 1)[0]
     assert reverse("activities:detail", args=[activity.pk]) in cell
     assert "Szenteste" in month  # 24 December, a public holiday, in Hungarian
     august = client.get(url, {"view": "month", "date": "2026-08-01"}).content.decode()
@@ -59,27 +63,27 @@ def test_a_manager_sees_a_subordinates_calendar_and_a_peer_does_not(client, org)
 
 def test_moving_keeps_the_time_and_length_and_refuses_bad_moves(client, org):
     partner = make_partner(org.owner)
-    meeting = plan(org.owner, partner, "meeting", starts_at=local(datetime.date(2026, 12, 1), 10))
+    meeting = plan(org.owner, partner, "meeting", starts_at=local(datetime.date(YEAR, 12, 1), 10))
     meeting.refresh_from_db()
     client.force_login(org.owner)
     move = reverse("activities:move", args=[meeting.pk])
-    response = client.post(move, {"to": "2026-12-03", "version": meeting.version})
+    response = client.post(move, {"to": f"{YEAR}-12-03", "version": meeting.version})
     assert response.status_code == 204
     meeting.refresh_from_db()
-    assert meeting.starts_at == local(datetime.date(2026, 12, 3), 10)
-    assert meeting.ends_at == local(datetime.date(2026, 12, 3), 11)
+    assert meeting.starts_at == local(datetime.date(YEAR, 12, 3), 10)
+    assert meeting.ends_at == local(datetime.date(YEAR, 12, 3), 11)
     assert meeting.remind_at == meeting.starts_at - datetime.timedelta(minutes=30)
-    response = client.post(move, {"to": "2026-12-04T14:00", "version": meeting.version})
+    response = client.post(move, {"to": f"{YEAR}-12-04T14:00", "version": meeting.version})
     meeting.refresh_from_db()
-    assert meeting.starts_at == local(datetime.date(2026, 12, 4), 14)
-    stale = client.post(move, {"to": "2026-12-05", "version": meeting.version - 1})
+    assert meeting.starts_at == local(datetime.date(YEAR, 12, 4), 14)
+    stale = client.post(move, {"to": f"{YEAR}-12-05", "version": meeting.version - 1})
     assert stale.status_code == 400 and stale.content
     assert client.post(move, {"to": "tegnap", "version": meeting.version}).status_code == 400
     client.force_login(org.peer)
-    assert client.post(move, {"to": "2026-12-05", "version": meeting.version}).status_code == 404
+    assert client.post(move, {"to": f"{YEAR}-12-05", "version": meeting.version}).status_code == 404
     close(meeting)
     client.force_login(org.owner)
-    closed = client.post(move, {"to": "2026-12-07", "version": meeting.version})
+    closed = client.post(move, {"to": f"{YEAR}-12-07", "version": meeting.version})
     assert closed.status_code == 400
 
 
