@@ -19,6 +19,7 @@ small queue (memory stays flat); a writer (``PARTNERS_IMPORT_WRITERS`` of them, 
 own connection) looks up the chunk's keys, COPYs the rows into a temporary staging table and
 writes them with a handful of ``INSERT … SELECT`` / ``UPDATE … FROM`` statements (conflicts,
 insert, update, owners, tags, external ids), one transaction per chunk, never a per-row save.
+As the tables grow, the planner's statistics are brought up to date (``_Statistics``).
 The change-history triggers still record every row, with the importing user as context.
 Contacts go through the contact services row by row (they queue the GDPR notice), a savepoint
 per row, a transaction per ``CONTACT_CHUNK_ROWS``.
@@ -49,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pghistory
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -80,6 +82,7 @@ from .models import (
     Industry,
     Language,
     Partner,
+    PartnerOwner,
     Tag,
 )
 
@@ -1780,10 +1783,11 @@ class _Statistics:
     (visibility index, search index) join the chunk's rows to ``partners_partner`` by id, and
     with the table's size taken from statistics of when it was nearly empty the planner
     hashes the whole table instead of looking up 5,000 ids, at every chunk; PL/pgSQL keeps
-    that plan for the whole session besides. At 1M rows into an empty table with autovacuum
-    off, the two triggers grew from 65 to 440 ms a chunk by the end. ``ANALYZE`` also
-    invalidates the cached plans. The next import (or a page) then plans with real sizes
-    too."""
+    that plan for the whole session besides. Over a 1M-row import into an empty table
+    (autovacuum off, as on the benchmark machine) the owner insert grew from 250 to 900 ms a
+    chunk, the two triggers taking 440 of its 520 ms on average; kept up to date, 180-270 ms.
+    ``ANALYZE`` also invalidates the cached plans. The next import (or a page) then plans
+    with real sizes too."""
 
     TABLES = "partners_partner, partners_partnerowner, crm_visibility"
     MIN_ROWS = 5000
@@ -2145,13 +2149,18 @@ class PartnerImport(_ImportBase):
             select = ", ".join(
                 f"s.{n}" if d is None else f"coalesce(s.{n}, {d})" for n, _t, d in _STAGE_COLUMNS
             )
-            cursor.execute(
-                f"INSERT INTO partners_partner (id, {insert_columns}, country, search_text,"  # noqa: S608
-                " created_at, updated_at, created_by_id, version)"
-                f" SELECT s.new_id, {select}, 'HU', '', now(), now(), %s, 1"
-                " FROM import_stage s WHERE s.new_id IS NOT NULL ORDER BY s.row",
-                [self.user.pk],
-            )
+            # With their change history, set-based (_with_history).
+            with _with_history(cursor, Partner) as statement:
+                cursor.execute(
+                    statement.format(
+                        added=f"INSERT INTO partners_partner (id, {insert_columns}, country,"  # noqa: S608
+                        " search_text, created_at, updated_at, created_by_id, version)"
+                        f" SELECT s.new_id, {select}, 'HU', '', now(), now(), %s, 1"
+                        " FROM import_stage s WHERE s.new_id IS NOT NULL ORDER BY s.row"
+                        " RETURNING *"
+                    ),
+                    [self.user.pk],
+                )
         if self.update_columns and any(p is not None for _r, p in staged):
             sets = ", ".join(
                 "attributes = p.attributes || coalesce(s.attributes, '{}'::jsonb)"
@@ -2175,22 +2184,18 @@ class PartnerImport(_ImportBase):
         # Owners: a new partner gets the mapped owner or the importing user; an existing one
         # the mapped owner (added, never replacing anyone).
         if new_rows or "owner" in self.mapped:
-            # Their change history written set-based, with the row trigger it replaces held
-            # off for this one statement (_owner_events).
-            trigger, events_sql = _owner_events()
-            cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + trigger + "}"])
-            cursor.execute(
-                events_sql.format(
-                    added="INSERT INTO partners_partnerowner (partner_id, company_id, user_id,"
-                    " created_at, reason) SELECT coalesce(s.partner_id, s.new_id), %s,"
-                    " coalesce(s.owner_id, %s), now(), %s FROM import_stage s"
-                    " WHERE s.new_id IS NOT NULL OR s.owner_id IS NOT NULL"
-                    " ON CONFLICT DO NOTHING RETURNING *"
-                ),
-                [self.job.company_id, self.user.pk, self.reason],
-            )
-            changed |= {r[0] for r in cursor.fetchall()}
-            cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+            with _with_history(cursor, PartnerOwner, "partner_id") as statement:
+                cursor.execute(
+                    statement.format(
+                        added="INSERT INTO partners_partnerowner (partner_id, company_id,"
+                        " user_id, created_at, reason) SELECT coalesce(s.partner_id, s.new_id),"
+                        " %s, coalesce(s.owner_id, %s), now(), %s FROM import_stage s"
+                        " WHERE s.new_id IS NOT NULL OR s.owner_id IS NOT NULL"
+                        " ON CONFLICT DO NOTHING RETURNING *"
+                    ),
+                    [self.job.company_id, self.user.pk, self.reason],
+                )
+                changed |= {r[0] for r in cursor.fetchall()}
         if "tags" in self.mapped:
             # Tags, created if missing (the parser refused missing ones to users who may not).
             if self.may_add_tags:
@@ -2224,20 +2229,32 @@ class PartnerImport(_ImportBase):
         return new_rows, changed
 
 
+@contextmanager
+def _with_history(cursor, model, returning: str = "pgh_obj_id"):
+    """Rows of ``model`` inserted with their change history in one statement: yields a
+    statement (``{added}``: the insert, ``RETURNING *``) that writes the same events as
+    pghistory's row trigger, which is held off meanwhile (``pgtrigger.ignore``, for this
+    transaction; the other triggers still run). The statement returns the events'
+    ``returning`` column.
+
+    The row trigger costs a row two PL/pgSQL exception blocks (each a subtransaction) and an
+    upsert of the context row: on a 5,000-row chunk of owner rows it took 290 of the insert's
+    500 ms (``EXPLAIN ANALYZE``). Here the context is attached once a statement."""
+    trigger, statement = _history_statement(model, returning)
+    cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + trigger + "}"])
+    try:
+        yield statement
+    finally:
+        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+
+
 @functools.cache
-def _owner_events() -> tuple[str, str]:
-    """(the name of pghistory's insert trigger on owner rows, a statement that inserts owner
-    rows and their history events in one go). The trigger wrote one event a row and attached
-    the history context a row: on a 5,000-row chunk it took 290 of the insert's 500 ms (58 µs
-    a row: two PL/pgSQL exception blocks, each a subtransaction, and the context upsert). The
-    statement writes the same events, columns and values, from the insert's ``RETURNING``,
-    with the context attached once. ``{added}``: the owner insert."""
-    from django.apps import apps
-
-    from .models import PartnerOwner
-
-    trigger = next(t for t in PartnerOwner._meta.triggers if t.name == "insert_insert")
-    event = apps.get_model("partners", "PartnerOwnerEvent")._meta
+def _history_statement(model, returning: str) -> tuple[str, str]:
+    """(the name of pghistory's insert trigger on ``model``, the statement of
+    ``_with_history``): the event columns come from the row as inserted, but pghistory's own
+    (when, what, which row, which context)."""
+    trigger = next(t for t in model._meta.triggers if t.name == "insert_insert")
+    event = apps.get_model(model._meta.app_label, model.__name__ + "Event")._meta
     values = {
         "pgh_created_at": "now()",
         "pgh_label": "'insert'",
@@ -2249,9 +2266,9 @@ def _owner_events() -> tuple[str, str]:
         "WITH a AS ({added})"  # noqa: S608 - the names come from the models
         f" INSERT INTO {event.db_table} ({', '.join(columns)})"
         f" SELECT {', '.join(values.get(c, f'a.{c}') for c in columns)}"
-        " FROM a CROSS JOIN (SELECT _pgh_attach_context() AS id) c RETURNING partner_id"
+        f" FROM a CROSS JOIN (SELECT _pgh_attach_context() AS id) c RETURNING {returning}"
     )
-    return trigger.get_pgid(PartnerOwner), sql
+    return trigger.get_pgid(model), sql
 
 
 # ----------------------------------------------------------------------------- contacts

@@ -356,10 +356,11 @@ def test_the_preview_tells_of_a_key_that_is_not_yours(org):
 # ----------------------------------------------------------------------------- running
 
 
-def _owner_events(partner_ids) -> list[dict]:
-    events = apps.get_model("partners", "PartnerOwnerEvent").objects.filter(
-        partner_id__in=partner_ids
-    )
+def _events(model: str, **lookup) -> list[dict]:
+    """The history events of ``model`` (pghistory's event model) matching ``lookup``, with
+    their context's metadata, as dicts without their own id (an event written anew has
+    another)."""
+    events = apps.get_model("partners", model).objects.filter(**lookup)
     return [
         {
             key: value
@@ -369,6 +370,10 @@ def _owner_events(partner_ids) -> list[dict]:
         | {"context": event.pgh_context.metadata}
         for event in events.select_related("pgh_context").order_by("pgh_obj_id")
     ]
+
+
+def _owner_events(partner_ids) -> list[dict]:
+    return _events("PartnerOwnerEvent", partner_id__in=partner_ids)
 
 
 def test_the_owner_rows_history_is_what_the_row_trigger_writes(org, eager):
@@ -404,6 +409,41 @@ def test_the_owner_rows_history_is_what_the_row_trigger_writes(org, eager):
     # The trigger is on again after the import's statement: a later owner row has its event.
     make_partner(org.owner, name="Gamma Kft.", tax_number=TAX_NUMBERS[2])
     assert len(_owner_events(PartnerOwner.objects.values_list("partner_id", flat=True))) == 3
+
+
+def test_the_partners_history_is_what_the_row_trigger_writes(org, eager):
+    """The import writes its new partners' history set-based (imports._with_history): the
+    same events as pghistory's row trigger, which is held off for that statement only."""
+    rows = [
+        HEADERS,
+        row("Alfa Kft.", TAX_NUMBERS[0], phone="06 30 123 4567", email="info@alfa.hu"),
+        row("Béta Bt.", TAX_NUMBERS[1], postcode="1051", city="Budapest"),
+    ]
+    job = run(make_job(org.owner, rows))
+    assert job.created_count == 2, job.error
+    ids = list(Partner.objects.filter(tax_number__in=TAX_NUMBERS[:2]).values_list("pk", flat=True))
+    written = _events("PartnerEvent", pgh_obj_id__in=ids)
+    assert len(written) == 2 and {e["pgh_label"] for e in written} == {"insert"}
+    assert all(e["context"] == {"user": org.owner.pk, "import_job": job.pk} for e in written)
+    assert {e["name"] for e in written} == {"Alfa Kft.", "Béta Bt."}
+    # The same rows written again, as they were, under the same context: the trigger's events.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE saved AS SELECT * FROM partners_partner WHERE id = ANY(%s)",
+            [ids],
+        )
+        cursor.execute("DELETE FROM partners_partner WHERE id = ANY(%s)", [ids])
+    apps.get_model("partners", "PartnerEvent").objects.all().delete()
+    with pghistory.context(user=org.owner.pk, import_job=job.pk), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO partners_partner SELECT * FROM saved")
+        cursor.execute("DROP TABLE saved")
+    by_trigger = _events("PartnerEvent", pgh_obj_id__in=ids)
+    for event in written + by_trigger:
+        event.pop("pgh_created_at")  # now(): the start of the writing transaction
+    assert written == by_trigger
+    # The trigger is on again after the import's statement: a later partner has its event.
+    later = make_partner(org.owner, name="Gamma Kft.", tax_number=TAX_NUMBERS[2])
+    assert [e["pgh_label"] for e in _events("PartnerEvent", pgh_obj_id=later.pk)] == ["insert"]
 
 
 def test_new_partners_are_created_with_owner_tags_and_history(org, eager):
