@@ -20,7 +20,9 @@ own connection) looks up the chunk's keys, COPYs the rows into a temporary stagi
 writes them with a handful of ``INSERT … SELECT`` / ``UPDATE … FROM`` statements (conflicts,
 insert, update, owners, tags, external ids), one transaction per chunk, never a per-row save.
 As the tables grow, the planner's statistics are brought up to date (``_Statistics``).
-The change-history triggers still record every row, with the importing user as context.
+Every row still gets its change-history event, with the importing user as context: new
+partners' and owner rows' events are written by the insert's own statement
+(``_with_history``), the others by the history triggers.
 Contacts go through the contact services row by row (they queue the GDPR notice), a savepoint
 per row, a transaction per ``CONTACT_CHUNK_ROWS``.
 
@@ -1795,12 +1797,7 @@ class _Statistics:
     def __init__(self):
         self.lock = threading.Lock()
         self.running = False
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass",
-                ["partners_partner"],
-            )
-            self.size = int(cursor.fetchone()[0])
+        self.size = self._planner_rows()
         self.since = 0  # rows created since the last ANALYZE
 
     def created(self, rows: int, *, final: bool = False) -> None:
@@ -1812,14 +1809,31 @@ class _Statistics:
             if not due or self.running:
                 return
             self.running, since = True, self.since
+        size = None
         try:
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {self.TABLES}")  # noqa: S608 - constant names
+            size = self._analyze()
+        except Exception:  # only an aid to the planner: the import goes on without it
+            logger.exception("ANALYZE during an import failed")
         finally:
             with self.lock:
                 self.running = False
-                self.size += since
-                self.since -= since
+                if size is not None:
+                    self.size, self.since = size, self.since - since
+
+    def _analyze(self) -> int:
+        """ANALYZE of the tables; the partner table's size as the planner now sees it."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {self.TABLES}")  # noqa: S608 - constant names
+        return self._planner_rows()
+
+    @staticmethod
+    def _planner_rows() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass",
+                ["partners_partner"],
+            )
+            return int(cursor.fetchone()[0])
 
 
 def _failed(row: ParsedRow, reasons: list[str]) -> Outcome:
@@ -2242,10 +2256,10 @@ def _with_history(cursor, model, returning: str = "pgh_obj_id"):
     500 ms (``EXPLAIN ANALYZE``). Here the context is attached once a statement."""
     trigger, statement = _history_statement(model, returning)
     cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + trigger + "}"])
-    try:
-        yield statement
-    finally:
-        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+    yield statement
+    # Not on an error: the transaction is aborted then (a unique violation that _chunk
+    # retries), and rolling it back undoes the setting too.
+    cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
 
 
 @functools.cache

@@ -3,6 +3,7 @@ access, the report, and the screens (upload → mapping → start → progress �
 
 import csv
 import io
+import threading
 import zipfile
 
 import openpyxl
@@ -377,7 +378,7 @@ def _owner_events(partner_ids) -> list[dict]:
 
 
 def test_the_owner_rows_history_is_what_the_row_trigger_writes(org, eager):
-    """The import writes its owner rows' history set-based (imports._owner_events): the same
+    """The import writes its owner rows' history set-based (imports._with_history): the same
     events as pghistory's row trigger, which is held off for that statement only."""
     job = run(
         make_job(
@@ -827,6 +828,8 @@ def test_parallel_writers_import_every_chunk_once_and_keep_the_report_in_order(
 ):
     settings.PARTNERS_IMPORT_WRITERS = 3
     monkeypatch.setattr(imports, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(imports._Statistics, "MIN_ROWS", 7)
+    analyzed = _watch_analyze(monkeypatch)
     taxes = [_tax(n) for n in range(1, 61)]
     rows = [HEADERS] + [row(f"Cég {n}", tax) for n, tax in enumerate(taxes, start=1)]
     rows.append(row("Cég 1 újra", taxes[0]))  # a duplicate, 4 chunks later
@@ -843,6 +846,8 @@ def test_parallel_writers_import_every_chunk_once_and_keep_the_report_in_order(
     assert [int(line[0]) for line in lines[1:]] == list(range(2, 64))
     events = apps.get_model("partners", "PartnerEvent").objects.select_related("pgh_context")
     assert {e.pgh_context.metadata["user"] for e in events} == {org.owner.pk}
+    # The writers brought the statistics up to date themselves, after their chunks' commits.
+    assert any(name.startswith(f"import-{job.pk}-w") for name, _rows in analyzed)
 
 
 def _tax(n: int) -> str:
@@ -866,6 +871,7 @@ def test_an_import_that_grows_the_partner_table_brings_its_statistics_up_to_date
     triggers scan the whole table at every chunk."""
     monkeypatch.setattr(imports, "CHUNK_ROWS", 4)
     monkeypatch.setattr(imports._Statistics, "MIN_ROWS", 2)
+    seen = _watch_analyze(monkeypatch)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE partners_partner")
     before = Partner.objects.count()
@@ -875,6 +881,47 @@ def test_an_import_that_grows_the_partner_table_brings_its_statistics_up_to_date
     assert job.created_count == len(taxes), job.error
     assert _planner_rows("partners_partner") == before + len(taxes)
     assert _planner_rows("partners_partnerowner") == PartnerOwner.objects.count()
+    # While the import ran (the table doubled), not only at its end.
+    assert len(seen) >= 2 and seen[0][1] < before + len(taxes)
+
+
+def _watch_analyze(monkeypatch) -> list[tuple[str, int]]:
+    """The ANALYZEs of imports._Statistics, as (thread name, partner rows then)."""
+    seen = []
+    analyze = imports._Statistics._analyze
+
+    def watched(self):
+        size = analyze(self)
+        seen.append((threading.current_thread().name, Partner.objects.count()))
+        return size
+
+    monkeypatch.setattr(imports._Statistics, "_analyze", watched)
+    return seen
+
+
+def test_a_partner_written_by_someone_else_meanwhile_is_matched_when_the_chunk_is_redone(
+    org, eager, monkeypatch
+):
+    """A tax number written by another session between the chunk's lookup and its insert:
+    the unique violation rolls the chunk back and it is done again, where the row matches."""
+    existing = make_partner(org.owner, name="Alfa Kft.", tax_number=TAX_NUMBERS[0])
+    lookups = []
+    match = imports._match_partners
+
+    def not_yet_there(key, values):  # the first lookup runs before the other session's commit
+        lookups.append(values)
+        return {} if len(lookups) == 1 else match(key, values)
+
+    monkeypatch.setattr(imports, "_match_partners", not_yet_there)
+    rows = [HEADERS, row("Alfa Kft.", TAX_NUMBERS[0], city="Pécs"), row("Béta", TAX_NUMBERS[1])]
+    job = run(make_job(org.owner, rows))
+    assert job.state == ImportState.DONE, job.error
+    assert (job.created_count, job.updated_count, job.failed_count) == (1, 1, 0)
+    assert len(lookups) == 2
+    existing.refresh_from_db()
+    assert existing.city == "Pécs"
+    events = apps.get_model("partners", "PartnerEvent").objects.filter(pgh_label="insert")
+    assert events.filter(tax_number=TAX_NUMBERS[1]).count() == 1  # not one from each try
 
 
 def test_an_import_whose_worker_died_ends_with_a_message_and_can_be_run_again(org, eager):
