@@ -52,7 +52,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pghistory
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -2257,9 +2256,9 @@ def _with_history(cursor, model, returning: str = "pgh_obj_id"):
     trigger, statement = _history_statement(model, returning)
     cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + trigger + "}"])
     yield statement
-    # Not on an error: the transaction is aborted then (a unique violation that _chunk
-    # retries), and rolling it back undoes the setting too.
-    cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+    # Back to the chunk's setting. Not on an error: the transaction is aborted then (a unique
+    # violation that _chunk retries), and rolling it back undoes the setting too.
+    _ImportBase._quiet_trigger_guards()
 
 
 @functools.cache
@@ -2268,7 +2267,7 @@ def _history_statement(model, returning: str) -> tuple[str, str]:
     ``_with_history``): the event columns come from the row as inserted, but pghistory's own
     (when, what, which row, which context)."""
     trigger = next(t for t in model._meta.triggers if t.name == "insert_insert")
-    event = apps.get_model(model._meta.app_label, model.__name__ + "Event")._meta
+    event = model.pgh_event_model._meta
     values = {
         "pgh_created_at": "now()",
         "pgh_label": "'insert'",
