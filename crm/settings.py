@@ -82,7 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
+    "crm.devserver",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
