@@ -1,17 +1,15 @@
 from django.apps import apps as django_apps
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from pghistory.models import Events
 
 from . import health
+from .history import history_rows
 from .panels import panels
 from .scoping import company_ids, get_visible_or_404
 
@@ -47,61 +45,6 @@ def switch_company(request):
 HISTORY_LIMIT = 200
 
 
-def _shown(value):
-    """A recorded value as people read it: yes/no for booleans."""
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return value
-
-
-def history_rows(obj, *, limit: int = HISTORY_LIMIT) -> list[dict]:
-    """The recorded changes of ``obj``, newest first, as people read them (who, when, which
-    fields from what to what). Used by the history page and by records' history tabs."""
-    model = type(obj)
-    events = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit])
-    user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context}
-    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids - {None})}
-    hidden = {
-        "pgh_id",
-        "pgh_created_at",
-        "pgh_label",
-        "pgh_obj",
-        "pgh_context",
-        "version",
-        "updated_at",
-        "lft",
-        "rght",
-        "tree_id",
-        "level",
-    }
-    rows = []
-    for event in events:
-        context = event.pgh_context or {}
-        diff = event.pgh_diff or {}
-        source = diff if diff else (event.pgh_data or {})
-        changes = []
-        for field_name, value in source.items():
-            if field_name in hidden:
-                continue
-            try:
-                label = model._meta.get_field(field_name.removesuffix("_id")).verbose_name
-            except FieldDoesNotExist:
-                label = field_name
-            before, after = value if diff else (None, value)
-            changes.append({"field": label, "before": _shown(before), "after": _shown(after)})
-        rows.append(
-            {
-                "when": event.pgh_created_at,
-                "action": event.pgh_label,
-                "who": names.get(context.get("user"), _("system")),
-                "url": context.get("url", ""),
-                "reason": context.get("reason", ""),
-                "changes": changes,
-            }
-        )
-    return rows
-
-
 @login_required
 def record_history(request, model_label: str, pk: str):
     """Who changed what and when on one record. Scoped records go through ``visible_to``;
@@ -123,7 +66,7 @@ def record_history(request, model_label: str, pk: str):
         ):
             raise Http404
         obj = get_object_or_404(manager, pk=pk)
-    rows = history_rows(obj)
+    rows = history_rows(obj, limit=HISTORY_LIMIT)
     return render(
         request,
         "crm/history.html",
