@@ -575,5 +575,12 @@ class Observation(models.Model):
                 errors["competitor"] = _("Give whose product it is.")
         if self.kind == ObservationKind.OWN_STOCK and self.quantity is None:
             errors["quantity"] = _("Give the stock seen.")
+        # Checked here, before the database's constraints would refuse them with their names.
+        if self.price is not None and self.price < 0:
+            errors["price"] = _("The price cannot be negative.")
+        if self.quantity is not None and self.quantity < 0:
+            errors["quantity"] = _("The stock cannot be negative.")
+        elif self.quantity is not None and self.quantity != self.quantity.to_integral_value():
+            errors["quantity"] = _("Give the stock in whole pieces.")
         if errors:
             raise ValidationError(errors)

@@ -33,6 +33,10 @@ class ObservationForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Observation
         fields = ["kind", "product", "competitor", "price", "quantity", "note"]
+        widgets = {
+            "price": forms.NumberInput(attrs={"min": 0, "step": "0.01"}),
+            "quantity": forms.NumberInput(attrs={"min": 0, "step": 1}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -114,3 +114,27 @@ def test_report_groups_by_product_competitor_region_and_month_and_exports(client
     assert '\'=HYPERLINK("http://evil.example","x") <b>' in products
     bad = client.get(url, {"since": "2026-11-30", "until": "2026-11-01"})
     assert bad.status_code == 200
+
+
+def test_a_negative_price_or_fractional_stock_gets_a_plain_message_not_a_constraint_name(
+    client, org
+):
+    """Forms validate before the database: the user reads what to fix, in Hungarian, and the
+    database constraint's text ('megszorítás … megsértve') never reaches them."""
+    meeting = plan(org.owner, make_partner(org.owner), "meeting")
+    client.force_login(org.owner)
+    cases = [
+        (
+            {"kind": "price", "competitor": "Konkurens Kft.", "price": "-5"},
+            "Az ár nem lehet negatív",
+        ),
+        ({"kind": "stock", "quantity": "-3"}, "A készlet nem lehet negatív"),
+        ({"kind": "stock", "quantity": "2.5"}, "Egész darabszámot adjon meg"),
+    ]
+    for data, told in cases:
+        page = record(client, meeting, product="Csavar M8", **data).content.decode()
+        assert told in page, page[page.find("alert") - 200 : page.find("alert") + 400]
+        assert "megszorítás" not in page and "constraint" not in page.lower()
+    assert not Observation.objects.exists()
+    record(client, meeting, kind="stock", product="Csavar M8", quantity="3")
+    assert Observation.objects.get().quantity == 3
