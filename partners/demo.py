@@ -69,6 +69,15 @@ FORM_NAMES = {
     "Zrt.": ("Zártkörűen Működő Részvénytársaság", "10"),
     "Bt.": ("Betéti Társaság", "06"),
 }
+# The court of registration (the registration number's first two digits: 01 Budapest, 02-20
+# the counties) and the tax office (the tax number's last two: the same numbers, 41-43 in
+# Budapest) of a seat's county.
+COURT_OF = {
+    "BU": "01", "BA": "02", "BK": "03", "BE": "04", "BZ": "05", "CS": "06", "FE": "07",
+    "GS": "08", "HB": "09", "HE": "10", "KE": "11", "NO": "12", "PE": "13", "SO": "14",
+    "SZ": "15", "JN": "16", "TO": "17", "VA": "18", "VE": "19", "ZA": "20",
+}  # fmt: skip
+TAX_OFFICE_OF = {**COURT_OF, "BU": "42"}
 PREFIXES = ["Alföld", "Duna", "Tisza", "Mátra", "Balaton", "Bakony", "Pannon", "Zemplén"]
 FAMILY = ["Kovács", "Szabó", "Tóth", "Nagy", "Horváth", "Varga", "Kiss", "Molnár", "Németh"]
 GIVEN = ["Anna", "Péter", "Katalin", "László", "Zsuzsanna", "István", "Éva", "Gábor", "Judit"]
@@ -119,7 +128,8 @@ def _partners() -> list[dict]:
     rng = random.Random(5)  # noqa: S311 - demo data, not security
     for index in range(25):
         prefix = PREFIXES[index % len(PREFIXES)]
-        trade, teaor = TRADES[index % len(TRADES)]
+        # Shifted each round of the prefixes, so no two demo companies share a name.
+        trade, teaor = TRADES[(index + index // len(PREFIXES)) % len(TRADES)]
         form = ["Kft.", "Kft.", "Zrt.", "Bt."][index % 4]
         postcode, city, county = TOWNS[index % len(TOWNS)]
         short = f"{prefix}-{trade} {form}"
@@ -127,9 +137,9 @@ def _partners() -> list[dict]:
             {
                 "name": f"{prefix}-{trade} {FORM_NAMES[form][0]}",
                 "short_name": short,
-                "tax_number": tax_number(2_410_000 + index * 7, f"{2 + index % 19:02d}"),
+                "tax_number": tax_number(2_410_000 + index * 7, TAX_OFFICE_OF[county]),
                 "eu_vat_number": "",
-                "registration_number": f"{1 + index % 20:02d}-{FORM_NAMES[form][1]}-"
+                "registration_number": f"{COURT_OF[county]}-{FORM_NAMES[form][1]}-"
                 f"{100200 + index * 13:06d}",
                 "postcode": postcode,
                 "city": city,
