@@ -835,11 +835,15 @@ def consent_add(request, pk: int):
     contact = _visible_contact(request, pk)
     if not request.user.has_perm("partners.add_consent"):
         raise PermissionDenied
+    answer = request.POST.get("granted", "")
+    if answer not in ("1", "0"):  # never taken for a consent by default
+        messages.error(request, _("Choose whether the person granted or refused the consent."))
+        return HttpResponseRedirect(reverse("partners:contact-detail", args=[pk]) + "#consents")
     try:
         services.consent_record(
             contact=contact,
             purpose=request.POST.get("purpose", ""),
-            granted=request.POST.get("granted") == "1",
+            granted=answer == "1",
             source=request.POST.get("source", ""),
             note=request.POST.get("note", "")[:300],
             user=request.user,
