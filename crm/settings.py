@@ -195,7 +195,10 @@ if DATABASE_PREPARED_STATEMENTS:
 # Persistent connections (checked before reuse) halve a page's time against opening one each.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_crm")}
+# Tests get test_<database>: checkouts run side by side with their own DATABASE_URL.
+DATABASES["default"]["TEST"] = {
+    "NAME": env.str("TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}")
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The web workers' garbage collector (crm/wsgi.py): a collection every this many new objects,
 # after what the start-up made is frozen; 0 keeps Python's defaults.
@@ -309,10 +312,9 @@ PARTNERS_IMPORT_QUEUED_MINUTES = env_int("PARTNERS_IMPORT_QUEUED_MINUTES", 60)
 # A user with the function "is stopped until overdue meetings are closed" can do nothing else
 # once a meeting of theirs ended more than this many Hungarian working days ago unclosed.
 ACTIVITIES_CLOSE_MEETINGS_WITHIN = env_int("ACTIVITIES_CLOSE_MEETINGS_WITHIN", 2)
-# A partner whose owner must keep a future event, with no next event planned within a calendar
-# month of losing its last one, is taken from the owner: to the owner's supervisor
-# ("supervisor") or to nobody, the pool ("pool"). (The month is the customer's rule, not a
-# setting; ACTIVITIES_IDLE_PARTNER_DAYS is gone.)
+# A partner whose owner must keep a future event, left without one this many days, is taken
+# from the owner: to the owner's supervisor ("supervisor") or to nobody, the pool ("pool").
+ACTIVITIES_IDLE_PARTNER_DAYS = env_int("ACTIVITIES_IDLE_PARTNER_DAYS", 30)
 ACTIVITIES_IDLE_PARTNER_TO = env.str("ACTIVITIES_IDLE_PARTNER_TO", default="supervisor")
 if ACTIVITIES_IDLE_PARTNER_TO not in ("supervisor", "pool"):
     raise ImproperlyConfigured("ACTIVITIES_IDLE_PARTNER_TO must be 'supervisor' or 'pool'.")
