@@ -189,6 +189,13 @@ def test_forced_closure_request_for_another_meeting_gets_a_clear_message(client,
     call = kind("call")
     response = client.get(reverse("activities:follow-up", args=[not_yet.pk, call.pk]))
     assert _to_closing_page(response)
+    # the peer's meeting, closed late by the peer: neither its follow-up nor its summary
+    close(Activity.objects.get(pk=peers.pk), Outcome.SUCCESSFUL)
+    response = client.get(reverse("activities:follow-up", args=[peers.pk, call.pk]))
+    assert _to_closing_page(response)
+    page = client.get(reverse("activities:overdue") + f"?closed={peers.pk}").content.decode()
+    assert 'data-testid="closed-follow-up"' not in page and "Társ Kft." not in page
+    assert client.get(reverse("activities:overdue") + "?closed=x").status_code == 200
     late.refresh_from_db()
     assert late.closed_at is None
     # not blocked (the supervisor has no such function): the same request is told the same
