@@ -475,6 +475,33 @@ class CalendarFeed(models.Model):
         self.save(update_fields=["token"])
 
 
+class NextEventLapse(models.Model):
+    """The day a partner (in one own company) lost its last future event: from then it is on
+    its owners' "no next event" list, and a calendar month later it is taken from them
+    (activities.lapses keeps it; gone again once a next event is planned)."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.CASCADE, related_name="+"
+    )
+    company = models.ForeignKey(
+        "crm.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    # null: it never had one (the owner's list then counts from the ownership)
+    since = models.DateField(_("without a next event since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("partner without a next event")
+        verbose_name_plural = _("partners without a next event")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "company"], name="activities_lapse_partner_company"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}/{self.company_id}: {self.since}"
+
+
 class GoogleState(models.TextChoices):
     ACTIVE = "active", _("Connected")
     REVOKED = "revoked", _("Disconnected by Google")

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -22,6 +23,7 @@ from partners.services import acting_company
 
 from . import google
 from .discipline import forget_overdue, idle_owner_rows
+from .lapses import is_future_event, lapse_follow, lapses_reconcile
 from .models import Activity, ActivityType, Kind, Outcome
 
 PLAN_FIELDS = [
@@ -79,11 +81,15 @@ def _set_participants(activity: Activity, participants) -> None:
         remove_perm("activities.view_activity", user, activity)
 
 
-def _changed(activity: Activity) -> None:
-    """After a write: the handler's Google calendar follows (after commit), and the cached
+def _changed(activity: Activity, *, was_future: bool = False) -> None:
+    """After a write: the handler's Google calendar follows (after commit), the cached
     answer of forced closure is asked again (updates through ``save_versioned`` send no
-    signals)."""
+    signals), and the partner's "no next event" day follows (``activities.lapses``:
+    ``was_future`` says the activity was a next event before the write)."""
     google.schedule_sync(activity)
+    lapse_follow(
+        partner_id=activity.partner_id, company_id=activity.company_id, was_future=was_future
+    )
     forget_overdue(activity.owner_id)
     transaction.on_commit(lambda: forget_overdue(activity.owner_id))
 
@@ -135,6 +141,8 @@ def activity_update(
     """Saves the plan (and, on a closed activity, the result) if nobody saved in between
     (else ``crm.versioning.Conflict``). Closed activities only for those allowed."""
     _check_open(user=user, activity=activity)
+    stored = Activity.objects.filter(pk=activity.pk).first()
+    was_future = stored is not None and is_future_event(stored)
     if not activity.type.usable_by(user):
         raise ValidationError({"type": _("You cannot use this activity type.")})
     _prepare_plan(activity)
@@ -145,7 +153,7 @@ def activity_update(
         save_versioned(activity, expected_version=expected_version, fields=fields)
         if participants is not None:
             _set_participants(activity, participants)
-        _changed(activity)
+        _changed(activity, was_future=was_future)
     return activity
 
 
@@ -157,6 +165,7 @@ def activity_move(
     _check_open(user=user, activity=activity)
     if activity.is_closed:
         raise ValidationError(_("A closed activity cannot be moved."))
+    was_future = is_future_event(activity)
     shift = starts_at - activity.starts_at
     activity.starts_at = starts_at
     if activity.ends_at:
@@ -170,7 +179,7 @@ def activity_move(
         expected_version=expected_version,
         fields=["starts_at", "ends_at", "deadline", *activity.set_reminder()],
     )
-    _changed(activity)
+    _changed(activity, was_future=was_future)
     return activity
 
 
@@ -183,6 +192,7 @@ def activity_close(
         raise ValidationError(_("The activity is already closed."))
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": _("Choose an outcome to close the activity.")})
+    was_future = is_future_event(activity)
     activity.outcome = outcome
     activity.result_notes = result_notes.strip()
     activity.closed_at = timezone.now()
@@ -192,7 +202,7 @@ def activity_close(
         expected_version=expected_version,
         fields=["outcome", "result_notes", "closed_at", "closed_by"],
     )
-    _changed(activity)  # a cancelled one leaves the Google calendar
+    _changed(activity, was_future=was_future)  # a cancelled one leaves the Google calendar
     return activity
 
 
@@ -200,7 +210,10 @@ def activity_delete(*, user, activity: Activity) -> None:
     """Deletes an activity (and its event in the handler's Google calendar)."""
     with transaction.atomic():
         google.schedule_sync(activity, event_id=activity.google_event_id)
+        was_future = is_future_event(activity)
+        partner_id, company_id = activity.partner_id, activity.company_id
         activity.delete()
+        lapse_follow(partner_id=partner_id, company_id=company_id, was_future=was_future)
 
 
 def follow_up_types(*, user, activity: Activity) -> list[ActivityType]:
@@ -233,14 +246,17 @@ RELEASED_TEMPLATE = "activities-partner-released"
 
 
 def idle_partners_release(*, now: datetime.datetime | None = None) -> int:
-    """Takes from their owners the partners left without a future event for
-    ``ACTIVITIES_IDLE_PARTNER_DAYS``: to the owner's direct supervisors (those who belong to
-    the company) or, with ``ACTIVITIES_IDLE_PARTNER_TO=pool`` or no supervisor, to nobody.
-    The owner and the new owners are told by e-mail; the partner's history records why.
-    Safe to run twice: a released owner row no longer exists. Returns the rows released."""
+    """Takes from their owners the partners with no next event planned within a calendar
+    month of the day they appeared on the owner's "no next event" list (first recorded by
+    ``lapses_reconcile``): to the owner's direct supervisors (those who belong to the company)
+    or, with ``ACTIVITIES_IDLE_PARTNER_TO=pool`` or no supervisor, to nobody. The owner and the
+    new owners are told by e-mail; the partner's history records why. Safe to run twice: a
+    released owner row no longer exists. Returns the rows released."""
     released = 0
-    days = settings.ACTIVITIES_IDLE_PARTNER_DAYS
-    for row_id, partner_id, company_id, _user in idle_owner_rows(now=now):
+    lapses_reconcile(now=now)
+    today = timezone.localdate(now or timezone.now())
+    for row_id, partner_id, company_id, _user, listed_on in idle_owner_rows(now=now):
+        days = (today - listed_on).days
         with transaction.atomic():
             row = (
                 PartnerOwner.objects.select_for_update(skip_locked=True)
@@ -259,10 +275,10 @@ def idle_partners_release(*, now: datetime.datetime | None = None) -> int:
                     )
                 )
                 heirs = [m for m in managers_of(owner) if m.pk in members]
-            reason = _("No future event for %(days)d days: taken from %(owner)s by the system.") % {
-                "days": days,
-                "owner": owner,
-            }
+            reason = _(
+                "No next event planned within a month of %(day)s: taken from %(owner)s by the"
+                " system."
+            ) % {"day": date_format(listed_on, "SHORT_DATE_FORMAT"), "owner": owner}
             with pghistory.context(reason=reason):
                 row.delete()
                 present = set(

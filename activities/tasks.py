@@ -3,8 +3,10 @@ from celery import shared_task
 
 @shared_task(name="activities.release_idle_partners", ignore_result=True)
 def release_idle_partners() -> None:
-    """Nightly: partners left without a future event too long leave their owners. Safe to run
-    twice: released owner rows are gone, and each row is claimed with SKIP LOCKED."""
+    """Nightly: records the day each partner lost its last future event (``lapses``), then
+    the partners with no next event planned within a month of it leave their owners. Safe to
+    run twice: the records are reconciled, released owner rows are gone, and each row is
+    claimed with SKIP LOCKED."""
     from .services import idle_partners_release
 
     idle_partners_release()

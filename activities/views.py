@@ -4,6 +4,7 @@ the timeline tab of the partner page and section of the contact page."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,7 @@ from partners.models import Contact, Partner
 
 from . import listing, services
 from .calendar import waze_url
-from .discipline import overdue_meetings
+from .discipline import closed_under_block, must_close_first, overdue_meetings
 from .forms import ActivityForm, CloseForm, TimelineFilterForm
 from .models import Activity, ActivityType, Kind, State
 from .observations import ObservationForm
@@ -53,6 +54,8 @@ def _plan(request, *, partner: Partner, types, initial: dict, follows: Activity 
             add_errors(form, error)
         else:
             messages.success(request, _("Activity saved."))
+            if follows is not None and must_close_first(request.user):
+                return redirect("activities:overdue")  # forced closure: back to the rest
             return redirect("activities:detail", pk=activity.pk)
     return render(
         request,
@@ -201,10 +204,28 @@ def activity_edit(request, pk: int):
 @login_required
 @require_POST
 def activity_close(request, pk: int):
-    """Closes with an outcome; from the activity page or the closing page (``next``)."""
-    activity = _editable(request, pk)
-    form = CloseForm(request.POST)
+    """Closes with an outcome; from the activity page or the closing page (``next``). From
+    the closing page only the user's overdue meetings (in any of their companies); another
+    one is refused with a message."""
     back = request.POST.get("next") == "overdue"
+    if back:
+        activity = (
+            overdue_meetings(request.user).select_related("type").filter(pk=pk).first()
+            if request.user.has_perm("activities.change_activity")
+            else None
+        )
+        if activity is None:
+            messages.error(
+                request,
+                _(
+                    "Only the meetings listed here can be closed now; that one is not overdue"
+                    " or not yours."
+                ),
+            )
+            return redirect("activities:overdue")
+    else:
+        activity = _editable(request, pk)
+    form = CloseForm(request.POST)
     if form.is_valid():
         try:
             services.activity_close(
@@ -223,7 +244,9 @@ def activity_close(request, pk: int):
             add_errors(form, error)
         else:
             messages.success(request, _("Activity closed."))
-            return redirect("activities:overdue") if back else redirect("activities:detail", pk=pk)
+            if back:
+                return redirect(reverse("activities:overdue") + f"?closed={pk}")
+            return redirect("activities:detail", pk=pk)
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
@@ -232,10 +255,34 @@ def activity_close(request, pk: int):
 
 @login_required
 def overdue(request):
-    """The closing page: the user's meetings that must be closed before anything else."""
+    """The closing page: the user's meetings that must be closed before anything else, and,
+    after one was closed here (``?closed=``), the follow-ups it may have."""
     meetings = list(overdue_meetings(request.user).select_related("partner", "contact", "type"))
     forms = [(m, CloseForm(initial={"version": m.version}, prefix=f"m{m.pk}")) for m in meetings]
-    return render(request, "activities/overdue.html", {"meetings": forms})
+    closed, closed_pk = None, request.GET.get("closed", "")
+    if closed_pk.isdigit():
+        closed = (
+            Activity.objects.filter(pk=closed_pk, owner=request.user, kind=Kind.MEETING)
+            .select_related("type", "partner")
+            .first()
+        )
+        if closed is not None and not closed_under_block(closed):
+            closed = None
+    follow_ups = (
+        services.follow_up_types(user=request.user, activity=closed)
+        if closed is not None and request.user.has_perm("activities.add_activity")
+        else []
+    )
+    return render(
+        request,
+        "activities/overdue.html",
+        {
+            "meetings": forms,
+            "closed": closed,
+            "follow_ups": follow_ups,
+            "close_within": settings.ACTIVITIES_CLOSE_MEETINGS_WITHIN,
+        },
+    )
 
 
 @login_required

@@ -159,6 +159,7 @@ def build_screens(personas: dict[str, int], company_id: int) -> list:
 def nightly(company_id: int) -> None:
     """The no-next-event check over every owner row of the company, timed here and, for the
     same statement, by the server (``EXPLAIN ANALYZE`` through psql)."""
+    from django.conf import settings
     from django.db import connection
     from django.utils import timezone
 
@@ -179,7 +180,8 @@ def nightly(company_id: int) -> None:
         "users": users,
         "now": now,
         "today": timezone.localdate(now),
-        "since": now - datetime.timedelta(days=30),
+        "tz": settings.TIME_ZONE,
+        "listed_by": timezone.localdate(now) - datetime.timedelta(days=28),
     }
     started = time.perf_counter()
     with connection.cursor() as cursor:

@@ -23,7 +23,9 @@ def shell(request) -> dict:
     # Called by the template only when the top bar is drawn, not when it comes from memory
     # (crm.fragments).
     context["main_menu"] = partial(menu.for_user, user, request.path)
-    context["shell_polls"] = polls.for_user(user)
+    # A middleware may silence the polls for the request (forced closure: activities).
+    if not getattr(request, "shell_polls_off", False):
+        context["shell_polls"] = polls.for_user(user)
     known = getattr(user, "_crm_companies", None)  # (pk, name) by name: crm.access
     if known is not None:
         companies = [loaded(Company, ["id", "name"], [pk, name]) for pk, name in known]
