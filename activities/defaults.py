@@ -1,5 +1,5 @@
 """The default activity types with the types that may follow them, the task names, and the
-e-mail telling that a partner was taken from its owner. Admins change all of them freely
+e-mails telling that a partner was taken from its owner, of a reminder, and of a task given. Admins change all of them freely
 afterwards; ``ensure_defaults`` creates only what is missing (the data migration, and the demo
 loader after a test database was emptied)."""
 
@@ -111,7 +111,69 @@ Waze: {{ waze }}
 {{ url }}""",
     ),
 }
-TEMPLATES = {"activities-partner-released": RELEASED, "activities-reminder": REMINDER}
+# To a task's handler when somebody else gives them the task (activities.assignment).
+TASK_ASSIGNED = {
+    "hu": (
+        "Új feladat: {{ activity.subject }}",
+        """<p>Kedves {{ recipient }}!</p>
+<p>{{ assigned_by }} feladatot adott Önnek: <strong>{{ activity.subject }}</strong></p>
+<p>{% if partner %}Partner: {{ partner }}<br>{% else %}Belső feladat, partner nélkül.<br>{% endif %}
+Kezdés: {{ start|date:"Y. m. d. H:i" }}{% if activity.deadline %}<br>
+Határidő: {{ activity.deadline|date:"Y. m. d." }}{% endif %}</p>
+{% if activity.description %}<p>{{ activity.description|linebreaksbr }}</p>{% endif %}
+<p><a href="{{ url }}">Megnyitás a CRM-ben</a></p>""",
+        """Kedves {{ recipient }}!
+
+{{ assigned_by }} feladatot adott Önnek: {{ activity.subject }}
+{% if partner %}Partner: {{ partner }}{% else %}Belső feladat, partner nélkül.{% endif %}
+Kezdés: {{ start|date:"Y. m. d. H:i" }}{% if activity.deadline %}
+Határidő: {{ activity.deadline|date:"Y. m. d." }}{% endif %}
+{% if activity.description %}
+{{ activity.description }}
+{% endif %}
+{{ url }}""",
+    ),
+    "en": (
+        "New task: {{ activity.subject }}",
+        """<p>Dear {{ recipient }},</p>
+<p>{{ assigned_by }} gave you a task: <strong>{{ activity.subject }}</strong></p>
+<p>{% if partner %}Partner: {{ partner }}<br>{% else %}An internal task, without a partner.<br>{% endif %}
+Start: {{ start|date:"Y-m-d H:i" }}{% if activity.deadline %}<br>
+Deadline: {{ activity.deadline|date:"Y-m-d" }}{% endif %}</p>
+{% if activity.description %}<p>{{ activity.description|linebreaksbr }}</p>{% endif %}
+<p><a href="{{ url }}">Open in the CRM</a></p>""",
+        """Dear {{ recipient }},
+
+{{ assigned_by }} gave you a task: {{ activity.subject }}
+{% if partner %}Partner: {{ partner }}{% else %}An internal task, without a partner.{% endif %}
+Start: {{ start|date:"Y-m-d H:i" }}{% if activity.deadline %}
+Deadline: {{ activity.deadline|date:"Y-m-d" }}{% endif %}
+{% if activity.description %}
+{{ activity.description }}
+{% endif %}
+{{ url }}""",
+    ),
+}
+TEMPLATES = {
+    "activities-partner-released": RELEASED,
+    "activities-reminder": REMINDER,
+    "activities-task-assigned": TASK_ASSIGNED,
+}
+
+
+def ensure_templates(apps, keys=None) -> None:
+    """Creates the missing e-mail templates (``keys``: only these)."""
+    MessageTemplate = apps.get_model("crm", "MessageTemplate")
+    for key, languages in TEMPLATES.items():
+        if keys is not None and key not in keys:
+            continue
+        for language, (subject, html, text) in languages.items():
+            MessageTemplate.objects.get_or_create(
+                key=key,
+                language=language,
+                channel="email",
+                defaults={"subject": subject, "body_html": html, "body_text": text},
+            )
 
 
 def ensure_defaults(apps) -> None:
@@ -150,12 +212,4 @@ def ensure_defaults(apps) -> None:
     TaskName = apps.get_model("activities", "TaskName")
     for order, (hu, en) in enumerate(TASK_NAMES):
         TaskName.objects.get_or_create(name_hu=hu, defaults={"name_en": en, "order": order * 10})
-    MessageTemplate = apps.get_model("crm", "MessageTemplate")
-    for key, languages in TEMPLATES.items():
-        for language, (subject, html, text) in languages.items():
-            MessageTemplate.objects.get_or_create(
-                key=key,
-                language=language,
-                channel="email",
-                defaults={"subject": subject, "body_html": html, "body_text": text},
-            )
+    ensure_templates(apps)
