@@ -1,7 +1,7 @@
 """The default activity types with the types that may follow them, the task names, and the
-e-mails telling that a partner was taken from its owner, of a reminder, and of a task given. Admins change all of them freely
-afterwards; ``ensure_defaults`` creates only what is missing (the data migration, and the demo
-loader after a test database was emptied)."""
+e-mails telling that a partner was taken from its owner, of a reminder, and of a task given.
+Admins change all of them freely afterwards; ``ensure_defaults`` creates only what is missing
+(the data migrations, and the demo loader after a test database was emptied)."""
 
 # code, Hungarian, English, kind, has a result part, default reminder (minutes), function
 TYPES = [
@@ -117,7 +117,8 @@ TASK_ASSIGNED = {
         "Új feladat: {{ activity.subject }}",
         """<p>Kedves {{ recipient }}!</p>
 <p>{{ assigned_by }} feladatot adott Önnek: <strong>{{ activity.subject }}</strong></p>
-<p>{% if partner %}Partner: {{ partner }}<br>{% else %}Belső feladat, partner nélkül.<br>{% endif %}
+<p>{% if partner %}Partner: {{ partner }}<br>
+{% else %}Belső feladat, partner nélkül.<br>{% endif %}
 Kezdés: {{ start|date:"Y. m. d. H:i" }}{% if activity.deadline %}<br>
 Határidő: {{ activity.deadline|date:"Y. m. d." }}{% endif %}</p>
 {% if activity.description %}<p>{{ activity.description|linebreaksbr }}</p>{% endif %}
@@ -137,7 +138,8 @@ Határidő: {{ activity.deadline|date:"Y. m. d." }}{% endif %}
         "New task: {{ activity.subject }}",
         """<p>Dear {{ recipient }},</p>
 <p>{{ assigned_by }} gave you a task: <strong>{{ activity.subject }}</strong></p>
-<p>{% if partner %}Partner: {{ partner }}<br>{% else %}An internal task, without a partner.<br>{% endif %}
+<p>{% if partner %}Partner: {{ partner }}<br>
+{% else %}An internal task, without a partner.<br>{% endif %}
 Start: {{ start|date:"Y-m-d H:i" }}{% if activity.deadline %}<br>
 Deadline: {{ activity.deadline|date:"Y-m-d" }}{% endif %}</p>
 {% if activity.description %}<p>{{ activity.description|linebreaksbr }}</p>{% endif %}
