@@ -93,7 +93,8 @@ class ActivityForm(BootstrapMixin, forms.ModelForm):
         self.user = user
         self.instance.partner = partner
         self.fields["type"].queryset = ActivityType.objects.filter(pk__in=[t.pk for t in types])
-        if partner is None:  # an internal task
+        if partner is None:  # an internal task: one of the task types, no contact
+            self.fields["type"].empty_label = None
             del self.fields["contact"]
             self.fields["subject"].label = _("Title")
             self.fields["subject"].error_messages["required"] = _(
