@@ -43,9 +43,7 @@ def _task_form(**fields) -> dict:
 
 def _assigned_mail(user) -> list[Message]:
     return list(
-        Message.objects.filter(recipient=user.email, template__key=ASSIGNED_TEMPLATE).order_by(
-            "pk"
-        )
+        Message.objects.filter(recipient=user.email, template__key=ASSIGNED_TEMPLATE).order_by("pk")
     )
 
 
@@ -147,9 +145,7 @@ def test_the_handler_field_offers_exactly_the_users_the_creator_may_assign_to(cl
     assert set(assignable_users(org.supervisor, org.other_company.pk)) == set()
 
 
-def test_a_task_for_a_user_one_may_not_assign_to_is_refused_and_nothing_typed_is_lost(
-    client, org
-):
+def test_a_task_for_a_user_one_may_not_assign_to_is_refused_and_nothing_typed_is_lost(client, org):
     partner = make_partner(org.owner)
     client.force_login(org.owner)  # a rep: not their peer
     response = client.post(
