@@ -133,8 +133,10 @@ class ActivityForm(BootstrapMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         kind = cleaned["type"].kind if cleaned.get("type") else None
+        internal = "contact" not in self.fields  # its title's own message says enough
         if kind == Kind.TASK and not cleaned.get("task_name") and not cleaned.get("subject"):
-            self.add_error("task_name", _("Choose the task."))
+            if not internal:
+                self.add_error("task_name", _("Choose the task."))
         handler = cleaned.get("owner")
         unchanged = self.previous_owner_id or self.user.pk
         if kind and kind != Kind.TASK and handler is not None and handler.pk != unchanged:
