@@ -73,19 +73,29 @@ unassigned partners.{% endif %}
     ),
 }
 
+# The reminder's partner line, before and since internal tasks (no partner): data migration 0007
+# mends the seeded templates that still have the old line.
+PARTNER_LINE_BEFORE = (
+    "Partner: {{ activity.partner.name }}{% if contact %}, {{ contact }}{% endif %}\n"
+)
+PARTNER_LINE = "{% if activity.partner %}" + PARTNER_LINE_BEFORE + "{% endif %}"
+
 REMINDER = {
     "hu": (
         "Emlékeztető: {{ activity.subject }} – {{ start|date:'Y. m. d. H:i' }}",
         """<p>{{ activity.type.name }}: <strong>{{ activity.subject }}</strong></p>
 <p>Időpont: {{ start|date:"Y. m. d. H:i" }}<br>
-Partner: {{ activity.partner.name }}{% if contact %}, {{ contact }}{% endif %}
-{% if place %}<br>Helyszín: {{ place }} (<a href="{{ waze }}">útvonal Waze-zel</a>){% endif %}</p>
+"""
+        + PARTNER_LINE
+        + """{% if place %}<br>Helyszín: {{ place }}
+(<a href="{{ waze }}">útvonal Waze-zel</a>){% endif %}</p>
 {% if activity.description %}<p>{{ activity.description|linebreaksbr }}</p>{% endif %}
 <p><a href="{{ url }}">Megnyitás a CRM-ben</a></p>""",
         """{{ activity.type.name }}: {{ activity.subject }}
 Időpont: {{ start|date:"Y. m. d. H:i" }}
-Partner: {{ activity.partner.name }}{% if contact %}, {{ contact }}{% endif %}
-{% if place %}Helyszín: {{ place }}
+"""
+        + PARTNER_LINE
+        + """{% if place %}Helyszín: {{ place }}
 Waze: {{ waze }}
 {% endif %}{% if activity.description %}
 {{ activity.description }}
@@ -96,14 +106,17 @@ Waze: {{ waze }}
         "Reminder: {{ activity.subject }} – {{ start|date:'Y-m-d H:i' }}",
         """<p>{{ activity.type.name }}: <strong>{{ activity.subject }}</strong></p>
 <p>When: {{ start|date:"Y-m-d H:i" }}<br>
-Partner: {{ activity.partner.name }}{% if contact %}, {{ contact }}{% endif %}
-{% if place %}<br>Place: {{ place }} (<a href="{{ waze }}">directions with Waze</a>){% endif %}</p>
+"""
+        + PARTNER_LINE
+        + """{% if place %}<br>Place: {{ place }}
+(<a href="{{ waze }}">directions with Waze</a>){% endif %}</p>
 {% if activity.description %}<p>{{ activity.description|linebreaksbr }}</p>{% endif %}
 <p><a href="{{ url }}">Open in the CRM</a></p>""",
         """{{ activity.type.name }}: {{ activity.subject }}
 When: {{ start|date:"Y-m-d H:i" }}
-Partner: {{ activity.partner.name }}{% if contact %}, {{ contact }}{% endif %}
-{% if place %}Place: {{ place }}
+"""
+        + PARTNER_LINE
+        + """{% if place %}Place: {{ place }}
 Waze: {{ waze }}
 {% endif %}{% if activity.description %}
 {{ activity.description }}
@@ -156,6 +169,23 @@ Deadline: {{ activity.deadline|date:"Y-m-d" }}{% endif %}
 {{ url }}""",
     ),
 }
+
+
+def mend_reminder_templates(apps) -> None:
+    """The seeded reminder e-mails' partner line made conditional (an internal task has no
+    partner); a body whose line an admin rewrote, or that is mended already, stays."""
+
+    def mended(body: str) -> str:
+        return body if PARTNER_LINE in body else body.replace(PARTNER_LINE_BEFORE, PARTNER_LINE)
+
+    MessageTemplate = apps.get_model("crm", "MessageTemplate")
+    for template in MessageTemplate.objects.filter(key="activities-reminder"):
+        html, text = mended(template.body_html), mended(template.body_text)
+        if (html, text) != (template.body_html, template.body_text):
+            template.body_html, template.body_text = html, text
+            template.save(update_fields=["body_html", "body_text"])
+
+
 TEMPLATES = {
     "activities-partner-released": RELEASED,
     "activities-reminder": REMINDER,

@@ -134,9 +134,9 @@ class ActivityForm(BootstrapMixin, forms.ModelForm):
         cleaned = super().clean()
         kind = cleaned["type"].kind if cleaned.get("type") else None
         internal = "contact" not in self.fields  # its title's own message says enough
-        if kind == Kind.TASK and not cleaned.get("task_name") and not cleaned.get("subject"):
-            if not internal:
-                self.add_error("task_name", _("Choose the task."))
+        untold = not cleaned.get("task_name") and not cleaned.get("subject")
+        if kind == Kind.TASK and untold and not internal:
+            self.add_error("task_name", _("Choose the task."))
         handler = cleaned.get("owner")
         unchanged = self.previous_owner_id or self.user.pk
         if kind and kind != Kind.TASK and handler is not None and handler.pk != unchanged:

@@ -7,7 +7,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from activities.defaults import ensure_templates
+from activities.defaults import ensure_templates, mend_reminder_templates
 from activities.groups import TASK_GRANTS
 from crm.groups import grant
 
@@ -15,6 +15,7 @@ from crm.groups import grant
 def forwards(apps, schema_editor):
     grant(apps, schema_editor, TASK_GRANTS)
     ensure_templates(apps, keys={"activities-task-assigned"})
+    mend_reminder_templates(apps)
 
 
 class Migration(migrations.Migration):

@@ -241,6 +241,7 @@ def test_an_internal_task_appears_in_lists_calendar_panels_feed_and_reminders(cl
     assert reminders_email() == 1
     mail = Message.objects.get(template__key="activities-reminder")
     assert "Havi riport megírása" in mail.subject
+    assert "Partner:" not in mail.body_text and "Partner:" not in mail.body_html
     client.get(reverse("activities:feed"))
     client.logout()
     token = CalendarFeed.objects.get(user=org.owner).token
@@ -339,3 +340,22 @@ def test_lists_issue_the_same_queries_for_1_and_30_internal_tasks(client, org):
     after = [count(user, url) for user, url in pages]
     assert [q for q, _ in after] == [q for q, _ in before]
     assert all(a[1] > b[1] for a, b in zip(after, before, strict=True))
+
+
+def test_the_reminder_mail_seeded_before_internal_tasks_is_mended_unless_rewritten(org):
+    from django.apps import apps
+
+    from activities.defaults import PARTNER_LINE, PARTNER_LINE_BEFORE, mend_reminder_templates
+    from crm.messaging.models import MessageTemplate
+
+    seeded = MessageTemplate.objects.get(key="activities-reminder", language="hu")
+    rewritten = MessageTemplate.objects.get(key="activities-reminder", language="en")
+    seeded.body_text = seeded.body_text.replace(PARTNER_LINE, PARTNER_LINE_BEFORE)
+    seeded.save()
+    rewritten.body_text = "Partner: {{ activity.partner.name }} (ours)"
+    rewritten.save()
+    mend_reminder_templates(apps)
+    seeded.refresh_from_db()
+    rewritten.refresh_from_db()
+    assert PARTNER_LINE in seeded.body_text
+    assert rewritten.body_text == "Partner: {{ activity.partner.name }} (ours)"
