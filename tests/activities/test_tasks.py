@@ -25,6 +25,7 @@ from tests.factories import UserFactory
 from tests.partners.conftest import make_partner
 
 from .test_activities import kind, plan
+from .test_google import connect, google  # noqa: F401 - the fake Google fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +107,19 @@ def test_the_handler_is_told_again_when_the_task_is_given_to_them_again(client, 
     # saving without changing the handler tells nobody
     reassign(org.owner)
     assert len(_assigned_mail(org.owner)) == 2
+    # the handler, a rep, may not pass it on to their peer: refused, the typed text kept
+    client.force_login(org.owner)
+    task.refresh_from_db()
+    response = client.post(
+        reverse("activities:edit", args=[task.pk]),
+        _task_form(
+            subject="Szerződés ellenőrzése, 2. kör", owner=org.peer.pk, version=task.version
+        ),
+    )
+    assert "Ennek a felhasználónak nem adhat feladatot." in response.content.decode()
+    assert 'value="Szerződés ellenőrzése, 2. kör"' in response.content.decode()
+    task.refresh_from_db()
+    assert task.owner == org.owner and task.subject == "Szerződés ellenőrzése"
 
 
 def test_the_handler_field_offers_exactly_the_users_the_creator_may_assign_to(client, org):
@@ -359,3 +373,35 @@ def test_the_reminder_mail_seeded_before_internal_tasks_is_mended_unless_rewritt
     rewritten.refresh_from_db()
     assert PARTNER_LINE in seeded.body_text
     assert rewritten.body_text == "Partner: {{ activity.partner.name }} (ours)"
+
+
+def test_a_task_given_to_another_handler_leaves_the_previous_handlers_google_calendar(
+    org,
+    google,  # noqa: F811 - the fixture
+    eager,
+    django_capture_on_commit_callbacks,
+):
+    connect(org.owner)
+    connect(org.peer)
+    partner = make_partner(org.supervisor)
+    with django_capture_on_commit_callbacks(execute=True):
+        task = services.activity_create(
+            user=org.supervisor,
+            activity=Activity(
+                type=kind("task"),
+                partner=partner,
+                subject="Minta kiküldése",
+                starts_at=timezone.now() + datetime.timedelta(days=1),
+                owner=org.owner,
+            ),
+        )
+    assert [e["summary"] for e in google.events.values()] == [f"Minta kiküldése – {partner.name}"]
+    (first,) = google.events
+    task.owner = org.peer
+    with django_capture_on_commit_callbacks(execute=True):
+        services.activity_update(user=org.supervisor, activity=task, expected_version=task.version)
+    (delete,) = google.calls("DELETE")
+    assert delete.path.endswith(f"/events/{first}")
+    assert list(google.events) != [first] and len(google.events) == 1  # the peer's new one
+    task.refresh_from_db()
+    assert task.google_event_id in google.events
