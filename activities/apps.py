@@ -16,9 +16,10 @@ class ActivitiesConfig(AppConfig):
         from partners.extensions import PageSection, contact_sections, partner_tabs
 
         from . import demo, panels, reference, views  # noqa: F401 - reference: its signals
-        from .groups import ACTIVITY_GRANTS
+        from .groups import ACTIVITY_GRANTS, TASK_GRANTS
 
         register_grants(ACTIVITY_GRANTS)
+        register_grants(TASK_GRANTS)
         # Whether the user must close meetings first is asked on every page: read it in the
         # same round trip as the access generation.
         from crm.access import with_generation

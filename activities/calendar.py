@@ -288,9 +288,12 @@ def ics(request, token: str):
         event.add("dtstamp", activity.updated_at)
         event.add("dtstart", activity.starts_at)
         event.add("dtend", activity.ends_at or activity.starts_at + datetime.timedelta(minutes=30))
-        event.add("summary", f"{activity.subject} – {activity.partner.name}")
-        place = activity.place or activity.partner.address
-        lines = [f"{activity.type.name}: {activity.partner.name}"]
+        partner = activity.partner  # None: an internal task
+        event.add(
+            "summary", f"{activity.subject} – {partner.name}" if partner else activity.subject
+        )
+        place = activity.place or (partner.address if partner else "")
+        lines = [f"{activity.type.name}: {partner.name}" if partner else activity.type.name]
         if activity.contact:
             lines.append(activity.contact.full_name)
         if activity.description:

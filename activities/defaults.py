@@ -1,7 +1,7 @@
 """The default activity types with the types that may follow them, the task names, and the
-e-mail telling that a partner was taken from its owner. Admins change all of them freely
-afterwards; ``ensure_defaults`` creates only what is missing (the data migration, and the demo
-loader after a test database was emptied)."""
+e-mails telling that a partner was taken from its owner, of a reminder, and of a task given.
+Admins change all of them freely afterwards; ``ensure_defaults`` creates only what is missing
+(the data migrations, and the demo loader after a test database was emptied)."""
 
 # code, Hungarian, English, kind, has a result part, default reminder (minutes), function
 TYPES = [
@@ -73,19 +73,29 @@ unassigned partners.{% endif %}
     ),
 }
 
+# The reminder's partner line, before and since internal tasks (no partner): data migration 0007
+# mends the seeded templates that still have the old line.
+PARTNER_LINE_BEFORE = (
+    "Partner: {{ activity.partner.name }}{% if contact %}, {{ contact }}{% endif %}\n"
+)
+PARTNER_LINE = "{% if activity.partner %}" + PARTNER_LINE_BEFORE + "{% endif %}"
+
 REMINDER = {
     "hu": (
         "Emlékeztető: {{ activity.subject }} – {{ start|date:'Y. m. d. H:i' }}",
         """<p>{{ activity.type.name }}: <strong>{{ activity.subject }}</strong></p>
 <p>Időpont: {{ start|date:"Y. m. d. H:i" }}<br>
-Partner: {{ activity.partner.name }}{% if contact %}, {{ contact }}{% endif %}
-{% if place %}<br>Helyszín: {{ place }} (<a href="{{ waze }}">útvonal Waze-zel</a>){% endif %}</p>
+"""
+        + PARTNER_LINE
+        + """{% if place %}<br>Helyszín: {{ place }}
+(<a href="{{ waze }}">útvonal Waze-zel</a>){% endif %}</p>
 {% if activity.description %}<p>{{ activity.description|linebreaksbr }}</p>{% endif %}
 <p><a href="{{ url }}">Megnyitás a CRM-ben</a></p>""",
         """{{ activity.type.name }}: {{ activity.subject }}
 Időpont: {{ start|date:"Y. m. d. H:i" }}
-Partner: {{ activity.partner.name }}{% if contact %}, {{ contact }}{% endif %}
-{% if place %}Helyszín: {{ place }}
+"""
+        + PARTNER_LINE
+        + """{% if place %}Helyszín: {{ place }}
 Waze: {{ waze }}
 {% endif %}{% if activity.description %}
 {{ activity.description }}
@@ -96,14 +106,17 @@ Waze: {{ waze }}
         "Reminder: {{ activity.subject }} – {{ start|date:'Y-m-d H:i' }}",
         """<p>{{ activity.type.name }}: <strong>{{ activity.subject }}</strong></p>
 <p>When: {{ start|date:"Y-m-d H:i" }}<br>
-Partner: {{ activity.partner.name }}{% if contact %}, {{ contact }}{% endif %}
-{% if place %}<br>Place: {{ place }} (<a href="{{ waze }}">directions with Waze</a>){% endif %}</p>
+"""
+        + PARTNER_LINE
+        + """{% if place %}<br>Place: {{ place }}
+(<a href="{{ waze }}">directions with Waze</a>){% endif %}</p>
 {% if activity.description %}<p>{{ activity.description|linebreaksbr }}</p>{% endif %}
 <p><a href="{{ url }}">Open in the CRM</a></p>""",
         """{{ activity.type.name }}: {{ activity.subject }}
 When: {{ start|date:"Y-m-d H:i" }}
-Partner: {{ activity.partner.name }}{% if contact %}, {{ contact }}{% endif %}
-{% if place %}Place: {{ place }}
+"""
+        + PARTNER_LINE
+        + """{% if place %}Place: {{ place }}
 Waze: {{ waze }}
 {% endif %}{% if activity.description %}
 {{ activity.description }}
@@ -111,7 +124,88 @@ Waze: {{ waze }}
 {{ url }}""",
     ),
 }
-TEMPLATES = {"activities-partner-released": RELEASED, "activities-reminder": REMINDER}
+# To a task's handler when somebody else gives them the task (activities.assignment).
+TASK_ASSIGNED = {
+    "hu": (
+        "Új feladat: {{ activity.subject }}",
+        """<p>Kedves {{ recipient }}!</p>
+<p>{{ assigned_by }} feladatot adott Önnek: <strong>{{ activity.subject }}</strong></p>
+<p>{% if partner %}Partner: {{ partner }}<br>
+{% else %}Belső feladat, partner nélkül.<br>{% endif %}
+Kezdés: {{ start|date:"Y. m. d. H:i" }}{% if activity.deadline %}<br>
+Határidő: {{ activity.deadline|date:"Y. m. d." }}{% endif %}</p>
+{% if activity.description %}<p>{{ activity.description|linebreaksbr }}</p>{% endif %}
+<p><a href="{{ url }}">Megnyitás a CRM-ben</a></p>""",
+        """Kedves {{ recipient }}!
+
+{{ assigned_by }} feladatot adott Önnek: {{ activity.subject }}
+{% if partner %}Partner: {{ partner }}{% else %}Belső feladat, partner nélkül.{% endif %}
+Kezdés: {{ start|date:"Y. m. d. H:i" }}{% if activity.deadline %}
+Határidő: {{ activity.deadline|date:"Y. m. d." }}{% endif %}
+{% if activity.description %}
+{{ activity.description }}
+{% endif %}
+{{ url }}""",
+    ),
+    "en": (
+        "New task: {{ activity.subject }}",
+        """<p>Dear {{ recipient }},</p>
+<p>{{ assigned_by }} gave you a task: <strong>{{ activity.subject }}</strong></p>
+<p>{% if partner %}Partner: {{ partner }}<br>
+{% else %}An internal task, without a partner.<br>{% endif %}
+Start: {{ start|date:"Y-m-d H:i" }}{% if activity.deadline %}<br>
+Deadline: {{ activity.deadline|date:"Y-m-d" }}{% endif %}</p>
+{% if activity.description %}<p>{{ activity.description|linebreaksbr }}</p>{% endif %}
+<p><a href="{{ url }}">Open in the CRM</a></p>""",
+        """Dear {{ recipient }},
+
+{{ assigned_by }} gave you a task: {{ activity.subject }}
+{% if partner %}Partner: {{ partner }}{% else %}An internal task, without a partner.{% endif %}
+Start: {{ start|date:"Y-m-d H:i" }}{% if activity.deadline %}
+Deadline: {{ activity.deadline|date:"Y-m-d" }}{% endif %}
+{% if activity.description %}
+{{ activity.description }}
+{% endif %}
+{{ url }}""",
+    ),
+}
+
+
+def mend_reminder_templates(apps) -> None:
+    """The seeded reminder e-mails' partner line made conditional (an internal task has no
+    partner); a body whose line an admin rewrote, or that is mended already, stays."""
+
+    def mended(body: str) -> str:
+        return body if PARTNER_LINE in body else body.replace(PARTNER_LINE_BEFORE, PARTNER_LINE)
+
+    MessageTemplate = apps.get_model("crm", "MessageTemplate")
+    for template in MessageTemplate.objects.filter(key="activities-reminder"):
+        html, text = mended(template.body_html), mended(template.body_text)
+        if (html, text) != (template.body_html, template.body_text):
+            template.body_html, template.body_text = html, text
+            template.save(update_fields=["body_html", "body_text"])
+
+
+TEMPLATES = {
+    "activities-partner-released": RELEASED,
+    "activities-reminder": REMINDER,
+    "activities-task-assigned": TASK_ASSIGNED,
+}
+
+
+def ensure_templates(apps, keys=None) -> None:
+    """Creates the missing e-mail templates (``keys``: only these)."""
+    MessageTemplate = apps.get_model("crm", "MessageTemplate")
+    for key, languages in TEMPLATES.items():
+        if keys is not None and key not in keys:
+            continue
+        for language, (subject, html, text) in languages.items():
+            MessageTemplate.objects.get_or_create(
+                key=key,
+                language=language,
+                channel="email",
+                defaults={"subject": subject, "body_html": html, "body_text": text},
+            )
 
 
 def ensure_defaults(apps) -> None:
@@ -150,12 +244,4 @@ def ensure_defaults(apps) -> None:
     TaskName = apps.get_model("activities", "TaskName")
     for order, (hu, en) in enumerate(TASK_NAMES):
         TaskName.objects.get_or_create(name_hu=hu, defaults={"name_en": en, "order": order * 10})
-    MessageTemplate = apps.get_model("crm", "MessageTemplate")
-    for key, languages in TEMPLATES.items():
-        for language, (subject, html, text) in languages.items():
-            MessageTemplate.objects.get_or_create(
-                key=key,
-                language=language,
-                channel="email",
-                defaults={"subject": subject, "body_html": html, "body_text": text},
-            )
+    ensure_templates(apps)

@@ -6,6 +6,7 @@ from crm.forms import BootstrapMixin, SharedFieldsForm
 from partners.forms import reference_choices
 from partners.models import Contact
 
+from .assignment import NOT_ALLOWED, ONLY_TASKS, assignable_users
 from .models import Activity, ActivityType, Kind, Outcome, State, TaskName
 from .reference import activity_types, hidden_type_ids
 
@@ -36,11 +37,27 @@ class PersonChoiceField(forms.ModelMultipleChoiceField):
         return str(obj)
 
 
+class HandlerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
 class ActivityForm(BootstrapMixin, forms.ModelForm):
     """The plan of an activity. The types offered are those the user may use (after another
-    activity: only those allowed to follow it); the contacts are the partner's."""
+    activity: only those allowed to follow it); the contacts are the partner's. Without a
+    partner it is an internal task's form: task types only, no contact, a title required.
+    The handler: those the user may give a task to (``activities.assignment``), and the one
+    the activity has; left empty, the user (new) or the one it has (edit)."""
 
     type = TypeChoiceField(queryset=ActivityType.objects.none(), label=_("Type"))
+    owner = HandlerChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        label=_("Handler"),
+        empty_label=None,
+        help_text=_("A task may be given to a colleague; they are told by e-mail."),
+        error_messages={"invalid_choice": NOT_ALLOWED},
+    )
     participants = PersonChoiceField(
         queryset=get_user_model().objects.none(),
         required=False,
@@ -53,6 +70,7 @@ class ActivityForm(BootstrapMixin, forms.ModelForm):
         fields = [
             "type",
             "subject",
+            "owner",
             "contact",
             "task_name",
             "starts_at",
@@ -72,12 +90,27 @@ class ActivityForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, user, partner, types, company_id, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.instance.partner = partner
         self.fields["type"].queryset = ActivityType.objects.filter(pk__in=[t.pk for t in types])
-        self.fields["contact"].queryset = Contact.objects.filter(
-            partner=partner, erased_at__isnull=True
-        ).order_by("family_name", "given_name")
-        self.fields["contact"].label_from_instance = lambda c: c.full_name
+        if partner is None:  # an internal task: one of the task types, no contact
+            self.fields["type"].empty_label = None
+            del self.fields["contact"]
+            self.fields["subject"].label = _("Title")
+            self.fields["subject"].error_messages["required"] = _(
+                "Give the internal task a title: say what is to be done."
+            )
+        else:
+            self.fields["contact"].queryset = Contact.objects.filter(
+                partner=partner, erased_at__isnull=True
+            ).order_by("family_name", "given_name")
+            self.fields["contact"].label_from_instance = lambda c: c.full_name
+        self.previous_owner_id = self.instance.owner_id if self.instance.pk else None
+        handlers = assignable_users(user, company_id)
+        if self.previous_owner_id is not None:
+            handlers = handlers | get_user_model().objects.filter(pk=self.previous_owner_id)
+        self.fields["owner"].queryset = handlers.distinct()
+        self.fields["owner"].initial = self.previous_owner_id or user.pk
         self.fields["task_name"].queryset = TaskName.objects.filter(active=True)
         self.fields["participants"].queryset = (
             get_user_model()
@@ -90,11 +123,24 @@ class ActivityForm(BootstrapMixin, forms.ModelForm):
         self.fields["reminder_minutes"].widget.attrs["min"] = 0
         self.style_fields()
 
+    def clean_owner(self):
+        """Empty: the handler stays (the user, on a new activity)."""
+        handler = self.cleaned_data.get("owner")
+        if handler is None:
+            return self.instance.owner if self.previous_owner_id else self.user
+        return handler
+
     def clean(self):
         cleaned = super().clean()
         kind = cleaned["type"].kind if cleaned.get("type") else None
-        if kind == Kind.TASK and not cleaned.get("task_name") and not cleaned.get("subject"):
+        internal = "contact" not in self.fields  # its title's own message says enough
+        untold = not cleaned.get("task_name") and not cleaned.get("subject")
+        if kind == Kind.TASK and untold and not internal:
             self.add_error("task_name", _("Choose the task."))
+        handler = cleaned.get("owner")
+        unchanged = self.previous_owner_id or self.user.pk
+        if kind and kind != Kind.TASK and handler is not None and handler.pk != unchanged:
+            self.add_error("owner", ONLY_TASKS)
         return cleaned
 
 

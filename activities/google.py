@@ -100,9 +100,10 @@ def _service(credentials):
 
 
 def event_body(activity: Activity) -> dict:
-    place = activity.place or activity.partner.address
+    partner = activity.partner  # None: an internal task
+    place = activity.place or (partner.address if partner else "")
     page = settings.SITE_URL + reverse("activities:detail", args=[activity.pk])
-    lines = [f"{activity.type.name}: {activity.partner.name}"]
+    lines = [f"{activity.type.name}: {partner.name}" if partner else activity.type.name]
     if activity.contact:
         lines.append(activity.contact.full_name)
     if activity.description:
@@ -112,7 +113,7 @@ def event_body(activity: Activity) -> dict:
     lines.append(page)
     end = activity.ends_at or activity.starts_at + timezone.timedelta(minutes=30)
     body = {
-        "summary": f"{activity.subject} – {activity.partner.name}",
+        "summary": f"{activity.subject} – {partner.name}" if partner else activity.subject,
         "description": "\n".join(lines),
         "start": {"dateTime": activity.starts_at.isoformat(), "timeZone": TIME_ZONE},
         "end": {"dateTime": end.isoformat(), "timeZone": TIME_ZONE},

@@ -1,4 +1,5 @@
-"""The activity functions of the default permission groups (data migration activities/0002)."""
+"""The activity functions of the default permission groups (data migrations activities/0002
+and 0007)."""
 
 _EDIT = ["view", "add", "change"]
 _OWN = [f"activities.{a}_activity" for a in _EDIT]
@@ -17,4 +18,11 @@ ACTIVITY_GRANTS = {
         "activities.edit_closed_activity",
         "activities.use_collection_types",
     ],
+}
+
+# Giving tasks to any colleague of the company, not only to one's team (data migration
+# activities/0007): sales managers and administrators.
+TASK_GRANTS = {
+    "sales_manager": ["activities.assign_to_colleagues"],
+    "administrator": ["activities.assign_to_colleagues"],
 }

@@ -21,8 +21,8 @@ from crm.scoping import scope_for
 from .models import Activity, ActivityType, Kind
 from .reference import activity_types, hidden_type_ids
 
-# What a listed row reads (activities.rows): the activity's own columns, the partner's name,
-# the contact's and the handler's names.
+# What a listed row reads (activities.rows): the activity's own columns, the partner's name
+# (none for an internal task: a LEFT JOIN), the contact's and the handler's names.
 _COLUMNS = """
     a.id, a.kind, a.subject, a.starts_at, a.ends_at, a.deadline, a.closed_at, a.outcome,
     a.type_id, a.partner_id, a.contact_id, a.owner_id, a.company_id,
@@ -34,7 +34,7 @@ _COLUMNS = """
 """
 _JOINS = """
     FROM activities_activity a
-    JOIN partners_partner p ON p.id = a.partner_id
+    LEFT JOIN partners_partner p ON p.id = a.partner_id
     LEFT JOIN partners_contact c ON c.id = a.contact_id
     JOIN crm_user u ON u.id = a.owner_id
 """
@@ -128,9 +128,10 @@ def _with_related(rows: list) -> list:
     contact_field, owner_field = fields.get_field("contact"), fields.get_field("owner")
     for a in rows:
         type_field.set_cached_value(a, types[a.type_id])
-        partner_field.set_cached_value(
-            a, loaded(Partner, ["id", "name"], [a.partner_id, a.partner_name])
-        )
+        partner = None  # an internal task has none
+        if a.partner_id is not None:
+            partner = loaded(Partner, ["id", "name"], [a.partner_id, a.partner_name])
+        partner_field.set_cached_value(a, partner)
         contact = None
         if a.contact_id is not None:
             contact = loaded(

@@ -2,7 +2,9 @@
 partners, each with a plan and, once done, a result.
 
 An activity is a scoped record (``crm.scoping.ScopedModel``): its ``owner`` is the handler, the
-user who does it, so the handler, their supervisors and the company's "see all" users see it.
+user who does it, so the handler, their supervisors and the company's "see all" users see it;
+``created_by`` is who planned it (a task may be given to somebody else: ``activities.assignment``).
+A task may be internal, without a partner (a report to write); every other kind has a partner.
 """
 
 import datetime
@@ -236,9 +238,12 @@ class Activity(ScopedModel):
     )
     # Copied from the type on save: the forced-closure and task indexes filter on it.
     kind = models.CharField(_("behaves as"), max_length=10, choices=Kind.choices, editable=False)
+    # Empty only for an internal task (the check constraint activities_partner_unless_task).
     partner = models.ForeignKey(
         "partners.Partner",
         verbose_name=_("partner"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="activities",
     )
@@ -312,6 +317,7 @@ class Activity(ScopedModel):
             ("must_close_meetings", _("Is stopped until overdue meetings are closed")),
             ("must_plan_next_event", _("Must keep a future event for each owned partner")),
             ("use_collection_types", _("Use collection activity types")),
+            ("assign_to_colleagues", _("Assign tasks to any colleague of the company")),
         ]
         indexes = [
             *ScopedModel.Meta.indexes,
@@ -355,6 +361,13 @@ class Activity(ScopedModel):
                 | Q(closed_at__isnull=False) & ~Q(outcome=""),
                 name="activities_closed_with_outcome",
             ),
+            models.CheckConstraint(
+                condition=Q(partner__isnull=False) | Q(kind="task"),
+                name="activities_partner_unless_task",
+                violation_error_message=_(
+                    "Only a task can be internal; any other activity needs a partner."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -396,6 +409,12 @@ class Activity(ScopedModel):
             errors["deadline"] = _("The deadline cannot be before the start.")
         if self.contact_id and self.partner_id and self.contact.partner_id != self.partner_id:
             errors["contact"] = _("The contact belongs to another partner.")
+        if self.contact_id and not self.partner_id:
+            errors["contact"] = _("An internal task has no contact.")
+        if not self.partner_id and self.kind and self.kind != Kind.TASK:
+            errors["partner"] = _(
+                "Only a task can be internal; any other activity needs a partner."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -408,7 +427,12 @@ class Activity(ScopedModel):
 
     @property
     def partner_url(self) -> str:
-        return record_url("partners:detail", self.partner_id)
+        return record_url("partners:detail", self.partner_id) if self.partner_id else ""
+
+    @property
+    def is_internal(self) -> bool:
+        """A task of the team, with no partner."""
+        return self.partner_id is None
 
     @property
     def due(self) -> datetime.datetime:

@@ -108,7 +108,7 @@ def reminders_email(*, now: datetime.datetime | None = None, limit: int = 500) -
         for activity in rows:
             if not activity.owner.email:
                 continue
-            place = activity.place or activity.partner.address
+            place = activity.place or (activity.partner.address if activity.partner_id else "")
             message_queue(
                 channel="email",
                 recipient=activity.owner.email,

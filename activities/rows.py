@@ -24,17 +24,21 @@ def _state_badges(a, outcomes: dict) -> str:
 
 
 def table_rows(rows, *, show_partner: bool) -> str:
-    """``<tr>`` rows: start, type, subject (linked), partner (when asked), contact, handler,
-    state and outcome."""
+    """``<tr>`` rows: start, type, subject (linked), partner (when asked; "internal" for an
+    internal task), contact, handler, state and outcome."""
     moment, outcomes = shown("SHORT_DATETIME_FORMAT"), choice_labels(Outcome)
+    internal = _("Internal")
     parts = []
     for a in rows:
-        partner = (
-            f'<td><a href="{record_url("partners:detail", a.partner_id)}">'
-            f"{esc(a.partner.name)}</a></td>"
-            if show_partner
-            else ""
-        )
+        partner = ""
+        if show_partner and a.partner_id:
+            partner = (
+                f'<td><a href="{record_url("partners:detail", a.partner_id)}">'
+                f"{esc(a.partner.name)}</a></td>"
+            )
+        elif show_partner:  # an internal task
+            partner = f'<td class="text-body-secondary">{esc(internal)}</td>'
+
         contact = esc(a.contact.full_name) if a.contact_id else ""
         parts.append(
             "<tr>"
@@ -50,7 +54,7 @@ def table_rows(rows, *, show_partner: bool) -> str:
 
 def panel_items(rows) -> str:
     """``<li>`` items of a home page panel: type icon, due day or start, subject (linked),
-    partner and state."""
+    partner (none for an internal task) and state."""
     due = _("due")
     moment, day = shown("SHORT_DATETIME_FORMAT"), shown("SHORT_DATE_FORMAT")
     parts = []
@@ -59,11 +63,12 @@ def panel_items(rows) -> str:
             when = f"{esc(due)} {esc(day(a.deadline))}"
         else:
             when = esc(moment(a.starts_at))
+        partner = f" · {esc(a.partner.name)}" if a.partner_id else ""  # none: internal
         parts.append(
             f'<li class="mb-1"><i class="bi bi-{esc(a.type.icon)}" aria-hidden="true"></i>'
             f' <span class="text-nowrap">{when}</span>'
             f' <a href="{record_url("activities:detail", a.pk)}">{esc(a.subject)}</a>'
-            f" · {esc(a.partner.name)}"
+            f"{partner}"
             f' <span class="badge text-bg-{a.state_colour}">{esc(a.state_label)}</span></li>'
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped

@@ -21,13 +21,14 @@ from crm.versioning import save_versioned
 from partners.models import Partner, PartnerOwner
 from partners.services import acting_company
 
-from . import google
+from . import assignment, google
 from .discipline import forget_overdue, idle_owner_rows
 from .lapses import is_future_event, lapse_follow, lapses_reconcile
 from .models import Activity, ActivityType, Kind, Outcome
 
 PLAN_FIELDS = [
     "type",
+    "owner",
     "kind",
     "contact",
     "subject",
@@ -97,9 +98,13 @@ def _changed(activity: Activity, *, was_future: bool = False) -> None:
 def activity_create(
     *, user, activity: Activity, participants=(), follows: Activity | None = None
 ) -> Activity:
-    """Plans an activity of ``user`` (the handler unless ``activity.owner`` is set) with a
-    partner the user sees, in the user's current company."""
-    if not Partner.objects.visible_to(user).filter(pk=activity.partner_id).exists():
+    """Plans an activity of ``user`` in the user's current company: with a partner the user
+    sees, or (a task only) internal, without one. The handler is the user unless
+    ``activity.owner`` names another one they may give a task to (``activities.assignment``);
+    that handler is told by e-mail."""
+    if activity.partner_id is not None and (
+        not Partner.objects.visible_to(user).filter(pk=activity.partner_id).exists()
+    ):
         raise PermissionDenied
     _check_type(user=user, activity=activity, follows=follows)
     activity.company = acting_company(user)
@@ -108,11 +113,18 @@ def activity_create(
     activity.created_by = user
     activity.follows = follows
     _prepare_plan(activity)
+    assignment.check_handler(
+        user=user,
+        handler=activity.owner,
+        company_id=activity.company.pk,
+        previous_id=None,
+    )
     activity.full_clean()
     with transaction.atomic():
         activity.save()
         if participants:
             _set_participants(activity, participants)
+        assignment.handed_over(user=user, activity=activity, previous_id=None)
         _changed(activity)
     return activity
 
@@ -146,15 +158,44 @@ def activity_update(
     if not activity.type.usable_by(user):
         raise ValidationError({"type": _("You cannot use this activity type.")})
     _prepare_plan(activity)
+    previous = (
+        {"owner_id": stored.owner_id, "google_event_id": stored.google_event_id}
+        if stored is not None
+        else {"owner_id": activity.owner_id, "google_event_id": ""}
+    )
+    previous_id = previous["owner_id"]
+    assignment.check_handler(
+        user=user,
+        handler=activity.owner,
+        company_id=activity.company_id,
+        previous_id=previous_id,
+    )
     activity.full_clean()
     fields = PLAN_FIELDS + (RESULT_FIELDS if activity.is_closed else [])
     fields += activity.set_reminder()
+    if activity.owner_id != previous_id:
+        # The new handler's calendar gets a new event; the previous handler's loses theirs.
+        activity.google_event_id = ""
+        fields.append("google_event_id")
     with transaction.atomic():
         save_versioned(activity, expected_version=expected_version, fields=fields)
         if participants is not None:
             _set_participants(activity, participants)
+        if activity.owner_id != previous_id:
+            assignment.handed_over(user=user, activity=activity, previous_id=previous_id)
+            _left_hands(activity.pk, previous_id, previous["google_event_id"])
         _changed(activity, was_future=was_future)
     return activity
+
+
+def _left_hands(activity_id: int, previous_id: int, event_id: str) -> None:
+    """A task that changed hands leaves its previous handler's Google calendar and their
+    forced-closure answer is asked again."""
+    forget_overdue(previous_id)
+    if event_id and google.enabled():
+        from .tasks import google_sync
+
+        transaction.on_commit(lambda: google_sync.delay(activity_id, previous_id, event_id))
 
 
 def activity_move(
@@ -217,13 +258,14 @@ def activity_delete(*, user, activity: Activity) -> None:
 
 
 def follow_up_types(*, user, activity: Activity) -> list[ActivityType]:
-    """The types that may follow ``activity``, of those the user may use."""
+    """The types that may follow ``activity``, of those the user may use (after an internal
+    task: tasks only, as there is no partner)."""
     return [
         t
         for t in activity.type.follow_ups.filter(active=True).select_related(
             "function__content_type"
         )
-        if t.usable_by(user)
+        if t.usable_by(user) and (activity.partner_id is not None or t.kind == Kind.TASK)
     ]
 
 

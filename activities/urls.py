@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.my_activities, name="mine"),
     path("overdue/", views.overdue, name="overdue"),
     path("new/<int:partner_pk>/", views.activity_create, name="create"),
+    path("new/task/", views.internal_task_create, name="create-task"),
     path("new/contact/<int:contact_pk>/", views.contact_activity_create, name="create-for-contact"),
     path("<int:pk>/", views.activity_detail, name="detail"),
     path("<int:pk>/edit/", views.activity_edit, name="edit"),

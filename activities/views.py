@@ -1,4 +1,5 @@
-"""Activity screens: plan (from a partner or a contact, or as a follow-up), view, edit, close;
+"""Activity screens: plan (from a partner or a contact, or as a follow-up; an internal task
+without a partner), view, edit, close;
 one's own activities and tasks (and the subordinates'); the closing page of forced closure;
 the timeline tab of the partner page and section of the contact page."""
 
@@ -32,7 +33,9 @@ PAGE_SIZE = 50
 TIMELINE_SIZE = 30
 
 
-def _plan(request, *, partner: Partner, types, initial: dict, follows: Activity | None = None):
+def _plan(
+    request, *, partner: Partner | None, types, initial: dict, follows: Activity | None = None
+):
     form = ActivityForm(
         request.POST or None,
         initial=initial,
@@ -84,6 +87,19 @@ def activity_create(request, partner_pk: int):
 
 
 @login_required
+def internal_task_create(request):
+    """A new internal task, with no partner: a task for the team, a report to write. Only
+    the task types the user may use are offered; the handler may be somebody else."""
+    if not request.user.has_perm("activities.add_activity"):
+        raise PermissionDenied
+    types = [t for t in ActivityType.objects.usable_by(request.user) if t.kind == Kind.TASK]
+    if not types:
+        raise PermissionDenied
+    initial = {"starts_at": _next_hour(), "type": types[0].pk}
+    return _plan(request, partner=None, types=types, initial=initial)
+
+
+@login_required
 def contact_activity_create(request, contact_pk: int):
     """Starts an activity from a contact: the partner is the contact's."""
     contact = get_visible_or_404(
@@ -125,7 +141,7 @@ def activity_detail(request, pk: int):
         pk=pk,
     )
     may_edit = services.may_change(user, activity)
-    place = activity.place or activity.partner.address
+    place = activity.place or (activity.partner.address if activity.partner_id else "")
     return render(
         request,
         "activities/activity_detail.html",
@@ -170,6 +186,8 @@ def activity_edit(request, pk: int):
     types = ActivityType.objects.usable_by(request.user)
     if activity.type not in types:
         types.append(activity.type)
+    if activity.partner_id is None:  # an internal task stays a task
+        types = [t for t in types if t.kind == Kind.TASK]
     form = ActivityForm(
         request.POST or None,
         instance=activity,
@@ -295,7 +313,13 @@ def my_activities(request):
     handler_id, handlers = handler_choice(request)
     state = request.GET.get("state", "")
     kind = request.GET.get("kind", "")
-    queryset = Activity.objects.visible_to(user).filter(owner_id=handler_id)
+    # "given": the tasks the user gave to others (and still sees), instead of a handler's.
+    given = request.GET.get("given") == "1"
+    queryset = Activity.objects.visible_to(user)
+    if given:
+        queryset = queryset.filter(created_by=user, kind=Kind.TASK).exclude(owner=user)
+    else:
+        queryset = queryset.filter(owner_id=handler_id)
     if state in State.values:
         queryset = queryset.in_state(state)
     if kind in Kind.values:
@@ -309,6 +333,8 @@ def my_activities(request):
             "next_url": next_url,
             "handlers": handlers,
             "handler_id": handler_id,
+            "given": given,
+            "can_plan_task": user.has_perm("activities.add_activity"),
             "state": state,
             "kind": kind,
             "states": State.choices,

@@ -1,7 +1,8 @@
 """Test settings: the real settings plus the few overrides tests need, in one place.
 
-Tests run against the real PostgreSQL (database ``test_<name>``, ``test_crm`` by default, created by pytest-django) and the
-real Redis, on a database number of its own (15 unless ``TEST_REDIS_URL`` says otherwise).
+Tests run against the real PostgreSQL (database ``test_`` and the configured database's name,
+``test_crm`` by default, created by pytest-django) and the real Redis, on a database number of
+its own (15 unless ``TEST_REDIS_URL`` says otherwise).
 """
 
 import os
