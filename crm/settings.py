@@ -312,9 +312,10 @@ PARTNERS_IMPORT_QUEUED_MINUTES = env_int("PARTNERS_IMPORT_QUEUED_MINUTES", 60)
 # A user with the function "is stopped until overdue meetings are closed" can do nothing else
 # once a meeting of theirs ended more than this many Hungarian working days ago unclosed.
 ACTIVITIES_CLOSE_MEETINGS_WITHIN = env_int("ACTIVITIES_CLOSE_MEETINGS_WITHIN", 2)
-# A partner whose owner must keep a future event, left without one this many days, is taken
-# from the owner: to the owner's supervisor ("supervisor") or to nobody, the pool ("pool").
-ACTIVITIES_IDLE_PARTNER_DAYS = env_int("ACTIVITIES_IDLE_PARTNER_DAYS", 30)
+# A partner whose owner must keep a future event, with no next event planned within a calendar
+# month of losing its last one, is taken from the owner: to the owner's supervisor
+# ("supervisor") or to nobody, the pool ("pool"). (The month is the customer's rule, not a
+# setting; ACTIVITIES_IDLE_PARTNER_DAYS is gone.)
 ACTIVITIES_IDLE_PARTNER_TO = env.str("ACTIVITIES_IDLE_PARTNER_TO", default="supervisor")
 if ACTIVITIES_IDLE_PARTNER_TO not in ("supervisor", "pool"):
     raise ImproperlyConfigured("ACTIVITIES_IDLE_PARTNER_TO must be 'supervisor' or 'pool'.")
