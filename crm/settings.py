@@ -8,7 +8,6 @@ A bad or missing value stops the start with ``ImproperlyConfigured`` naming the 
 
 import contextlib
 import os
-import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -196,7 +195,10 @@ if DATABASE_PREPARED_STATEMENTS:
 # Persistent connections (checked before reuse) halve a page's time against opening one each.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_crm")}
+# Tests get test_<database>: checkouts run side by side with their own DATABASE_URL.
+DATABASES["default"]["TEST"] = {
+    "NAME": env.str("TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}")
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The web workers' garbage collector (crm/wsgi.py): a collection every this many new objects,
 # after what the start-up made is frozen; 0 keeps Python's defaults.
@@ -450,25 +452,6 @@ COMPANY_INFO_KEY = env_secret("COMPANY_INFO_KEY", default="")
 COMPANY_INFO_TIMEOUT = env_int("COMPANY_INFO_TIMEOUT", 5)
 if COMPANY_INFO_TIMEOUT < 1:
     raise ImproperlyConfigured("COMPANY_INFO_TIMEOUT must be at least 1 second.")
-
-# --- Tax authority (crm/integrations/nav.py) ---------------------------------------------
-
-# NAV's Online Számla interface v3.0 (e.g. https://api.onlineszamla.nav.gov.hu/invoiceService/v3),
-# asked about tax numbers on the partner form and in the import; empty = only the checksum.
-NAV_TAXPAYER_URL = env.str("NAV_TAXPAYER_URL", default="").rstrip("/")
-NAV_LOGIN = env.str("NAV_LOGIN", default="")
-NAV_PASSWORD = env_secret("NAV_PASSWORD", default="")
-NAV_SIGNATURE_KEY = env_secret("NAV_SIGNATURE_KEY", default="")
-NAV_TAX_NUMBER = env.str("NAV_TAX_NUMBER", default="")  # our own; its first 8 digits are sent
-NAV_TIMEOUT = env_int("NAV_TIMEOUT", 5)
-if NAV_TIMEOUT < 1:
-    raise ImproperlyConfigured("NAV_TIMEOUT must be at least 1 second.")
-if NAV_TAXPAYER_URL and not (NAV_LOGIN and NAV_PASSWORD and NAV_SIGNATURE_KEY):
-    raise ImproperlyConfigured(
-        "NAV_TAXPAYER_URL is set: set NAV_LOGIN, NAV_PASSWORD and NAV_SIGNATURE_KEY too."
-    )
-if NAV_TAXPAYER_URL and not re.fullmatch(r"\d{8}(-?\d-?\d{2})?", NAV_TAX_NUMBER):
-    raise ImproperlyConfigured("NAV_TAX_NUMBER must be our own tax number (12345678-1-23).")
 
 # --- Security -----------------------------------------------------------------------------
 
