@@ -8,6 +8,7 @@ import pytest
 from defusedxml import ElementTree
 from django.core.exceptions import ValidationError
 from django.test import override_settings
+from django.utils import translation
 
 from crm.integrations import nav
 from crm.integrations.nav import (
@@ -111,7 +112,12 @@ def test_a_wrong_password_is_refused_by_nav_and_gives_no_verdict():
 def test_nav_down_connection_refused_gives_no_verdict():
     with nav_settings(f"http://127.0.0.1:{free_port()}"), pytest.raises(Unavailable) as caught:
         query_taxpayer("10773381-2-44")
-    assert str(caught.value.message) == "NAV did not answer; only the checksum was checked."
+    with translation.override("en"):
+        assert str(caught.value.message) == "NAV did not answer; only the checksum was checked."
+    with translation.override("hu"):
+        assert str(caught.value.message) == (
+            "A NAV nem válaszolt; csak az ellenőrző számjegyet vizsgáltuk."
+        )
 
 
 def test_nav_down_timeout_gives_no_verdict():
