@@ -2,6 +2,7 @@
 HTTP server on loopback that reads the XML and checks the credentials as NAV does."""
 
 import hashlib
+import subprocess
 from datetime import UTC, datetime
 
 import pytest
@@ -22,7 +23,7 @@ from crm.integrations.nav import (
     query_taxpayer,
 )
 
-from ..conftest import free_port
+from ..conftest import PYTHON, ROOT, free_port, subprocess_env, wait_for
 from ..nav_helpers import LOGIN, PASSWORD, SIGNATURE_KEY, nav_service, nav_settings
 
 
@@ -162,3 +163,41 @@ def _other_taxpayer() -> dict:
     from crm.integrations.nav_fake import TAXPAYERS
 
     return {**TAXPAYERS["23451672"]}
+
+
+def test_the_fake_runs_as_a_command_with_the_demo_credentials_of_make_run():
+    """As scripts/stack.py starts it for ``make run``, and with the settings it gives the CRM."""
+    port = free_port()
+    process = subprocess.Popen(
+        [PYTHON, "-m", "crm.integrations.nav_fake", "--port", str(port)]
+        + ["--login", "demouser1", "--password", "demo"]
+        + ["--signature-key", "demo-signature-key", "--tax-number", "12345676"],
+        cwd=ROOT,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def answer():
+        try:
+            return query_taxpayer("23451672-2-09")
+        except Unavailable:
+            return None
+
+    demo = override_settings(
+        NAV_TAXPAYER_URL=f"http://127.0.0.1:{port}",
+        NAV_LOGIN="demouser1",
+        NAV_PASSWORD="demo",
+        NAV_SIGNATURE_KEY="demo-signature-key",
+        NAV_TAX_NUMBER="12345676-2-41",
+    )
+    try:
+        with demo:
+            taxpayer = wait_for(answer, timeout=30)
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=10)
+    assert taxpayer is not None, err
+    assert taxpayer.valid and taxpayer.seat.city == "DEBRECEN"
+    assert out.splitlines() == [f"Fake NAV taxpayer query on http://127.0.0.1:{port}/"]
