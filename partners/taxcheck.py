@@ -5,7 +5,8 @@ The checksum (``crm.validators``) always applies. When NAV is set up, a number N
 invalid is refused; when NAV is not set up or gives no verdict (timeout, refused connection,
 5xx, funcCode ERROR), the checksum alone decides and the user is told so. NAV's verdicts are
 cached for ``CACHE_SECONDS`` (the form's live check and its save ask once; an import asks each
-distinct number once); a failure is not cached.
+distinct number once); no verdict is kept for ``UNANSWERED_CACHE_SECONDS`` only, so the save
+right after a live check that timed out does not wait for NAV again.
 """
 
 import hashlib
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.integrations import nav
 
 CACHE_SECONDS = 6 * 60 * 60
+UNANSWERED_CACHE_SECONDS = 60
 IMPORT_MAX_NUMBERS = 200  # distinct tax numbers one import preview asks NAV about
 IMPORT_WORKERS = 4  # NAV queries at a time during an import preview
 IMPORT_BUDGET_SECONDS = 30  # no new NAV query after this long in one preview
@@ -63,7 +65,9 @@ def check(tax_number: str) -> TaxCheck:
     try:
         taxpayer = nav.query_taxpayer(tax_number)
     except nav.NavError:
-        return TaxCheck(UNANSWERED)
+        result = TaxCheck(UNANSWERED)
+        cache.set(_key(core), result, UNANSWERED_CACHE_SECONDS)
+        return result
     result = TaxCheck(VALID if taxpayer.valid else INVALID, taxpayer)
     cache.set(_key(core), result, CACHE_SECONDS)
     return result

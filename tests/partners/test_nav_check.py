@@ -190,3 +190,17 @@ def test_the_import_asks_nav_about_a_capped_number_of_tax_numbers(org, monkeypat
         preview = imports.preview(job, user=org.owner)
     assert len(server.requests) == 2 and preview.nav.capped
     assert preview.errors == []  # the third was checked by its checksum only
+
+
+def test_the_save_right_after_a_live_check_nav_did_not_answer_does_not_ask_again(client, org):
+    client.force_login(org.owner)
+    with nav_service() as server:
+        client.get(reverse("partners:nav-check"), {"tax_number": "88888888-2-41"})
+        response = client.post(
+            reverse("partners:create"),
+            {"name": "Hiba Válasz Kft.", "tax_number": "88888888-2-41"},
+            follow=True,
+        )
+    assert len(server.requests) == 1  # the save used the minute-long "no answer"
+    assert NO_ANSWER_HU in [str(m) for m in response.context["messages"]]
+    assert Partner.objects.filter(tax_number="88888888-2-41").exists()
