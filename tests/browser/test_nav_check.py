@@ -36,9 +36,7 @@ def test_the_partner_form_shows_navs_verdict_on_the_tax_number(browser, live_ser
         assert "1117 BUDAPEST" in page.get_by_test_id("nav-address").inner_text()
         screenshot(page, f"nav-valid-{size}")
         page.get_by_test_id("nav-fill").click()
-        page.wait_for_function(
-            "() => document.querySelector('#id_name').value.startsWith('PÉLDA')"
-        )
+        page.wait_for_function("() => document.querySelector('#id_name').value.startsWith('PÉLDA')")
         assert page.input_value("#id_city") == "BUDAPEST"
         screenshot(page, f"nav-filled-{size}")
         _type_tax_number(page, "12345676-2-41")
