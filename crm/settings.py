@@ -8,6 +8,7 @@ A bad or missing value stops the start with ``ImproperlyConfigured`` naming the 
 
 import contextlib
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -453,6 +454,25 @@ COMPANY_INFO_KEY = env_secret("COMPANY_INFO_KEY", default="")
 COMPANY_INFO_TIMEOUT = env_int("COMPANY_INFO_TIMEOUT", 5)
 if COMPANY_INFO_TIMEOUT < 1:
     raise ImproperlyConfigured("COMPANY_INFO_TIMEOUT must be at least 1 second.")
+
+# --- Tax authority (crm/integrations/nav.py) ---------------------------------------------
+
+# NAV's Online Számla interface v3.0 (e.g. https://api.onlineszamla.nav.gov.hu/invoiceService/v3),
+# asked about tax numbers on the partner form and in the import; empty = only the checksum.
+NAV_TAXPAYER_URL = env.str("NAV_TAXPAYER_URL", default="").rstrip("/")
+NAV_LOGIN = env.str("NAV_LOGIN", default="")
+NAV_PASSWORD = env_secret("NAV_PASSWORD", default="")
+NAV_SIGNATURE_KEY = env_secret("NAV_SIGNATURE_KEY", default="")
+NAV_TAX_NUMBER = env.str("NAV_TAX_NUMBER", default="")  # our own; its first 8 digits are sent
+NAV_TIMEOUT = env_int("NAV_TIMEOUT", 5)
+if NAV_TIMEOUT < 1:
+    raise ImproperlyConfigured("NAV_TIMEOUT must be at least 1 second.")
+if NAV_TAXPAYER_URL and not (NAV_LOGIN and NAV_PASSWORD and NAV_SIGNATURE_KEY):
+    raise ImproperlyConfigured(
+        "NAV_TAXPAYER_URL is set: set NAV_LOGIN, NAV_PASSWORD and NAV_SIGNATURE_KEY too."
+    )
+if NAV_TAXPAYER_URL and not re.fullmatch(r"\d{8}(-?\d-?\d{2})?", NAV_TAX_NUMBER):
+    raise ImproperlyConfigured("NAV_TAX_NUMBER must be our own tax number (12345678-1-23).")
 
 # --- Security -----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from crm.forms import BootstrapMixin, PreparedChoices, SharedFieldsForm
 from crm.scoped_views import VersionedForm
 from crm.validators import normalise_registration_number, normalise_tax_number
 
-from . import attributes, reference
+from . import attributes, reference, taxcheck
 from .models import (
     AttributeTarget,
     Contact,
@@ -134,11 +134,24 @@ class PartnerForm(BootstrapMixin, VersionedForm):
             self, AttributeTarget.PARTNER, self.instance.attributes or {}
         )
         self.duplicates = []
+        self.nav_check = None  # NAV's verdict on a new or changed tax number (taxcheck)
         self.style_fields()
 
     def clean_tax_number(self):
         value = self.cleaned_data.get("tax_number") or ""
-        return normalise_tax_number(value) if value.strip() else None
+        number = normalise_tax_number(value) if value.strip() else None
+        self._check_with_nav(number)
+        return number
+
+    def _check_with_nav(self, number: str | None) -> None:
+        """A new or changed tax number that passed the checksum is asked about at NAV
+        (``partners.taxcheck``): refused if NAV calls it invalid; without NAV's verdict the
+        checksum alone decides. An unchanged number is not asked about again."""
+        if not number or (self.instance.pk and number == self.instance.tax_number):
+            return
+        self.nav_check = taxcheck.check(number)
+        if self.nav_check.state == taxcheck.INVALID:
+            raise ValidationError(taxcheck.INVALID_MESSAGE, code="tax_number_nav")
 
     def clean_registration_number(self):
         value = self.cleaned_data.get("registration_number") or ""

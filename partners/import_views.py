@@ -188,6 +188,7 @@ def _mapping_page(request, job, form, status: int = 200):
             "preview_error": error,
             "ready": ready,
             "cap": imports.PREVIEW_ERROR_CAP,
+            "nav_cap": imports.taxcheck.IMPORT_MAX_NUMBERS,
         },
         status=status,
     )

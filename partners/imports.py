@@ -66,7 +66,7 @@ from psycopg.types.json import Jsonb
 from crm.spreadsheets import looks_like_formula, neutralise
 from crm.validators import normalise_registration_number, normalise_tax_number
 
-from . import attributes
+from . import attributes, taxcheck
 from .models import (
     AttributeDefinition,
     AttributeTarget,
@@ -862,6 +862,13 @@ class RowParser:
         self._checks: dict = {}
         self.seen: dict = {}  # key → first row number (duplicates inside the file)
         self.seen_other: dict = {}  # (system, value) / tax number → row, for non-key ids
+        self.nav = (  # NAV's verdicts on the file's tax numbers (_nav_check)
+            taxcheck.ImportChecks()
+            if self.kind == ImportKind.PARTNERS
+            and "tax_number" in self.fields
+            and taxcheck.nav.configured()
+            else None
+        )
 
     # -- helpers
 
@@ -1242,6 +1249,7 @@ class Preview:
     will_create: int = 0
     will_update: int = 0
     error_rows: int = 0  # the rows that will not be imported for an error
+    nav: taxcheck.ImportChecks | None = None  # whether NAV answered, for the page's note
 
 
 def preview(job: ImportJob, *, user) -> Preview:
@@ -1317,6 +1325,7 @@ def preview(job: ImportJob, *, user) -> Preview:
             result.total_rows = max(table.total_hint or 0, result.checked_rows)
     result.warnings = result.warnings[:PREVIEW_ERROR_CAP]
     result.skipped = result.skipped[:PREVIEW_ERROR_CAP]
+    result.nav = parser.nav
     return result
 
 
@@ -1324,6 +1333,7 @@ def _preview_batch(job, user, parser, batch, result: Preview, shown, contacts) -
     if not batch:
         return
     if job.kind == ImportKind.PARTNERS:
+        _nav_check(parser, batch)
         db_errors, matched = _partner_checks_readonly(job, user, parser, batch)
     else:
         db_errors, matched = _contact_checks_readonly(user, batch, contacts)
@@ -1349,6 +1359,26 @@ def _preview_batch(job, user, parser, batch, result: Preview, shown, contacts) -
                 result.errors.append((row.number, reason))
             if row.number in shown:
                 shown[row.number].append(reason)
+
+
+def _nav_check(parser: RowParser, rows: list[ParsedRow]) -> None:
+    """A tax number the tax authority (NAV) calls invalid fails its row. A batch's numbers are
+    asked about together and each distinct number once an import (``partners.taxcheck``: a
+    few at a time, capped, verdicts cached, so the run finds the preview's); never row by
+    row in the writer. Without NAV, or when it does not answer, the checksum alone decides."""
+    if parser.nav is None:
+        return
+    rows = [r for r in rows if not r.errors and r.values.get("tax_number")]
+    invalid = parser.nav.invalid_numbers([r.values["tax_number"] for r in rows])
+    for row in rows:
+        if row.values["tax_number"] in invalid:
+            row.errors.append(
+                _reason(
+                    parser._label("tax_number"),
+                    row.values["tax_number"],
+                    ValidationError(taxcheck.INVALID_MESSAGE),
+                )
+            )
 
 
 def _any(values, sql_type: str) -> RawSQL:
@@ -1723,10 +1753,12 @@ def _read_in_thread(job, parser: RowParser, path, size: int, language: str):
                 for number, cells in table.rows():
                     chunk.append(parser.parse(number, cells))
                     if len(chunk) >= size:
+                        _nav_check(parser, chunk)
                         if not put(chunk):
                             return
                         chunk = []
                 if chunk:
+                    _nav_check(parser, chunk)
                     put(chunk)
             put(_DONE)
         except BaseException as exc:  # handed to the writing thread

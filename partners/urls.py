@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import nav_views, views
 
 app_name = "partners"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("new/", views.partner_create, name="create"),
     path("new/duplicates/", views.partner_duplicates, name="duplicates"),
     path("new/registry/", views.partner_registry_fill, name="registry-fill"),
+    path("nav-check/", nav_views.partner_nav_check, name="nav-check"),
+    path("new/nav-fill/", nav_views.partner_nav_fill, name="nav-fill"),
     path("columns/<str:screen>/", views.columns_save, name="columns"),
     path("<int:pk>/", views.partner_detail, name="detail"),
     path("<int:pk>/edit/", views.partner_edit, name="edit"),

@@ -55,6 +55,7 @@ from .models import (
     small_scope_contact_page,
     visibility_page,
 )
+from .nav_views import warn_if_unchecked
 from .search import search_box
 
 PAGE_SIZE = 50
@@ -406,6 +407,7 @@ def partner_create(request):
         else:
             _apply_registry_financials(partner, request.POST.get("registry_financials", ""))
             messages.success(request, _("Partner saved."))
+            warn_if_unchecked(request, form)
             return redirect("partners:detail", pk=partner.pk)
     return render(
         request,
@@ -444,6 +446,8 @@ def partner_edit(request, pk: int):
             gone_url="partners:list",
         )
         if done:
+            if done is True:
+                warn_if_unchecked(request, form)
             return redirect("partners:detail", pk=pk) if done is True else done
     return render(
         request,

@@ -474,6 +474,18 @@ def cmd_run(started: Started) -> int:
     if fake_registry:
         registry_port = _free_port()
         environment["COMPANY_INFO_URL"] = f"http://127.0.0.1:{registry_port}"
+    # Likewise a local fake of NAV's taxpayer query (the partner form's tax-number check), with
+    # demo credentials it checks as NAV does.
+    fake_nav = not environment.get("NAV_TAXPAYER_URL")
+    if fake_nav:
+        nav_port = _free_port()
+        environment.update(
+            NAV_TAXPAYER_URL=f"http://127.0.0.1:{nav_port}",
+            NAV_LOGIN="demouser1",
+            NAV_PASSWORD="demo",
+            NAV_SIGNATURE_KEY="demo-signature-key",
+            NAV_TAX_NUMBER="12345676-2-41",
+        )
     processes = [
         spawn(PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"),
         spawn(*celery, "worker", "--loglevel", "INFO", "--hostname", "worker@%h"),
@@ -487,6 +499,15 @@ def cmd_run(started: Started) -> int:
             spawn(PYTHON, "-m", "crm.integrations.companyinfo_fake", "--port", str(registry_port))
         )
         names.append("demo company-information service")
+    if fake_nav:
+        processes.append(
+            spawn(
+                *(PYTHON, "-m", "crm.integrations.nav_fake", "--port", str(nav_port)),
+                *("--login", "demouser1", "--password", "demo"),
+                *("--signature-key", "demo-signature-key", "--tax-number", "12345676"),
+            )
+        )
+        names.append("demo NAV taxpayer query")
     stop_requested = False
 
     def on_signal(signum, frame):

@@ -27,3 +27,6 @@ CACHES["default"]["KEY_PREFIX"] = "crm-test"  # noqa: F405
 # A sample scoped model with its views, used by the access tests (tests/scoping_app).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.scoping_app"]  # noqa: F405
 ROOT_URLCONF = "tests.scoping_app.urls"
+
+# NAV's taxpayer query is asked only where a test points it at its fake (tests/nav_helpers.py).
+NAV_TAXPAYER_URL = ""
