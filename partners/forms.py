@@ -161,30 +161,54 @@ class PartnerForm(BootstrapMixin, VersionedForm):
         cleaned = super().clean()
         from .services import duplicates_of
 
-        if "name" in cleaned and not cleaned.get("confirm_duplicate"):
-            # An edit that keeps the name checks the tax number only: the partner was saved
-            # with that name already.
-            renamed = not self.instance.pk or "name" in self.changed_data
-            self.duplicates = duplicates_of(
-                name=cleaned["name"] if renamed else "",
-                tax_number=cleaned.get("tax_number"),
-                exclude_pk=self.instance.pk,
-            )
-            same_tax = [
-                p
-                for p in self.duplicates
-                if p.tax_number and p.tax_number == cleaned.get("tax_number")
-            ]
-            if same_tax:
-                self.add_error("tax_number", _("A partner with this tax number already exists."))
-            elif self.duplicates and not self.instance.pk and self.saving:
-                self.add_error(
-                    None,
-                    _(
-                        "Partners with a similar name exist. Check that this is a new company,"
-                        " then tick the box to save it anyway."
-                    ),
+        if "name" not in cleaned:
+            return cleaned
+        confirmed = cleaned.get("confirm_duplicate")
+        # An edit that keeps the name checks the numbers only: the partner was saved with that
+        # name already. A changed registration number is checked, a kept one is not.
+        renamed = not self.instance.pk or "name" in self.changed_data
+        registration = cleaned.get("registration_number") or ""
+        if self.instance.pk and registration == self.instance.registration_number:
+            registration = ""
+        self.duplicates = duplicates_of(
+            name=cleaned["name"] if renamed and not confirmed else "",
+            tax_number=cleaned.get("tax_number"),
+            registration_number="" if confirmed else registration,
+            exclude_pk=self.instance.pk,
+        )
+        same_tax = [
+            p for p in self.duplicates if p.tax_number and p.tax_number == cleaned.get("tax_number")
+        ]
+        same_registration = [
+            p for p in self.duplicates if registration and p.registration_number == registration
+        ]
+        if same_tax:
+            # Never saved anyway: a tax number belongs to one company (the database says so too).
+            found = _("A partner with this tax number already exists.")
+            what_to_do = _(
+                "It is %(name)s: open it, or take it on for your company, instead of saving"
+                " it again."
+            ) % {"name": same_tax[0].name}
+            self.add_error("tax_number", f"{found} {what_to_do}")
+        elif confirmed or not self.saving:
+            pass
+        elif same_registration:
+            self.add_error(
+                "registration_number",
+                _(
+                    "%(name)s already has this company registration number. Check that this is"
+                    " a different company, then tick the box to save it anyway."
                 )
+                % {"name": same_registration[0].name},
+            )
+        elif self.duplicates and not self.instance.pk:
+            self.add_error(
+                None,
+                _(
+                    "Partners with a similar name exist. Check that this is a new company,"
+                    " then tick the box to save it anyway."
+                ),
+            )
         return cleaned
 
     @property

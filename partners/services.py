@@ -168,18 +168,30 @@ def _similar_names(core: str, exclude_pk: int | None) -> list[tuple[float, Partn
     return [(score, p) for score, p in scored if score >= NAME_SIMILARITY_THRESHOLD]
 
 
-def duplicates_of(*, name: str, tax_number: str | None, exclude_pk: int | None = None):
-    """Partners that look like the same company: the same tax number, or a similar name once
-    the legal forms and generic words are left out of both (``name_core``). At most 5: the
-    same tax number first, then the most similar names. An empty ``name``: the tax number
-    only (an edit that keeps the name)."""
+def duplicates_of(
+    *,
+    name: str,
+    tax_number: str | None,
+    registration_number: str = "",
+    exclude_pk: int | None = None,
+):
+    """Partners that look like the same company: the same tax number, the same company
+    registration number, or a similar name once the legal forms and generic words are left
+    out of both (``name_core``). At most 5: the same tax number first, then the same
+    registration number, then the most similar names. An empty ``name``: the numbers only
+    (an edit that keeps the name)."""
     found: dict[int, tuple[float, Partner]] = {}
-    if tax_number:
-        same_tax = Partner.objects.filter(tax_number=tax_number)
+    for score, field, value in [
+        (2.0, "tax_number", tax_number),
+        (1.5, "registration_number", registration_number),
+    ]:
+        if not value:
+            continue
+        same = Partner.objects.filter(**{field: value})
         if exclude_pk:
-            same_tax = same_tax.exclude(pk=exclude_pk)
-        for partner in same_tax.only("pk", "name", "tax_number", "city"):
-            found[partner.pk] = (2.0, partner)
+            same = same.exclude(pk=exclude_pk)
+        for partner in same.only("pk", "name", "tax_number", "registration_number", "city"):
+            found.setdefault(partner.pk, (score, partner))
     core = name_core(name)
     if len(core) >= 3:
         for score, partner in _similar_names(core, exclude_pk):

@@ -117,7 +117,7 @@ def test_an_edit_that_keeps_the_name_warns_of_the_tax_number_only(client, org):
     same_tax = client.post(
         url, {**base, "name": "Példa Kereskedelmi Kft.", "tax_number": TAX_NUMBERS[2]}
     ).content.decode()
-    assert "Ezzel az adószámmal már van partner." in same_tax
+    assert "Ezzel az adószámmal már van partner. Ez a(z) Adószámos Kft." in same_tax
     assert "Példa Kereskedelmi Zrt." not in same_tax
 
 
@@ -128,3 +128,35 @@ def test_a_legal_form_still_being_typed_is_left_out_too():
     assert name_core("Hajdúsági Pékáru Korlátolt Fel") == "hajdusagi pekaru"
     assert name_core("Hajdúsági Pékáru Zr") == "hajdusagi pekaru"
     assert name_core("Zrínyi") == "zrinyi"  # a name alone is never taken for a legal form
+
+
+def test_save_anyway_with_a_duplicate_tax_number_names_the_company_not_the_database_rule(
+    client, org
+):
+    """'Save it anyway' cannot save a second partner with a tax number: the user is told which
+    company has it, in Hungarian, and never Django's raw unique message."""
+    existing = make_partner(org.peer, name="Adószámos Kft.", tax_number=TAX_NUMBERS[2])
+    client.force_login(org.owner)
+    typed = {
+        "name": "Egészen Más Név Kft.",
+        "tax_number": TAX_NUMBERS[2],
+        "city": "Pécs",
+        "confirm_duplicate": "on",
+    }
+    response = client.post(reverse("partners:create"), typed)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Ezzel az adószámmal már van partner. Ez a(z) Adószámos Kft." in page
+    assert "Már létezik" not in page and "already exists" not in page
+    assert 'value="Egészen Más Név Kft."' in page, "what the user typed is kept"
+    assert existing.__class__.objects.filter(tax_number=TAX_NUMBERS[2]).count() == 1
+
+
+def test_a_duplicate_registration_number_is_warned_and_can_be_saved_anyway(client, org):
+    make_partner(org.peer, name="Cégjegyzékes Kft.", registration_number="02-09-123456")
+    client.force_login(org.owner)
+    typed = {"name": "Teljesen Új Név Bt.", "registration_number": "02-09-123456", "city": "Pécs"}
+    warned_page = client.post(reverse("partners:create"), typed).content.decode()
+    assert "Cégjegyzékes Kft. már ezzel a cégjegyzékszámmal szerepel" in warned_page
+    saved = client.post(reverse("partners:create"), {**typed, "confirm_duplicate": "on"})
+    assert saved.status_code == 302
