@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import calendar, google_views, observations, reminders, views
+from . import calendar, google_views, next_steps, observations, reminders, views
 
 app_name = "activities"
 
@@ -25,6 +25,7 @@ urlpatterns = [
         name="observation-delete",
     ),
     path("observations/", observations.report, name="observations"),
+    path("without-next-event/", next_steps.no_next_event, name="no-next-event"),
     path("google/", google_views.page, name="google"),
     path("google/connect/", google_views.connect, name="google-connect"),
     path("google/callback/", google_views.callback, name="google-callback"),

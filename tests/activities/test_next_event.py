@@ -241,3 +241,23 @@ def test_no_next_event_panel_queries_do_not_grow_with_its_rows(client, org):
         panel = client.get(reverse("home")).content.decode()
     assert panel.count('data-testid="take-away"') == 10
     assert len(many) == len(one), [q["sql"][:80] for q in many]
+
+
+def test_more_than_ten_partners_without_a_next_event_link_to_the_whole_list(client, org):
+    """The home panel's 'More than 10 …' leads to every such partner, with their days."""
+    for index in range(12):
+        make_partner(org.owner, name=f"Tétlen {index:02d} Kft.")
+    outsider_partner = make_partner(org.peer, name="Másé Kft.")
+    client.force_login(org.owner)
+    home = client.get(reverse("home")).content.decode()
+    url = reverse("activities:no-next-event")
+    assert f'href="{url}"' in home and 'data-testid="no-next-event-all"' in home
+    client.get(url)
+    with CaptureQueriesContext(connection) as twelve:
+        page = client.get(url).content.decode()
+    assert page.count("Tétlen ") == 12 and outsider_partner.name not in page
+    client.force_login(org.peer)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert outsider_partner.name in client.get(url).content.decode()
+    assert len(twelve) == len(one)
