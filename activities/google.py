@@ -107,7 +107,7 @@ def event_fields(activity: Activity) -> dict:
     """The fields of the Google event that the CRM owns, sent on every sync: what, when, where,
     and the way back to the CRM. Not the alarm (``reminders``): the user may set that in
     Google, and a later sync must not take it away."""
-    partner = activity.partner  # None for an internal task
+    partner = activity.partner if activity.partner_id else None  # an internal task has none
     place = activity.place or (partner.address if partner else "")
     page = settings.SITE_URL + reverse("activities:detail", args=[activity.pk])
     lines = [f"{activity.type.name}: {partner.name}" if partner else activity.type.name]
