@@ -138,7 +138,9 @@ def test_a_reminder_due_three_days_ago_pops_up_at_the_next_login_until_dismissed
     anna = User.objects.get(username="kovacs.anna")
     partner = Partner.objects.filter(owners__user=anna).first()
     now = timezone.now()
-    for subject, days in (("Elmaradt visszahívás", 3), ("Régebbi visszahívás", 10)):
+    calls = [("Elmaradt visszahívás", 3), ("Régebbi visszahívás", 10)]
+    calls += [(f"Tegnapi hívás {n}", 1) for n in range(1, 6)]  # more than the five shown
+    for subject, days in calls:
         activity_create(  # the call type reminds 10 minutes before: due `days` days ago
             user=anna,
             activity=Activity(
@@ -155,6 +157,8 @@ def test_a_reminder_due_three_days_ago_pops_up_at_the_next_login_until_dismissed
     three_days = reminders.locator("[data-reminder]", has_text="Elmaradt visszahívás")
     three_days.wait_for()
     assert reminders.get_by_text("Régebbi visszahívás").count() == 1
+    assert reminders.locator("[data-reminder]").count() == 5  # the oldest five
+    assert "Még 2 emlékeztető" in reminders.get_by_test_id("reminders-more").inner_text()
     started = timezone.localtime(now - datetime.timedelta(days=3, minutes=-10))
     assert started.strftime("%Y. %m. %d. %H:%M") in three_days.inner_text()
     screenshot(page, "reminder-old-popup")
