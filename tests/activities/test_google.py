@@ -246,3 +246,25 @@ def test_an_event_deleted_in_google_is_created_again_with_the_crm_reminder(
     ]
     call.refresh_from_db()
     assert call.google_event_id == "evt2"
+
+
+def test_an_internal_task_without_a_partner_goes_to_google_under_its_subject(settings):
+    """Internal tasks (issue 22, item 5) have no partner: the event is built all the same."""
+    from django.utils import timezone
+
+    from activities.google import event_body
+    from activities.models import ActivityType
+
+    settings.SITE_URL = "http://crm.example"
+    task = Activity(
+        pk=77,
+        type=ActivityType(code="task", name_hu="Feladat", name_en="Task", kind="task"),
+        subject="Negyedéves jelentés",
+        starts_at=timezone.now(),
+        reminder_minutes=15,
+    )
+    body = event_body(task)
+    assert body["summary"] == "Negyedéves jelentés"
+    assert "location" not in body
+    assert body["description"].endswith("http://crm.example/activities/77/")
+    assert body["reminders"]["overrides"] == [{"method": "popup", "minutes": 15}]
