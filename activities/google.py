@@ -1,6 +1,10 @@
 """Google Calendar: a user connects their Google account (OAuth 2, web flow), and their
-activities are created, updated and deleted in their Google calendar, with the same reminder,
-the partner's address as the place, and a Waze link and the CRM page in the description.
+activities are created, updated and deleted in their Google calendar, with the partner's
+address as the place, and a Waze link and the CRM page in the description.
+
+The alarm is the user's to set in Google: a new event gets the activity's reminder minutes as
+its alarm, and later syncs send only the fields the CRM owns (``event_fields``) with
+``events.patch``, so an alarm changed in Google survives them.
 
 The client is Google's own (google-api-python-client with its bundled discovery document,
 google-auth-oauthlib for the consent flow). Where Google is reached is set by
@@ -99,8 +103,11 @@ def _service(credentials):
     )
 
 
-def event_body(activity: Activity) -> dict:
-    partner = activity.partner  # None: an internal task
+def event_fields(activity: Activity) -> dict:
+    """The fields of the Google event that the CRM owns, sent on every sync: what, when, where,
+    and the way back to the CRM. Not the alarm (``reminders``): the user may set that in
+    Google, and a later sync must not take it away."""
+    partner = activity.partner if activity.partner_id else None  # an internal task has none
     place = activity.place or (partner.address if partner else "")
     page = settings.SITE_URL + reverse("activities:detail", args=[activity.pk])
     lines = [f"{activity.type.name}: {partner.name}" if partner else activity.type.name]
@@ -112,17 +119,23 @@ def event_body(activity: Activity) -> dict:
         lines.append(f"Waze: {waze_url(place)}")
     lines.append(page)
     end = activity.ends_at or activity.starts_at + timezone.timedelta(minutes=30)
-    body = {
+    return {
         "summary": f"{activity.subject} – {partner.name}" if partner else activity.subject,
         "description": "\n".join(lines),
         "start": {"dateTime": activity.starts_at.isoformat(), "timeZone": TIME_ZONE},
         "end": {"dateTime": end.isoformat(), "timeZone": TIME_ZONE},
+        # null clears a place removed in the CRM (patch semantics)
+        "location": place or None,
         "source": {"title": "CRM", "url": page},
         "extendedProperties": {"private": {"crm_activity": str(activity.pk)}},
-        "reminders": {"useDefault": False, "overrides": []},
     }
-    if place:
-        body["location"] = place
+
+
+def event_body(activity: Activity) -> dict:
+    """A new event: the CRM's fields, and the activity's reminder minutes as its alarm (only
+    here, as the default of a new event; from then on the alarm is the user's, in Google)."""
+    body = {k: v for k, v in event_fields(activity).items() if v is not None}
+    body["reminders"] = {"useDefault": False, "overrides": []}
     if activity.reminder_minutes is not None:
         body["reminders"]["overrides"] = [{"method": "popup", "minutes": activity.reminder_minutes}]
     return body
@@ -157,8 +170,9 @@ def _call(account: GoogleAccount, request_of):
 
 
 def sync(activity_id: int, *, user_id: int, event_id: str = "") -> str:
-    """Brings the user's Google calendar in line with the activity: creates, updates or
-    (when the activity was deleted or cancelled) deletes its event. Returns what it did."""
+    """Brings the user's Google calendar in line with the activity: creates its event, patches
+    the CRM's fields of it, or (when the activity was deleted or cancelled) deletes it.
+    Returns what it did."""
     from googleapiclient.errors import HttpError
 
     account = GoogleAccount.objects.filter(user_id=user_id, state=GoogleState.ACTIVE).first()
@@ -181,19 +195,22 @@ def sync(activity_id: int, *, user_id: int, event_id: str = "") -> str:
             if activity is not None:
                 Activity.objects.filter(pk=activity.pk).update(google_event_id="")
             return "deleted"
-        body = event_body(activity)
         if event_id:
+            # PATCH with the CRM's fields only: whatever else the event has in Google (the
+            # alarm the user set there, say) stays as it is.
+            fields = event_fields(activity)
             try:
                 _call(
                     account,
-                    lambda s: s.events().update(
-                        calendarId=calendar_id, eventId=event_id, body=body
+                    lambda s: s.events().patch(
+                        calendarId=calendar_id, eventId=event_id, body=fields
                     ),
                 )
                 return "updated"
             except HttpError as error:
                 if error.resp.status not in (404, 410):
                     raise
+        body = event_body(activity)  # new, or deleted in Google: created again
         created = _call(account, lambda s: s.events().insert(calendarId=calendar_id, body=body))
         Activity.objects.filter(pk=activity.pk).update(google_event_id=created["id"])
         return "created"

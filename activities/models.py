@@ -332,11 +332,21 @@ class Activity(ScopedModel):
                 name="activities_open_meetings",
                 condition=Q(kind="meeting", closed_at__isnull=True),
             ),
-            # due reminders: the pop-ups of one user, the e-mails of everybody
+            # due reminders: the e-mails of everybody
             models.Index(
                 fields=["remind_at"],
                 name="activities_reminders",
                 condition=Q(remind_at__isnull=False, closed_at__isnull=True),
+            ),
+            # the pop-ups of one user, however old: only those still waiting to be dismissed
+            models.Index(
+                fields=["owner", "remind_at"],
+                name="activities_reminders_due",
+                condition=Q(
+                    remind_at__isnull=False,
+                    closed_at__isnull=True,
+                    reminder_dismissed_at__isnull=True,
+                ),
             ),
             # "has a future event": a probe of the partner's open activities only
             models.Index(

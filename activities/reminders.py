@@ -3,6 +3,12 @@ and an e-mail with the activity's details goes through the outbox at reminder ti
 
 A user's reminders are those of their own activities in all their companies, like the ICS
 feed: a meeting of the other company must still be remembered.
+
+Nothing is lost while the user is away: every due reminder of their open activities that they
+have not dismissed (and have not snoozed past now) pops up on the next page they open, however
+old it is, until they dismiss or snooze it. A closed activity's reminder does not: closing it
+was dealing with it. Only the e-mail has an age limit (``STALE``): after an outage of the
+worker, mail about day-old appointments would be noise; the pop-up still shows them.
 """
 
 import datetime
@@ -22,31 +28,44 @@ from .models import Activity, GoogleAccount, GoogleState
 
 TEMPLATE = "activities-reminder"
 SNOOZE_MINUTES = (10, 30, 60)
-STALE = datetime.timedelta(days=1)  # older reminders are not sent any more (after an outage)
+STALE = datetime.timedelta(days=1)  # older reminders are not e-mailed any more (after an outage)
+SHOWN = 5  # pop-ups at a time; the panel says how many more wait
+COUNTED = 100  # from that many on, "95+ more": the count stays a short index range
 
 
 def due(user, now: datetime.datetime | None = None):
+    """The user's reminders to pop up now, oldest first: due, of an open activity, not
+    dismissed, not snoozed past ``now``; however old (the ``activities_reminders_due``
+    index holds exactly the undismissed ones of open activities, by owner and time)."""
     now = now or timezone.now()
     return (
         Activity.objects.filter(
             owner=user,
             closed_at__isnull=True,
+            remind_at__isnull=False,
             remind_at__lte=now,
-            remind_at__gt=now - STALE,
             reminder_dismissed_at__isnull=True,
         )
         .exclude(reminder_snoozed_until__gt=now)
-        .with_related()
         .order_by("remind_at", "pk")
     )
 
 
 def _panel(request):
+    # Two short index ranges of activities_reminders_due, however many reminders wait: the
+    # oldest few with what they show, and how many are due in all (counted up to COUNTED).
+    now = timezone.now()
+    shown = list(due(request.user, now).with_related()[:SHOWN])
+    waiting = due(request.user, now).order_by().values("pk")[:COUNTED].count() if shown else 0
+    more = max(waiting - len(shown), 0)
     return render(
         request,
         "activities/partials/reminders.html",
         {
-            "reminders": list(due(request.user)[:5]),
+            "reminders": shown,
+            "more": more,
+            "more_text": f"{more}+" if waiting >= COUNTED else str(more),
+            "today": timezone.localdate(now).isoformat(),
             "snooze": SNOOZE_MINUTES,
             "google_revoked": GoogleAccount.objects.filter(
                 user=request.user, state=GoogleState.REVOKED

@@ -9,6 +9,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 
+def merge(stored: dict, patch: dict) -> None:
+    """Google's patch semantics: fields not sent stay; objects merge field by field; a list
+    or a plain value replaces; null clears."""
+    for key, value in patch.items():
+        if value is None:
+            stored.pop(key, None)
+        elif isinstance(value, dict) and isinstance(stored.get(key), dict):
+            merge(stored[key], value)
+        else:
+            stored[key] = value
+
+
 @dataclass
 class Seen:
     method: str
@@ -72,6 +84,9 @@ class FakeGoogle:
                 if self.command == "PUT":
                     fake.events[event_id] = dict(body, id=event_id)
                     return self._answer(200, fake.events[event_id])
+                if self.command == "PATCH":
+                    merge(fake.events[event_id], body)
+                    return self._answer(200, fake.events[event_id])
                 if self.command == "DELETE":
                     del fake.events[event_id]
                     return self._answer(204)
@@ -113,6 +128,10 @@ class FakeGoogle:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def set_reminders(self, event_id: str, reminders: dict) -> None:
+        """The user changes the event's alarm in Google Calendar."""
+        self.events[event_id]["reminders"] = reminders
 
     def calls(self, method: str) -> list[Seen]:
         return [r for r in self.requests if r.method == method and r.path != "/token"]

@@ -141,6 +141,107 @@ def test_due_reminder_pops_up_until_dismissed_or_snoozed(client, org):
     assert client.post(reverse("activities:reminder-dismiss", args=[later.pk])).status_code == 404
 
 
+def log_in(client, user) -> None:
+    """A real login through the login form, as after a weekend away."""
+    client.logout()
+    response = client.post(
+        reverse("login"), {"username": user.username, "password": "jelszo-Teszt-2026"}
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
+def test_a_reminder_that_fell_due_while_the_user_was_away_pops_up_at_their_next_login_however_old_until_dismissed(  # noqa: E501
+    client, org
+):
+    partner = make_partner(org.owner)
+    now = timezone.now()
+
+    def call(subject, days_ago):  # the call type reminds 10 minutes before the start
+        return plan(
+            org.owner,
+            partner,
+            "call",
+            subject=subject,
+            starts_at=now - datetime.timedelta(days=days_ago) + datetime.timedelta(minutes=10),
+        )
+
+    three_days = call("Háromnapos visszahívás", 3)
+    forty_days = call("Régi visszahívás", 40)
+    closed = call("Lezárt hívás", 2)
+    close(closed)  # closing it was dealing with it: no pop-up
+    tomorrow = plan(org.owner, partner, "call", subject="Holnapi hívás")
+    assert three_days.remind_at < now - datetime.timedelta(days=2)
+    log_in(client, org.owner)
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("activities:reminders") in home  # the page after login loads the pop-ups
+    panel = client.get(reverse("activities:reminders"), HTTP_HX_REQUEST="true").content.decode()
+    assert "Háromnapos visszahívás" in panel and "Régi visszahívás" in panel
+    assert closed.subject not in panel and tomorrow.subject not in panel
+    # an old one shows its date, not only its time
+    when = timezone.localtime(three_days.starts_at).strftime("%Y. %m. %d. %H:%M")
+    assert when in panel
+    # dismissed: gone, also at the next login; the other waits until it is dismissed too
+    client.post(reverse("activities:reminder-dismiss", args=[three_days.pk]))
+    log_in(client, org.owner)
+    panel = client.get(reverse("activities:reminders")).content.decode()
+    assert "Háromnapos visszahívás" not in panel and "Régi visszahívás" in panel
+    client.post(reverse("activities:reminder-dismiss", args=[forty_days.pk]))
+    assert (
+        'data-testid="reminders"'
+        not in client.get(reverse("activities:reminders")).content.decode()
+    )
+
+
+def test_the_reminder_pop_ups_cost_the_same_queries_for_one_or_many_reminders(client, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    partner = make_partner(org.owner)
+    client.force_login(org.owner)
+
+    def due_call(days_ago):
+        return plan(
+            org.owner,
+            partner,
+            "call",
+            subject=f"Hívás {days_ago}",
+            starts_at=timezone.now() - datetime.timedelta(days=days_ago, minutes=-5),
+        )
+
+    due_call(1)
+    client.get(reverse("activities:reminders"))  # warm the per-user caches
+    with CaptureQueriesContext(connection) as one:
+        panel = client.get(reverse("activities:reminders")).content.decode()
+    assert panel.count("data-reminder=") == 1
+    for days_ago in range(2, 32):
+        due_call(days_ago)
+    client.get(reverse("activities:reminders"))  # a write forgot the forced-closure answer
+    with CaptureQueriesContext(connection) as many:
+        panel = client.get(reverse("activities:reminders")).content.decode()
+    assert panel.count("data-reminder=") == 5  # the oldest five, and how many more wait
+    assert "Hívás 31" in panel and "Hívás 1<" not in panel
+    assert re.search(r'data-testid="reminders-more">[^<]*\b26\b', panel)
+    assert len(many) == len(one), [q["sql"][:150] for q in many.captured_queries]
+
+
+def test_the_reminder_pop_up_renders_for_an_internal_task_without_a_partner():
+    """Internal tasks (issue 22, item 5) have no partner: the pop-up shows them all the same."""
+    from django.template.loader import render_to_string
+
+    task = Activity(
+        pk=4242,
+        type=ActivityType(code="task", name_hu="Feladat", name_en="Task", kind="task"),
+        subject="Negyedéves jelentés",
+        starts_at=timezone.now() - datetime.timedelta(days=3),
+    )
+    html = render_to_string(
+        "activities/partials/reminders.html",
+        {"reminders": [task], "more": 0, "today": "", "snooze": (10,)},
+    )
+    assert "Negyedéves jelentés" in html and 'data-reminder="4242"' in html
+    assert " · " not in html  # no empty partner after the subject
+
+
 def test_reminder_email_goes_once_and_again_after_a_move(org):
     partner = make_partner(org.owner, city="Pécs", postcode="7621", street="Király u. 5.")
     call = plan(

@@ -110,7 +110,8 @@ def test_activities_are_created_moved_and_deleted_in_google_calendar(
             starts_at=meeting.starts_at + datetime.timedelta(days=1),
             expected_version=meeting.version,
         )
-    (update,) = google.calls("PUT")
+    assert google.calls("PUT") == []  # never a whole-event update
+    (update,) = google.calls("PATCH")
     assert update.path == "/calendar/v3/calendars/primary/events/evt1"
     moved = datetime.datetime.fromisoformat(update.body["start"]["dateTime"])
     assert moved == meeting.starts_at
@@ -156,3 +157,114 @@ def test_a_revoked_grant_stops_the_sync_and_the_user_is_told(
     (insert,) = google.calls("POST")
     stored = json.loads(GoogleAccount.objects.get(user=org.owner).credentials)["token"]
     assert insert.headers["authorization"] == f"Bearer {stored}" != "Bearer access-1"
+
+
+def test_an_alarm_set_separately_in_google_survives_the_next_sync(
+    org, google, eager, django_capture_on_commit_callbacks
+):
+    """The customer: "an alarm in Google that the user can set there". The CRM's reminder
+    minutes are the alarm of a new event only; later syncs PATCH the CRM's own fields."""
+    connect(org.owner)
+    partner = make_partner(org.owner, city="Győr", postcode="9021", street="Baross út 3.")
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = plan(org.owner, partner, "meeting", subject="Bemutató", reminder_minutes=30)
+    (insert,) = google.calls("POST")
+    assert insert.body["reminders"] == {
+        "useDefault": False,
+        "overrides": [{"method": "popup", "minutes": 30}],
+    }
+    # the user sets their own alarm in Google Calendar
+    theirs = {
+        "useDefault": False,
+        "overrides": [{"method": "email", "minutes": 1440}, {"method": "popup", "minutes": 5}],
+    }
+    google.set_reminders("evt1", theirs)
+    # ... and then edits the activity in the CRM, its reminder minutes too
+    meeting.refresh_from_db()
+    meeting.subject = "Bemutató és ajánlat"
+    meeting.place = "Szeged, Kárász u. 1."
+    meeting.reminder_minutes = 60
+    with django_capture_on_commit_callbacks(execute=True):
+        services.activity_update(user=org.owner, activity=meeting, expected_version=meeting.version)
+    assert [r.method for r in google.requests if r.path != "/token"] == ["POST", "PATCH"]
+    (patch,) = google.calls("PATCH")
+    assert patch.path == "/calendar/v3/calendars/primary/events/evt1"
+    assert "reminders" not in patch.body
+    assert set(patch.body) == {
+        "summary",
+        "description",
+        "start",
+        "end",
+        "location",
+        "source",
+        "extendedProperties",
+    }
+    assert patch.body["summary"] == f"Bemutató és ajánlat – {partner.name}"
+    assert patch.body["location"] == "Szeged, Kárász u. 1."
+    event = google.events["evt1"]
+    assert event["reminders"] == theirs  # the alarm set in Google is unchanged
+    assert event["summary"] == f"Bemutató és ajánlat – {partner.name}"
+    assert event["location"] == "Szeged, Kárász u. 1."
+    # a place removed in the CRM is removed in Google (null clears it in a patch)
+    meeting.refresh_from_db()
+    meeting.place = ""
+    partner.street = partner.city = partner.postcode = ""
+    partner.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.activity_update(user=org.owner, activity=meeting, expected_version=meeting.version)
+    assert google.calls("PATCH")[-1].body["location"] is None
+    assert "location" not in google.events["evt1"]
+    assert google.events["evt1"]["reminders"] == theirs
+    # deleted in the CRM: deleted in Google, as before
+    with django_capture_on_commit_callbacks(execute=True):
+        services.activity_delete(user=org.owner, activity=meeting)
+    (delete,) = google.calls("DELETE")
+    assert delete.path == "/calendar/v3/calendars/primary/events/evt1"
+    assert google.events == {}
+
+
+def test_an_event_deleted_in_google_is_created_again_with_the_crm_reminder(
+    org, google, eager, django_capture_on_commit_callbacks
+):
+    connect(org.owner)
+    partner = make_partner(org.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        call = plan(org.owner, partner, "call", subject="Visszahívás")
+    google.events.clear()  # the user deleted it in Google
+    call.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.activity_move(
+            user=org.owner,
+            activity=call,
+            starts_at=call.starts_at + datetime.timedelta(hours=2),
+            expected_version=call.version,
+        )
+    assert [r.method for r in google.requests if r.path != "/token"] == ["POST", "PATCH", "POST"]
+    again = google.calls("POST")[-1].body
+    assert again["reminders"]["overrides"] == [
+        {"method": "popup", "minutes": call.reminder_minutes}
+    ]
+    call.refresh_from_db()
+    assert call.google_event_id == "evt2"
+
+
+def test_an_internal_task_without_a_partner_goes_to_google_under_its_subject(settings):
+    """Internal tasks (issue 22, item 5) have no partner: the event is built all the same."""
+    from django.utils import timezone
+
+    from activities.google import event_body
+    from activities.models import ActivityType
+
+    settings.SITE_URL = "http://crm.example"
+    task = Activity(
+        pk=77,
+        type=ActivityType(code="task", name_hu="Feladat", name_en="Task", kind="task"),
+        subject="Negyedéves jelentés",
+        starts_at=timezone.now(),
+        reminder_minutes=15,
+    )
+    body = event_body(task)
+    assert body["summary"] == "Negyedéves jelentés"
+    assert "location" not in body
+    assert body["description"].endswith("http://crm.example/activities/77/")
+    assert body["reminders"]["overrides"] == [{"method": "popup", "minutes": 15}]

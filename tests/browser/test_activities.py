@@ -128,3 +128,53 @@ def test_calendar_drag_to_move_and_a_reminder_pops_up(page, demo):
     page.reload()
     screenshot(page, "calendar-week-phone")
     assert not page.console_errors
+
+
+def test_a_reminder_due_three_days_ago_pops_up_at_the_next_login_until_dismissed(page, demo):
+    from activities.models import ActivityType
+    from activities.services import activity_create
+    from crm.models import User
+
+    anna = User.objects.get(username="kovacs.anna")
+    partner = Partner.objects.filter(owners__user=anna).first()
+    now = timezone.now()
+    calls = [("Elmaradt visszahívás", 3), ("Régebbi visszahívás", 10)]
+    calls += [(f"Tegnapi hívás {n}", 1) for n in range(1, 6)]  # more than the five shown
+    for subject, days in calls:
+        activity_create(  # the call type reminds 10 minutes before: due `days` days ago
+            user=anna,
+            activity=Activity(
+                type=ActivityType.objects.get(code="call"),
+                partner=partner,
+                subject=subject,
+                starts_at=now - datetime.timedelta(days=days, minutes=-10),
+            ),
+        )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, "kovacs.anna", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    reminders = page.get_by_test_id("reminders")
+    three_days = reminders.locator("[data-reminder]", has_text="Elmaradt visszahívás")
+    three_days.wait_for()
+    assert reminders.get_by_text("Régebbi visszahívás").count() == 1
+    assert reminders.locator("[data-reminder]").count() == 5  # the oldest five
+    assert "Még 2 emlékeztető" in reminders.get_by_test_id("reminders-more").inner_text()
+    started = timezone.localtime(now - datetime.timedelta(days=3, minutes=-10))
+    assert started.strftime("%Y. %m. %d. %H:%M") in three_days.inner_text()
+    screenshot(page, "reminder-old-popup")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    three_days.wait_for()
+    screenshot(page, "reminder-old-popup-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    three_days.get_by_test_id("dismiss").click()
+    three_days.wait_for(state="detached")
+    # log out and in again: the dismissed one stays away, the other still waits
+    page.get_by_test_id("user-menu").click()
+    page.get_by_role("button", name="Kijelentkezés").click()
+    page.wait_for_url("**/accounts/login/**")
+    with page.expect_response(lambda r: "/activities/reminders/" in r.url):
+        log_in(page, "kovacs.anna", DEMO_PASSWORD)
+    reminders.get_by_text("Régebbi visszahívás").wait_for()
+    assert reminders.get_by_text("Elmaradt visszahívás").count() == 0
+    assert not page.console_errors
