@@ -65,7 +65,9 @@ def test_the_gdpr_notice_is_in_the_contacts_language(org):
             language="en",
         ),
     )
-    assert Message.objects.get(recipient="john@example.com").subject == "How we handle your data"
+    assert Message.objects.get(recipient="john@example.com").subject == (
+        "Első Kft.: how we handle your data"
+    )
 
 
 def test_no_notice_when_the_contact_is_not_saved(org):
