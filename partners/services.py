@@ -19,6 +19,7 @@ from crm.models import Company
 from crm.scoping import current_company_id
 from crm.versioning import save_versioned
 
+from .financials import partner_financials_set
 from .models import (
     Consent,
     ConsentSource,
@@ -202,9 +203,16 @@ def partner_addresses_set(*, partner: Partner, addresses: list[dict]) -> None:
 
 
 def partner_create(
-    *, user, partner: Partner, tags=(), owners=None, addresses: list[dict] | None = None
+    *,
+    user,
+    partner: Partner,
+    tags=(),
+    owners=None,
+    addresses: list[dict] | None = None,
+    financials: list[dict] | None = None,
 ) -> Partner:
-    """Saves a new partner; its owners in the user's company are ``owners`` or the user."""
+    """Saves a new partner; its owners in the user's company are ``owners`` or the user;
+    ``financials`` are its balance-sheet years (``partners.financials``)."""
     company = acting_company(user)
     partner.created_by = user if user and user.pk else None
     partner.full_clean()
@@ -220,6 +228,8 @@ def partner_create(
             partner.tags.set(tags)
         if addresses:
             partner_addresses_set(partner=partner, addresses=addresses)
+        if financials:
+            partner_financials_set(partner=partner, rows=financials)
         for owner in owners if owners is not None else [user]:
             PartnerOwner.objects.create(partner=partner, company=company, user=owner)
     return partner
@@ -233,8 +243,10 @@ def partner_update(
     expected_version: int,
     tags=None,
     addresses: list[dict] | None = None,
+    financials: list[dict] | None = None,
 ):
-    """Saves edited fields if nobody saved in between (else ``crm.versioning.Conflict``)."""
+    """Saves edited fields if nobody saved in between (else ``crm.versioning.Conflict``);
+    ``financials`` (when given) replace the partner's balance-sheet years."""
     partner.full_clean()
     with transaction.atomic():
         try:
@@ -248,6 +260,8 @@ def partner_update(
             partner.tags.set(tags)
         if addresses is not None:
             partner_addresses_set(partner=partner, addresses=addresses)
+        if financials is not None:
+            partner_financials_set(partner=partner, rows=financials)
     return partner
 
 
