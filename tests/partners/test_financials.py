@@ -221,3 +221,23 @@ def test_imported_figures_cost_the_same_statements_for_1_and_40_rows(org, eager)
 
     assert statements(1, 0) == statements(40, 100)
     assert PartnerFinancials.objects.filter(year=2024, revenue=1000, headcount=3).count() == 41
+
+
+def test_the_partner_form_and_page_issue_the_same_queries_for_1_and_20_years(client, org):
+    client.force_login(org.owner)
+
+    def queries(partner) -> tuple[int, int]:
+        counts = []
+        for url in ("partners:edit", "partners:detail"):
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(reverse(url, args=[partner.pk])).status_code == 200
+            counts.append(len(captured))
+        return tuple(counts)
+
+    one = make_partner(org.owner, name="Egyéves Kft.", tax_number=TAX_NUMBERS[2])
+    PartnerFinancials.objects.create(partner=one, year=2024, revenue=1)
+    many = make_partner(org.owner, name="Húszéves Kft.", tax_number=TAX_NUMBERS[3])
+    for year in range(2005, 2025):
+        PartnerFinancials.objects.create(partner=many, year=year, revenue=year, headcount=3)
+    queries(one)  # warm the per-request caches
+    assert queries(one) == queries(many)
