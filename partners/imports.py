@@ -2397,7 +2397,6 @@ class ContactImport(_ImportBase):
                     types=[self.types[pk] for pk in present if pk in self.types] + new_types
                     if new_types
                     else None,
-                    company=self.company,
                 )
                 return Outcome(row.number, "updated", row.key, row.label, [])
         except ValidationError as exc:

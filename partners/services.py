@@ -390,18 +390,10 @@ def contact_create(
     return contact
 
 
-def contact_update(
-    *,
-    user,
-    contact: Contact,
-    fields: list[str],
-    expected_version: int,
-    types=None,
-    company=None,
-):
-    """Saves edited fields; the acting own company (``company`` or the user's) sends its GDPR
-    notice to addresses it has not notified yet."""
-    company = company or acting_company(user)
+def contact_update(*, user, contact: Contact, fields: list[str], expected_version: int, types=None):
+    """Saves edited fields; the user's own company sends its GDPR notice to addresses it has
+    not notified yet (an import acts in the job's company: ``imports._as_job_user``)."""
+    company = acting_company(user)
     contact.full_clean()
     if types is not None:
         _check_single_types(contact=contact, types=types)

@@ -103,3 +103,32 @@ def test_export_names_each_notifying_company_and_erasure_lets_a_new_registration
     # ... so when the person is recorded again, they are told again.
     _register(org.owner, ours)
     assert _notices().count() == 1 and GdprNotice.objects.count() == 1
+
+
+def test_an_import_sends_the_gdpr_notice_of_the_company_it_was_started_in(
+    org, eager, settings, tmp_path
+):
+    from crm.models import Membership
+    from partners.models import ImportKind
+
+    from .test_import import make_job, run
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PARTNERS_IMPORT_WRITERS = 1
+    partner = make_partner(org.owner, tax_number=TAX_NUMBERS[2])
+    _register(org.owner, partner)  # Első Kft. notified the address
+    importer = org.other_company_user
+    headers = ["Adószám", "Név", "Beosztás", "E-mail"]
+    job = make_job(
+        importer,
+        [headers, [TAX_NUMBERS[2], "Kiss Ilona", "beszerző", ADDRESS]],
+        kind=ImportKind.CONTACTS,
+    )
+    assert job.company == org.other_company
+    # The importer switches to the other company while the job waits in the queue.
+    Membership.objects.create(user=importer, company=org.company)
+    importer.current_company = org.company
+    importer.save(update_fields=["current_company"])
+    job = run(job)
+    assert job.updated_count == 1, job.error
+    assert [m.company_id for m in _notices()] == [org.company.pk, org.other_company.pk]
