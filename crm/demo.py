@@ -135,7 +135,9 @@ def load_organisation() -> int:
                 "first_name": demo.first_name,
                 "last_name": demo.last_name,
                 "email": f"{demo.username}@demo.example",
-                "is_staff": demo.is_superuser,
+                # Marketing keeps tags, attribute definitions and message templates in the
+                # administration screens, which need the staff flag beside the functions.
+                "is_staff": demo.is_superuser or "marketing" in demo.groups,
                 "is_superuser": demo.is_superuser,
                 "current_company": companies[demo.companies[0]],
             },

@@ -20,9 +20,17 @@ PARTNER_GRANTS = {
         "partners.add_tag",
         "partners.change_tag",
     ],
+    # Marketing maintains the registry (the brochure): it adds and changes partners, contacts,
+    # partner groups (tags) and the user-defined attributes, but deletes nothing and hands no
+    # partner over to other owners (migration partners/0011 gave existing databases the rest).
     "marketing": [
         "partners.view_partner",
         "partners.view_all_partner",
+        "partners.add_partner",
+        "partners.change_partner",
+        "partners.view_attributedefinition",
+        "partners.add_attributedefinition",
+        "partners.change_attributedefinition",
         "partners.view_contact",
         "partners.change_contact",
         "partners.add_contact",

@@ -67,6 +67,7 @@ from crm.spreadsheets import looks_like_formula, neutralise
 from crm.validators import normalise_registration_number, normalise_tax_number
 
 from . import attributes, taxcheck
+from . import financials as balance
 from .models import (
     AttributeDefinition,
     AttributeTarget,
@@ -598,6 +599,7 @@ def field_choices(kind: str, headers=()) -> list[tuple[str, str]]:
     if kind == ImportKind.PARTNERS:
         choices += [(f.name, str(f.label)) for f in PARTNER_FIELDS]
         choices += [(EXT_PREFIX + s, _ext_label(s)) for s in systems]
+        choices += _financial_choices(headers)
         target = AttributeTarget.PARTNER
     else:
         choices += [(f.name, str(f.label)) for f in CONTACT_FIELDS]
@@ -609,6 +611,11 @@ def field_choices(kind: str, headers=()) -> list[tuple[str, str]]:
         (ATTR_PREFIX + d.key, str(d.label)) for d in AttributeDefinition.objects.for_target(target)
     ]
     return choices
+
+
+def _financial_choices(headers) -> list[tuple[str, str]]:
+    """Balance-sheet figures of the years the headers name (``Árbevétel 2024``)."""
+    return balance.column_choices(normalise_header(h) for h in headers)
 
 
 def key_choices(kind: str, headers=()) -> list[tuple[str, str]]:
@@ -643,6 +650,8 @@ def _guess(kind: str, header: str, table: dict, systems: list[str]) -> str:
     normalised = normalise_header(header)
     if normalised in table:
         return table[normalised]
+    if kind == ImportKind.PARTNERS and (figure := balance.column_field(normalised)):
+        return figure
     compact = normalised.replace(" ", "")
     for system in systems:
         ext = (PARTNER_EXT_PREFIX if kind == ImportKind.CONTACTS else EXT_PREFIX) + system
@@ -944,6 +953,8 @@ class RowParser:
             values.setdefault("ext", {})[name[len(EXT_PREFIX) :]] = raw
         elif name.startswith(ATTR_PREFIX):
             self._attribute(name, raw, values)
+        elif name.startswith(balance.FIN_PREFIX):
+            balance.parse_cell(name, raw, values)
 
     def _partner_rules(self, row: ParsedRow) -> None:
         values = row.values
@@ -1927,6 +1938,7 @@ class PartnerImport(_ImportBase):
             or (n == "county" and "postcode" in mapped)
         ]
         self.has_ext = any(m.startswith(EXT_PREFIX) for m in mapped)
+        self.has_financials = any(m.startswith(balance.FIN_PREFIX) for m in mapped)
         self.reason = (_("import of %(file)s") % {"file": self.job.original_name})[:200]
         parser = RowParser(self.job, user=self.user)
         language = translation.get_language()
@@ -2113,10 +2125,10 @@ class PartnerImport(_ImportBase):
         cursor.execute(
             "CREATE TEMPORARY TABLE import_stage (row integer NOT NULL, partner_id bigint,"
             f" new_id bigint, {columns}, owner_id bigint, tags text[], ext_systems text[],"
-            " ext_values text[]) ON COMMIT DROP"
+            " ext_values text[], financials jsonb) ON COMMIT DROP"
         )
         names = ["row", "partner_id", "new_id", *_STAGE_NAMES]
-        names += ["owner_id", "tags", "ext_systems", "ext_values"]
+        names += ["owner_id", "tags", "ext_systems", "ext_values", "financials"]
         with cursor.cursor.copy(f"COPY import_stage ({', '.join(names)}) FROM STDIN") as copy:
             for row, partner_id in staged:
                 values = row.values
@@ -2132,11 +2144,13 @@ class PartnerImport(_ImportBase):
                     record.append(value)
                 ext = values.get("ext")
                 tags = values.get("tags")
+                figures = values.get("financials")
                 record += [
                     values.get("owner_id"),
                     _array_literal(tags) if tags else None,
                     _array_literal(ext) if ext else None,
                     _array_literal(ext.values()) if ext else None,
+                    Jsonb(figures) if figures else None,
                 ]
                 copy.write_row(record)
 
@@ -2270,6 +2284,10 @@ class PartnerImport(_ImportBase):
                 " ON CONFLICT (partner_id, system) DO UPDATE SET value = EXCLUDED.value"
                 " WHERE partners_externalid.value <> EXCLUDED.value RETURNING partner_id"
             )
+            changed |= {r[0] for r in cursor.fetchall()}
+        if self.has_financials:
+            # Balance-sheet years, one statement a chunk (partners.financials.IMPORT_SQL).
+            cursor.execute(balance.IMPORT_SQL)
             changed |= {r[0] for r in cursor.fetchall()}
         return new_rows, changed
 

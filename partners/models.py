@@ -714,7 +714,8 @@ class PartnerAddress(models.Model):
 
 
 class PartnerFinancials(models.Model):
-    """Balance-sheet figures of one year, in HUF."""
+    """Balance-sheet figures of one year, in HUF, and the year's headcount: filled from the
+    registry, typed on the partner form (``partners.financials``) or imported."""
 
     partner = models.ForeignKey(
         Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="financials"
@@ -722,6 +723,7 @@ class PartnerFinancials(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1990)])
     revenue = models.BigIntegerField(_("revenue (HUF)"), null=True, blank=True)
     profit = models.BigIntegerField(_("profit (HUF)"), null=True, blank=True)
+    headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)
 
     class Meta:
         ordering = ["-year"]
@@ -1281,8 +1283,12 @@ class Consent(models.Model):
 
 
 class GdprNotice(models.Model):
-    """The GDPR notice about the registration, sent once per e-mail address."""
+    """The GDPR notice about the registration, sent once per own company and e-mail address:
+    each own company is a data controller of its own and names itself in the notice."""
 
+    company = models.ForeignKey(
+        "crm.Company", verbose_name=_("own company"), on_delete=models.CASCADE, related_name="+"
+    )
     email = models.EmailField(_("e-mail"), max_length=254)
     contact = models.ForeignKey(
         Contact, null=True, on_delete=models.SET_NULL, related_name="gdpr_notices"
@@ -1296,7 +1302,9 @@ class GdprNotice(models.Model):
         verbose_name = _("GDPR notice")
         verbose_name_plural = _("GDPR notices")
         constraints = [
-            models.UniqueConstraint(Upper("email"), name="partners_gdpr_notice_once"),
+            models.UniqueConstraint(
+                "company", Upper("email"), name="partners_gdpr_notice_once_per_company"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,8 @@ from datetime import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +19,7 @@ from crm.models import Company
 from crm.scoping import current_company_id
 from crm.versioning import save_versioned
 
+from .financials import partner_financials_set
 from .models import (
     Consent,
     ConsentSource,
@@ -31,6 +34,8 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 GDPR_TEMPLATE = "partners-gdpr-notice"
+# The notices' outbox key: company and address (no address left in it after an erasure).
+GDPR_KEY = "gdpr-notice:"
 
 
 def acting_company(user) -> Company:
@@ -210,9 +215,16 @@ def partner_addresses_set(*, partner: Partner, addresses: list[dict]) -> None:
 
 
 def partner_create(
-    *, user, partner: Partner, tags=(), owners=None, addresses: list[dict] | None = None
+    *,
+    user,
+    partner: Partner,
+    tags=(),
+    owners=None,
+    addresses: list[dict] | None = None,
+    financials: list[dict] | None = None,
 ) -> Partner:
-    """Saves a new partner; its owners in the user's company are ``owners`` or the user."""
+    """Saves a new partner; its owners in the user's company are ``owners`` or the user;
+    ``financials`` are its balance-sheet years (``partners.financials``)."""
     company = acting_company(user)
     partner.created_by = user if user and user.pk else None
     partner.full_clean()
@@ -228,6 +240,8 @@ def partner_create(
             partner.tags.set(tags)
         if addresses:
             partner_addresses_set(partner=partner, addresses=addresses)
+        if financials:
+            partner_financials_set(partner=partner, rows=financials)
         for owner in owners if owners is not None else [user]:
             PartnerOwner.objects.create(partner=partner, company=company, user=owner)
     return partner
@@ -241,8 +255,10 @@ def partner_update(
     expected_version: int,
     tags=None,
     addresses: list[dict] | None = None,
+    financials: list[dict] | None = None,
 ):
-    """Saves edited fields if nobody saved in between (else ``crm.versioning.Conflict``)."""
+    """Saves edited fields if nobody saved in between (else ``crm.versioning.Conflict``);
+    ``financials`` (when given) replace the partner's balance-sheet years."""
     partner.full_clean()
     with transaction.atomic():
         try:
@@ -256,6 +272,8 @@ def partner_update(
             partner.tags.set(tags)
         if addresses is not None:
             partner_addresses_set(partner=partner, addresses=addresses)
+        if financials is not None:
+            partner_financials_set(partner=partner, rows=financials)
     return partner
 
 
@@ -385,6 +403,9 @@ def contact_create(
 
 
 def contact_update(*, user, contact: Contact, fields: list[str], expected_version: int, types=None):
+    """Saves edited fields; the user's own company sends its GDPR notice to addresses it has
+    not notified yet (an import acts in the job's company: ``imports._as_job_user``)."""
+    company = acting_company(user)
     contact.full_clean()
     if types is not None:
         _check_single_types(contact=contact, types=types)
@@ -394,22 +415,24 @@ def contact_update(*, user, contact: Contact, fields: list[str], expected_versio
             _set_types(contact, types)
         elif "partner" in fields:
             _set_types(contact, [role.type for role in contact.roles.select_related("type")])
-        gdpr_notice_queue(contact=contact, company=acting_company(user), user=user)
+        gdpr_notice_queue(contact=contact, company=company, user=user)
     return contact
 
 
 def gdpr_notice_queue(*, contact: Contact, company, user) -> list[GdprNotice]:
-    """Queues the GDPR notice to each of the contact's addresses that never had one. The
-    unique index on the address makes a second registration (or a race) send nothing."""
+    """Queues ``company``'s GDPR notice to each of the contact's addresses that this company
+    never notified. Each own company is a data controller of its own and names itself in the
+    notice, so another own company's notice does not count; the unique index on (company,
+    address) makes a second registration by the same company (or a race) send nothing."""
     from crm.messaging.services import message_queue
 
     notices = []
     for email in contact.emails:
-        if GdprNotice.objects.filter(email__iexact=email).exists():
+        if GdprNotice.objects.filter(company=company, email__iexact=email).exists():
             continue
         try:
             with transaction.atomic():
-                notice = GdprNotice.objects.create(email=email, contact=contact)
+                notice = GdprNotice.objects.create(company=company, email=email, contact=contact)
                 notice.message = message_queue(
                     channel="email",
                     recipient=email,
@@ -420,7 +443,7 @@ def gdpr_notice_queue(*, contact: Contact, company, user) -> list[GdprNotice]:
                     language=contact.language,
                     context={"contact": contact, "company": company},
                     about=contact,
-                    idempotency_key=f"gdpr-notice:{email.lower()}",
+                    idempotency_key=f"{GDPR_KEY}{company.pk}:{email.lower()}",
                 )
                 notice.save(update_fields=["message"])
         except IntegrityError:
@@ -480,6 +503,13 @@ def contact_export(*, contact: Contact) -> dict:
             "updated_at": contact.updated_at.isoformat(),
         },
         "partner": {"name": partner.name, "tax_number": partner.tax_number},
+        # which own companies (each a controller of its own) notified the person, and when
+        "gdpr_notices": [
+            {"company": n.company.name, "email": n.email, "queued_at": n.queued_at.isoformat()}
+            for n in GdprNotice.objects.filter(Q(contact=contact) | Q(email__in=addresses))
+            .select_related("company")
+            .order_by("queued_at", "pk")
+        ],
         "consents": [
             {
                 "purpose": c.purpose,
@@ -539,6 +569,11 @@ def contact_erase(*, contact: Contact, user) -> Contact:
             recipient=ERASED, body_text="", body_html="", subject=ERASED
         )
         MessageEvent.objects.filter(message_id__in=message_ids).update(detail="")
+        # The notices' outbox keys hold the address; without it, a later registration of the
+        # same person is notified afresh (the notice rows go below).
+        Message.objects.filter(pk__in=message_ids, idempotency_key__startswith=GDPR_KEY).update(
+            idempotency_key=Concat(Value("erased:"), Cast("pk", CharField()))
+        )
         GdprNotice.objects.filter(contact=contact).delete()
         GdprNotice.objects.filter(email__in=addresses).delete()
         contact.title = ""

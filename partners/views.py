@@ -2,8 +2,6 @@
 views parse input, call a queryset method or a service, and render (the full page, or only the
 fragment when HTMX asks)."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -31,6 +29,7 @@ from crm.scoping import (
 
 from . import attributes, reference, services, tables
 from .extensions import contact_sections, partner_tabs
+from .financials import financials_formset, registry_rows_into
 from .forms import (
     AssignForm,
     ContactFilterForm,
@@ -371,29 +370,15 @@ def partner_detail(request, pk: int):
     return render(request, "partners/partner_detail.html", context)
 
 
-def _apply_registry_financials(partner, raw: str) -> None:
-    try:
-        rows = json.loads(raw or "[]")
-    except ValueError:
-        return
-    from .models import PartnerFinancials
-
-    for row in rows if isinstance(rows, list) else []:
-        if isinstance(row, dict) and isinstance(row.get("year"), int):
-            PartnerFinancials.objects.update_or_create(
-                partner=partner,
-                year=row["year"],
-                defaults={"revenue": row.get("revenue"), "profit": row.get("profit")},
-            )
-
-
 @login_required
 def partner_create(request):
     if not request.user.has_perm("partners.add_partner"):
         raise PermissionDenied
     form = PartnerForm(request.POST or None)
     addresses = address_formset(request.POST or None)
-    if request.method == "POST" and form.is_valid() and addresses.usable():
+    financials = financials_formset(request.POST or None)
+    valid = form.is_valid() & financials.usable()  # both, so every error shows at once
+    if request.method == "POST" and valid and addresses.usable():
         partner = form.save(commit=False)
         try:
             services.partner_create(
@@ -401,11 +386,11 @@ def partner_create(request):
                 partner=partner,
                 tags=form.cleaned_data.get("tags") or (),
                 addresses=addresses.addresses(),
+                financials=financials.rows(),
             )
         except ValidationError as error:
             add_errors(form, error)
         else:
-            _apply_registry_financials(partner, request.POST.get("registry_financials", ""))
             messages.success(request, _("Partner saved."))
             warn_if_unchecked(request, form)
             return redirect("partners:detail", pk=partner.pk)
@@ -415,8 +400,8 @@ def partner_create(request):
         {
             "form": form,
             "addresses": addresses,
+            "financials": financials,
             **_duplicate_context(request, form.duplicates),
-            "registry_financials": request.POST.get("registry_financials", ""),
             "registry_enabled": _registry_enabled(),
         },
     )
@@ -427,8 +412,10 @@ def partner_edit(request, pk: int):
     partner = get_editable_or_403(Partner, request.user, pk=pk)
     form = PartnerForm(request.POST or None, instance=partner)
     addresses = address_formset(request.POST or None, partner)
+    financials = financials_formset(request.POST or None, partner)
     conflict = None
-    if request.method == "POST" and form.is_valid() and addresses.usable():
+    valid = form.is_valid() & financials.usable()  # both, so every error shows at once
+    if request.method == "POST" and valid and addresses.usable():
         instance = form.save(commit=False)
         fields = [*PartnerForm.Meta.fields, "attributes"]
         fields.remove("tags")
@@ -442,6 +429,7 @@ def partner_edit(request, pk: int):
                 expected_version=form.cleaned_data.get("base_version") or partner.version,
                 tags=form.cleaned_data.get("tags"),
                 addresses=addresses.addresses(),
+                financials=financials.rows(),
             ),
             gone_url="partners:list",
         )
@@ -455,6 +443,7 @@ def partner_edit(request, pk: int):
         {
             "form": form,
             "addresses": addresses,
+            "financials": financials,
             "visible": _visible_ids(request.user, form.duplicates),
             "free": set(),  # taking another partner on is offered on the create form only
             "partner": partner,
@@ -548,7 +537,6 @@ def partner_registry_fill(request):
     from .models import Industry
 
     data = request.POST.copy()
-    financials = data.get("registry_financials", "")
     info = None
     try:
         info = companyinfo.lookup(data.get("tax_number", ""))
@@ -584,9 +572,7 @@ def partner_registry_fill(request):
             data["industry"] = str(industry.pk)
         if info.headcount is not None:
             data["headcount"] = str(info.headcount)
-        financials = json.dumps(
-            [{"year": f.year, "revenue": f.revenue, "profit": f.profit} for f in info.financials]
-        )
+        registry_rows_into(data, info.financials)
         form = PartnerForm(data)
         message = None
     return render(
@@ -595,8 +581,8 @@ def partner_registry_fill(request):
         {
             "form": form,
             "addresses": address_formset(request.POST),
+            "financials": financials_formset(data),
             "registry_error": message,
-            "registry_financials": financials,
             "registry_enabled": True,
             "registry_info": info,
         },

@@ -99,6 +99,7 @@ def test_fill_from_registry_in_the_browser(page, demo, settings):
         page.get_by_test_id("registry-filled").wait_for()
         assert page.input_value("#id_city") == "Kecskemét"
         assert page.input_value("#id_name").startswith("Hírös Fuvar")
+        assert page.input_value("#id_fin-0-year") == "2025"  # the registry's years, to check
         screenshot(page, "partner-new-filled")
         page.fill("#id_tax_number", "11111111-2-41")
         page.get_by_test_id("registry-fill").click()
