@@ -1261,6 +1261,8 @@ class Preview:
     will_update: int = 0
     error_rows: int = 0  # the rows that will not be imported for an error
     nav: taxcheck.ImportChecks | None = None  # whether NAV answered, for the page's note
+    # The shown rows that match a record already there: the import updates it.
+    updates: set[int] = field(default_factory=set)
 
 
 def preview(job: ImportJob, *, user) -> Preview:
@@ -1358,6 +1360,8 @@ def _preview_batch(job, user, parser, batch, result: Preview, shown, contacts) -
         if not reasons:
             if row.number in matched:
                 result.will_update += 1
+                if row.number in shown:
+                    result.updates.add(row.number)
             else:
                 reasons += row.create_errors
                 if not reasons:

@@ -1083,3 +1083,17 @@ def test_the_report_key_of_a_partner_found_by_external_id_is_that_id(org, eager)
     job = run(make_job(org.owner, rows, key="ext:erp"))
     assert job.created_count == 1, job.error
     assert report_rows(job)[1][:3] == ["2", "created", "E-9"]
+
+
+def test_the_preview_says_which_rows_update_partners_already_there(client, org):
+    make_partner(org.owner, name="Meglévő Kft.", tax_number=TAX_NUMBERS[0])
+    rows = [HEADERS, row("Meglévő Kft. új néven", TAX_NUMBERS[0]), row("Új Kft.", TAX_NUMBERS[2])]
+    job = make_job(org.owner, rows)
+    client.force_login(org.owner)
+    html = client.get(reverse("partners:import-mapping", args=[job.pk])).content.decode()
+    note = html[html.index('data-testid="preview-updates"') :]
+    assert "1 row matches a record already in the CRM: the import updates it" in note
+    table = html[html.index('data-testid="preview-rows"') : html.index("</table>")]
+    assert table.count('data-testid="row-updates"') == 1
+    updated_row = table[table.index('data-testid="row-updates"') :]
+    assert "Meglévő Kft. új néven" in updated_row.split("</tr>")[0]
