@@ -101,7 +101,7 @@ def _service(credentials):
 
 def event_body(activity: Activity) -> dict:
     partner = activity.partner  # None: an internal task
-    place = activity.place or (partner.address if partner else "")
+    place = activity.where
     page = settings.SITE_URL + reverse("activities:detail", args=[activity.pk])
     lines = [f"{activity.type.name}: {partner.name}" if partner else activity.type.name]
     if activity.contact:

@@ -129,6 +129,31 @@ def activity_create(
     return activity
 
 
+def activity_record(
+    *,
+    user,
+    activity: Activity,
+    outcome: str,
+    result_notes: str = "",
+    participants=(),
+    follows: Activity | None = None,
+) -> Activity:
+    """Records an activity that has already taken place (a meeting logged after the fact):
+    planned and closed with its result in one transaction, so it never waits open, and a
+    back-dated meeting never blocks its handler (forced closure)."""
+    with transaction.atomic():
+        activity = activity_create(
+            user=user, activity=activity, participants=participants, follows=follows
+        )
+        return activity_close(
+            user=user,
+            activity=activity,
+            outcome=outcome,
+            result_notes=result_notes,
+            expected_version=activity.version,
+        )
+
+
 def may_change(user, activity: Activity) -> bool:
     """Whether ``user`` may change (and close) the activity: the change function, reach by
     the scoping (``editable_by``), and for a closed one "change closed activities"."""
