@@ -146,7 +146,8 @@ class ActivityForm(BootstrapMixin, forms.ModelForm):
         if self.instance.pk:  # an existing activity is closed on its page
             del self.fields["outcome"], self.fields["result_notes"]
         self.style_fields()
-        self.fields["outcome"].widget.attrs["class"] = "form-check-input"
+        if "outcome" in self.fields:
+            self.fields["outcome"].widget.attrs["class"] = "form-check-input"
         # What the page needs to show only the fields of the chosen type's kind (static/crm/js)
         self.type_kinds = {str(t.pk): t.kind for t in types}
         self.kind = self._chosen_kind()
