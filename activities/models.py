@@ -352,8 +352,13 @@ class Activity(ScopedModel):
             models.Index(fields=["partner", "company", "-starts_at"], name="activities_partner"),
             models.Index(fields=["contact", "-starts_at"], name="activities_contact"),
             # the activity list of a manager or a "see all" user, newest first: walked in order
-            # until a page of the team's rows is found
-            models.Index(fields=["company", "-starts_at", "-id"], name="activities_company_start"),
+            # until a page of the team's rows is found; the scope's columns ride along, so the
+            # rows of people outside the team are skipped without reading the table
+            models.Index(
+                fields=["company", "-starts_at", "-id"],
+                include=["owner", "type"],
+                name="activities_company_start",
+            ),
             # one's calendar and day
             models.Index(fields=["owner", "starts_at"], name="activities_calendar"),
             # forced closure: a user's open meetings by end

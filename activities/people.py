@@ -55,4 +55,4 @@ def list_handler_choice(request) -> tuple[int | str, list[tuple[int | str, str]]
         return chosen, people
     if not people:  # a "see all" user without subordinates: everybody, or themselves
         people = [(user.pk, str(user))]
-    return chosen, [(TEAM, _("Me and my team: everything I may see")), *people]
+    return chosen, [(TEAM, _("Me and my team")), *people]

@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='activity',
-            index=models.Index(fields=['company', '-starts_at', '-id'], name='activities_company_start'),
+            index=models.Index(fields=['company', '-starts_at', '-id'], include=['owner', 'type'], name='activities_company_start'),
         ),
     ]
