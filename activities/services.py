@@ -24,7 +24,7 @@ from partners.services import acting_company
 from . import assignment, google
 from .discipline import forget_overdue, idle_owner_rows
 from .lapses import is_future_event, lapse_follow, lapses_reconcile
-from .models import Activity, ActivityType, Kind, Outcome
+from .models import KIND_FIELDS, Activity, ActivityType, Kind, Outcome
 
 PLAN_FIELDS = [
     "type",
@@ -64,7 +64,11 @@ def _prepare_plan(activity: Activity) -> None:
         activity.ends_at = activity.starts_at + datetime.timedelta(hours=1)
     if activity.kind == Kind.TASK and activity.deadline is None and activity.starts_at:
         activity.deadline = timezone.localdate(activity.starts_at)
-    if activity.reminder_minutes is None and activity.pk is None:
+    if (
+        activity.reminder_minutes is None
+        and activity.pk is None
+        and "reminder_minutes" in KIND_FIELDS[activity.kind]  # not a letter or an e-mail
+    ):
         activity.reminder_minutes = activity.type.default_reminder_minutes
 
 
