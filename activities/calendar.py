@@ -292,7 +292,7 @@ def ics(request, token: str):
         event.add(
             "summary", f"{activity.subject} – {partner.name}" if partner else activity.subject
         )
-        place = activity.place or (partner.address if partner else "")
+        place = activity.where
         lines = [f"{activity.type.name}: {partner.name}" if partner else activity.type.name]
         if activity.contact:
             lines.append(activity.contact.full_name)

@@ -1,5 +1,9 @@
+import datetime
+import json
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import BootstrapMixin, SharedFieldsForm
@@ -7,7 +11,17 @@ from partners.forms import reference_choices
 from partners.models import Contact
 
 from .assignment import NOT_ALLOWED, ONLY_TASKS, assignable_users
-from .models import Activity, ActivityType, Kind, Outcome, State, TaskName
+from .models import (
+    KIND_DEPENDENT_FIELDS,
+    KIND_FIELDS,
+    Activity,
+    ActivityType,
+    Kind,
+    Outcome,
+    State,
+    TaskName,
+    kinds_with,
+)
 from .reference import activity_types, hidden_type_ids
 
 
@@ -62,7 +76,15 @@ class ActivityForm(BootstrapMixin, forms.ModelForm):
         queryset=get_user_model().objects.none(),
         required=False,
         label=_("Participants"),
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=forms.CheckboxSelectMultiple,  # ticked on a phone too (no Ctrl-click)
+    )
+    # The result, on a new activity whose planned end has already passed (recorded after the
+    # fact): saved closed in the same step (services.activity_record).
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=Outcome.choices, required=False, widget=forms.RadioSelect
+    )
+    result_notes = forms.CharField(
+        label=_("Result notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     class Meta:
@@ -121,7 +143,29 @@ class ActivityForm(BootstrapMixin, forms.ModelForm):
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.fields["reminder_minutes"].widget.attrs["min"] = 0
+        if self.instance.pk:  # an existing activity is closed on its page
+            del self.fields["outcome"], self.fields["result_notes"]
         self.style_fields()
+        if "outcome" in self.fields:
+            self.fields["outcome"].widget.attrs["class"] = "form-check-input"
+        # What the page needs to show only the fields of the chosen type's kind (static/crm/js)
+        self.type_kinds = {str(t.pk): t.kind for t in types}
+        self.kind = self._chosen_kind()
+        self.field_kinds = {name: " ".join(kinds_with(name)) for name in KIND_DEPENDENT_FIELDS}
+        fitting = KIND_FIELDS.get(self.kind, KIND_DEPENDENT_FIELDS)
+        self.hidden_by_kind = [name for name in KIND_DEPENDENT_FIELDS if name not in fitting]
+        self.in_the_past = False  # set by clean(): the result part is shown
+
+    def _chosen_kind(self) -> str | None:
+        if self.is_bound:
+            chosen = self.data.get("type")
+        else:
+            chosen = self.initial.get("type") or self.instance.type_id
+        return self.type_kinds.get(str(chosen or ""))
+
+    @property
+    def type_kinds_json(self) -> str:
+        return json.dumps(self.type_kinds)
 
     def clean_owner(self):
         """Empty: the handler stays (the user, on a new activity)."""
@@ -141,7 +185,57 @@ class ActivityForm(BootstrapMixin, forms.ModelForm):
         unchanged = self.previous_owner_id or self.user.pk
         if kind and kind != Kind.TASK and handler is not None and handler.pk != unchanged:
             self.add_error("owner", ONLY_TASKS)
+        if kind:
+            self._drop_unfitting(cleaned, kind)
+        if "outcome" in self.fields:
+            self._result_after_the_fact(cleaned, cleaned["type"] if kind else None)
         return cleaned
+
+    def _drop_unfitting(self, cleaned: dict, kind: str) -> None:
+        """The fields the kind has not are emptied, whatever was sent (and their errors
+        forgotten): a meeting has no task name or deadline, a letter no place."""
+        for name in KIND_DEPENDENT_FIELDS:
+            if name in KIND_FIELDS[kind]:
+                continue
+            self._errors.pop(name, None)
+            cleaned[name] = [] if name == "participants" else ("" if name == "place" else None)
+
+    def _result_after_the_fact(self, cleaned: dict, activity_type) -> None:
+        """A new activity whose planned end has passed is saved closed with the result given
+        here; a meeting must have one (it would block its handler at once). Before its end,
+        a result sent along is ignored."""
+        end = planned_end(cleaned, activity_type.kind if activity_type else None)
+        self.in_the_past = end is not None and end <= timezone.now()
+        if not self.in_the_past:
+            cleaned["outcome"], cleaned["result_notes"] = "", ""
+            return
+        if not cleaned.get("outcome") and not activity_type.has_result:
+            cleaned["outcome"] = Outcome.SUCCESSFUL if activity_type.kind == Kind.MEETING else ""
+        if activity_type.kind == Kind.MEETING and not cleaned.get("outcome"):
+            self.add_error(
+                "outcome",
+                _(
+                    "This meeting is already over: a meeting in the past must be recorded with"
+                    " its result. Choose how it went (successful, unsuccessful or cancelled)."
+                ),
+            )
+
+
+def planned_end(cleaned: dict, kind: str | None) -> datetime.datetime | None:
+    """When the planned activity ends, as the service will complete it: a task at the end of
+    its deadline's day (the start's day unless told), a meeting at its end (an hour after the
+    start unless told), anything else at its end or start."""
+    start = cleaned.get("starts_at")
+    if start is None or kind is None:
+        return None
+    if kind == Kind.TASK:
+        day = cleaned.get("deadline") or timezone.localdate(start)
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+    if cleaned.get("ends_at"):
+        return cleaned["ends_at"]
+    if kind == Kind.MEETING:
+        return start + datetime.timedelta(hours=1)
+    return start
 
 
 class CloseForm(forms.Form):

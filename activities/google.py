@@ -108,7 +108,7 @@ def event_fields(activity: Activity) -> dict:
     and the way back to the CRM. Not the alarm (``reminders``): the user may set that in
     Google, and a later sync must not take it away."""
     partner = activity.partner if activity.partner_id else None  # an internal task has none
-    place = activity.place or (partner.address if partner else "")
+    place = activity.where
     page = settings.SITE_URL + reverse("activities:detail", args=[activity.pk])
     lines = [f"{activity.type.name}: {partner.name}" if partner else activity.type.name]
     if activity.contact:

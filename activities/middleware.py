@@ -2,7 +2,8 @@
 it is not yet closed, the system lets the user do nothing else but close this meeting".
 
 A blocked user (``activities.discipline.must_close_first``) reaches only what closing the
-overdue meetings needs: the closing page, the close action of those meetings (successfully,
+overdue meetings needs: the closing page, the page of each of those meetings (linked from
+the closing page; issue 31, item 19), the close action of those meetings (successfully,
 unsuccessfully or cancelled), the follow-up form of a meeting closed there, signing out, the
 language switch and static files. Everything else sends them to the closing page; a close
 request for another meeting is refused there with a message. The public links that act for
@@ -63,6 +64,8 @@ class ForcedClosureMiddleware:
         name, pk = match.view_name, match.kwargs.get("pk")
         if name == "activities:overdue":
             return True
+        if name == "activities:detail":  # the page of a meeting to close, linked from there
+            return overdue_meetings(request.user).filter(pk=pk).exists() or None
         if name == "activities:close":
             if overdue_meetings(request.user).filter(pk=pk).exists():
                 return True

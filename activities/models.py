@@ -45,6 +45,33 @@ KIND_ICONS = {
 }
 
 
+# The plan's fields that depend on the kind (every kind has a type, subject, handler, contact,
+# start and description): a meeting has an end, a place and participants; a call an end and
+# participants; a task a task name and a deadline; a letter or an e-mail is sent at its start
+# and has nothing more. The form shows (and keeps) only these (issue 31, item 22).
+KIND_FIELDS = {
+    Kind.CALL: ("ends_at", "participants", "reminder_minutes"),
+    Kind.MEETING: ("ends_at", "place", "participants", "reminder_minutes"),
+    Kind.TASK: ("task_name", "deadline", "reminder_minutes"),
+    Kind.LETTER: (),
+    Kind.EMAIL: (),
+    Kind.REMINDER: ("reminder_minutes",),
+}
+KIND_DEPENDENT_FIELDS = (
+    "task_name",
+    "ends_at",
+    "deadline",
+    "place",
+    "participants",
+    "reminder_minutes",
+)
+
+
+def kinds_with(field: str) -> list[str]:
+    """The kinds whose plan has ``field``."""
+    return [kind for kind, fields in KIND_FIELDS.items() if field in fields]
+
+
 class Outcome(models.TextChoices):
     SUCCESSFUL = "successful", _("Successful")
     UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
@@ -324,6 +351,14 @@ class Activity(ScopedModel):
             # a partner's timeline, newest first
             models.Index(fields=["partner", "company", "-starts_at"], name="activities_partner"),
             models.Index(fields=["contact", "-starts_at"], name="activities_contact"),
+            # the activity list of a manager or a "see all" user, newest first: walked in order
+            # until a page of the team's rows is found; the scope's columns ride along, so the
+            # rows of people outside the team are skipped without reading the table
+            models.Index(
+                fields=["company", "-starts_at", "-id"],
+                include=["owner", "type"],
+                name="activities_company_start",
+            ),
             # one's calendar and day
             models.Index(fields=["owner", "starts_at"], name="activities_calendar"),
             # forced closure: a user's open meetings by end
@@ -438,6 +473,14 @@ class Activity(ScopedModel):
     @property
     def partner_url(self) -> str:
         return record_url("partners:detail", self.partner_id) if self.partner_id else ""
+
+    @property
+    def where(self) -> str:
+        """Where to go: the place, else the partner's address; only for a kind that has a
+        place (a meeting), never for an e-mail, a letter or a call."""
+        if "place" not in KIND_FIELDS.get(self.kind, ()):
+            return ""
+        return self.place or (self.partner.address if self.partner_id else "")
 
     @property
     def is_internal(self) -> bool:

@@ -24,7 +24,7 @@ from partners.services import acting_company
 from . import assignment, google
 from .discipline import forget_overdue, idle_owner_rows
 from .lapses import is_future_event, lapse_follow, lapses_reconcile
-from .models import Activity, ActivityType, Kind, Outcome
+from .models import KIND_FIELDS, Activity, ActivityType, Kind, Outcome
 
 PLAN_FIELDS = [
     "type",
@@ -64,7 +64,11 @@ def _prepare_plan(activity: Activity) -> None:
         activity.ends_at = activity.starts_at + datetime.timedelta(hours=1)
     if activity.kind == Kind.TASK and activity.deadline is None and activity.starts_at:
         activity.deadline = timezone.localdate(activity.starts_at)
-    if activity.reminder_minutes is None and activity.pk is None:
+    if (
+        activity.reminder_minutes is None
+        and activity.pk is None
+        and "reminder_minutes" in KIND_FIELDS[activity.kind]  # not a letter or an e-mail
+    ):
         activity.reminder_minutes = activity.type.default_reminder_minutes
 
 
@@ -127,6 +131,31 @@ def activity_create(
         assignment.handed_over(user=user, activity=activity, previous_id=None)
         _changed(activity)
     return activity
+
+
+def activity_record(
+    *,
+    user,
+    activity: Activity,
+    outcome: str,
+    result_notes: str = "",
+    participants=(),
+    follows: Activity | None = None,
+) -> Activity:
+    """Records an activity that has already taken place (a meeting logged after the fact):
+    planned and closed with its result in one transaction, so it never waits open, and a
+    back-dated meeting never blocks its handler (forced closure)."""
+    with transaction.atomic():
+        activity = activity_create(
+            user=user, activity=activity, participants=participants, follows=follows
+        )
+        return activity_close(
+            user=user,
+            activity=activity,
+            outcome=outcome,
+            result_notes=result_notes,
+            expected_version=activity.version,
+        )
 
 
 def may_change(user, activity: Activity) -> bool:

@@ -27,7 +27,7 @@ from .discipline import closed_under_block, must_close_first, overdue_meetings
 from .forms import ActivityForm, CloseForm, TimelineFilterForm
 from .models import Activity, ActivityType, Kind, State
 from .observations import ObservationForm
-from .people import handler_choice
+from .people import TEAM, list_handler_choice
 
 PAGE_SIZE = 50
 TIMELINE_SIZE = 30
@@ -46,17 +46,26 @@ def _plan(
     )
     if request.method == "POST" and form.is_valid():
         activity = form.save(commit=False)
+        plan = {
+            "user": request.user,
+            "activity": activity,
+            "participants": form.cleaned_data["participants"],
+            "follows": follows,
+        }
+        outcome = form.cleaned_data.get("outcome")
         try:
-            activity = services.activity_create(
-                user=request.user,
-                activity=activity,
-                participants=form.cleaned_data["participants"],
-                follows=follows,
-            )
+            if outcome:  # already over: recorded with its result, closed in the same step
+                activity = services.activity_record(
+                    **plan, outcome=outcome, result_notes=form.cleaned_data["result_notes"]
+                )
+            else:
+                activity = services.activity_create(**plan)
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, _("Activity saved."))
+            messages.success(
+                request, _("Activity recorded and closed.") if outcome else _("Activity saved.")
+            )
             if follows is not None and must_close_first(request.user):
                 return redirect("activities:overdue")  # forced closure: back to the rest
             return redirect("activities:detail", pk=activity.pk)
@@ -141,7 +150,7 @@ def activity_detail(request, pk: int):
         pk=pk,
     )
     may_edit = services.may_change(user, activity)
-    place = activity.place or (activity.partner.address if activity.partner_id else "")
+    place = activity.where  # none for an e-mail, a letter or a call
     return render(
         request,
         "activities/activity_detail.html",
@@ -166,6 +175,8 @@ def activity_detail(request, pk: int):
             "close_form": CloseForm(initial={"version": activity.version})
             if may_edit and not activity.is_closed
             else None,
+            # a blocked handler closes it as on the closing page, and goes back there
+            "close_next": "overdue" if must_close_first(user) else "",
             "follow_up_types": services.follow_up_types(user=user, activity=activity)
             if user.has_perm("activities.add_activity")
             else [],
@@ -305,12 +316,12 @@ def overdue(request):
 
 @login_required
 def my_activities(request):
-    """One's activities (and, for a manager, a subordinate's), by state and kind, newest
-    planned first, in keyset pages."""
+    """The activities the user sees, by handler ("me and my team": all of them; the default
+    of managers and "see all" users), state and kind, newest planned first, in keyset pages."""
     user = request.user
     if not user.has_perm("activities.view_activity"):
         raise PermissionDenied
-    handler_id, handlers = handler_choice(request)
+    handler_id, handlers = list_handler_choice(request)
     state = request.GET.get("state", "")
     kind = request.GET.get("kind", "")
     # "given": the tasks the user gave to others (and still sees), instead of a handler's.
@@ -318,8 +329,12 @@ def my_activities(request):
     queryset = Activity.objects.visible_to(user)
     if given:
         queryset = queryset.filter(created_by=user, kind=Kind.TASK).exclude(owner=user)
-    else:
+    elif handler_id != TEAM:
         queryset = queryset.filter(owner_id=handler_id)
+    elif user.is_superuser and current_company_id(user) is not None:
+        # everything, but of one company at a time like everybody else's list (and in the
+        # order of the company's index by start)
+        queryset = queryset.filter(company_id=current_company_id(user))
     if state in State.values:
         queryset = queryset.in_state(state)
     if kind in Kind.values:

@@ -131,7 +131,7 @@ def test_blocked_user_can_do_nothing_else_but_close_the_overdue_meeting(client, 
         reverse("partners:list"),
         reverse("activities:mine"),
         reverse("activities:calendar"),
-        reverse("activities:detail", args=[late.pk]),
+        reverse("activities:detail", args=[ahead.pk]),  # its own page opens (issue 31)
         reverse("activities:edit", args=[late.pk]),
         reverse("activities:create", args=[partner.pk]),
         reverse("password_change"),

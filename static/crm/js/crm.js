@@ -68,3 +68,60 @@ document.addEventListener("htmx:responseError", (event) => {
     document.getElementById("main").prepend(alert);
   });
 })();
+
+// The activity form (templates/activities/activity_form.html): only the fields of the chosen
+// type's kind are shown (each wrapper's data-kinds lists the kinds that have it), and the
+// result part when the planned end has already passed (a meeting recorded after the fact is
+// saved closed). The server applies the same rules; this only spares a reload.
+(() => {
+  const form = document.querySelector("[data-activity-form]");
+  if (!form) return;
+  const kinds = JSON.parse(form.dataset.typeKinds || "{}");
+  const field = (name) => form.querySelector(`[name="${name}"]`);
+  const kindOf = () => kinds[(field("type") || {}).value] || "";
+  const endOf = (kind) => {
+    const start = field("starts_at") && field("starts_at").value;
+    if (!start) return null;
+    if (kind === "task") {
+      const day = (field("deadline") && field("deadline").value) || start.slice(0, 10);
+      return new Date(`${day}T23:59:59`);
+    }
+    const end = field("ends_at") && field("ends_at").value;
+    if (end) return new Date(end);
+    const at = new Date(start);
+    if (kind === "meeting") at.setHours(at.getHours() + 1);
+    return at;
+  };
+  const follow = () => {
+    const kind = kindOf();
+    form.querySelectorAll("[data-kinds]").forEach((wrapper) => {
+      wrapper.hidden = kind !== "" && !wrapper.dataset.kinds.split(" ").includes(kind);
+    });
+    const result = form.querySelector("[data-result-part]");
+    if (result && !result.querySelector(".invalid-feedback")) {
+      const end = endOf(kind);
+      result.hidden = !(end && end <= new Date());
+    }
+  };
+  form.addEventListener("change", follow);
+  form.addEventListener("input", (event) => {
+    if (event.target.type === "datetime-local" || event.target.type === "date") follow();
+  });
+  follow();
+})();
+
+// A filter above a box of checkboxes (data-filter-checks="<box id>"): hides the names that do
+// not contain what was typed (accents and case aside); ticked ones stay ticked.
+(() => {
+  const plain = (text) =>
+    text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
+  document.addEventListener("input", (event) => {
+    const id = event.target.dataset && event.target.dataset.filterChecks;
+    const box = id && document.getElementById(id);
+    if (!box) return;
+    const wanted = plain(event.target.value);
+    box.querySelectorAll(".form-check").forEach((check) => {
+      check.hidden = wanted !== "" && !plain(check.textContent).includes(wanted);
+    });
+  });
+})();
