@@ -265,6 +265,47 @@ def scope_partners(queryset, user, action: str, *, column: str):
     return queryset.filter(Exists(entries.filter(record_id=OuterRef(column))))
 
 
+def scope_contacts(queryset, user, action: str):
+    """``queryset`` (contacts) limited to those ``user`` may reach for ``action``: the contacts
+    of the partners they reach (``scope_partners``), and those whose responsible user is the
+    user or one of their subordinates (``scope.owner_ids``), whoever owns the partner.
+
+    The second branch reads the partial index of contacts that have a responsible user, so
+    where nobody has one it is an empty index probe. For a small scope the two branches are
+    one semi-join on the contact's id (``id IN (… UNION ALL …)``), which the planner still
+    drives from the user's few thousand partners, as it did the partner branch alone; a
+    large scope's rows are tested one by one anyway, with the array test beside the index
+    probe."""
+    from crm.models import Visibility
+    from crm.scoping import table_id
+
+    way, scope = partner_reach(user, action)
+    if way == "all":
+        return queryset.all()
+    if way == "none":
+        return queryset.none()
+    people = sorted(scope.owner_ids or ())
+    if way == "rule":  # rare: partners shared one by one
+        condition = Q(partner_id__in=Partner.objects.all().by_rule(user, action).values("pk"))
+        if people:
+            condition |= Q(responsible_id__in=people)
+        return queryset.filter(condition)
+    entries = Visibility.objects.filter(
+        viewer_id=user.pk, tab=table_id(Partner), company_id=scope.company_id
+    )
+    contacts = queryset.model.objects
+    if _scope_size(user, scope.company_id) <= SMALL_SCOPE:
+        reached = (
+            contacts.filter(partner_id__in=entries.values("record_id"))
+            .values("pk")
+            .union(contacts.filter(responsible_id__in=people).values("pk"), all=True)
+        )
+        return queryset.filter(pk__in=reached)
+    return queryset.filter(
+        Exists(entries.filter(record_id=OuterRef("partner_id"))) | Q(responsible_id__in=people)
+    )
+
+
 def visibility_page(
     *,
     viewer_id: int,
@@ -328,25 +369,40 @@ def small_scope_contact_page(
     visibility index for each: a rep's 2,400 partners hold one contact in 400, so the first page
     read 37,000 contacts (190 ms warm on the 2M-contact data). Here the user's partners' few
     thousand contacts are read through the partner index and sorted (20 ms); the ``OFFSET 0``
-    keeps the planner from pulling the order and the limit into the subquery."""
+    keeps the planner from pulling the order and the limit into the subquery.
+
+    The contacts whose responsible user is in the user's scope (``scope_contacts``) are added
+    from the partial index of contacts that have one, less those already read through their
+    partner: an empty index range where nobody has a responsible user."""
     from crm.scoping import table_id
 
     way, scope = partner_reach(user, "view")
     if way != "index" or _scope_size(user, scope.company_id) > SMALL_SCOPE:
         return None
     condition = ""
-    params: dict = {"viewer": user.pk, "tab": table_id(Partner), "company": scope.company_id}
+    params: dict = {
+        "viewer": user.pk,
+        "tab": table_id(Partner),
+        "company": scope.company_id,
+        "people": sorted(scope.owner_ids),
+    }
     if after is not None:
         condition = "AND (c.family_name, c.given_name, c.id) > (%(family)s, %(given)s, %(id)s)"
         params["family"], params["given"], params["id"] = after
     params["limit"] = size + 1
+    seen = """
+        SELECT v.record_id FROM crm_visibility v
+        WHERE v.viewer_id = %(viewer)s AND v.tab = %(tab)s AND v.company_id = %(company)s
+    """
     sql = f"""
         SELECT s.family_name, s.given_name, s.id FROM (
             SELECT c.family_name, c.given_name, c.id FROM partners_contact c
-            WHERE c.partner_id IN (
-                SELECT v.record_id FROM crm_visibility v
-                WHERE v.viewer_id = %(viewer)s AND v.tab = %(tab)s AND v.company_id = %(company)s
-            ) {condition}
+            WHERE c.partner_id IN ({seen}) {condition}
+            UNION ALL
+            SELECT c.family_name, c.given_name, c.id FROM partners_contact c
+            WHERE c.responsible_id = ANY(%(people)s::bigint[])
+              AND c.responsible_id IS NOT NULL {condition}
+              AND NOT EXISTS ({seen} AND v.record_id = c.partner_id)
             OFFSET 0
         ) s ORDER BY s.family_name, s.given_name, s.id LIMIT %(limit)s
     """  # noqa: S608 - constant SQL, values bound
@@ -1071,10 +1127,11 @@ class ContactType(models.Model):
 
 
 class ContactQuerySet(models.QuerySet):
-    """Contacts are seen and edited by whoever may see and edit their partner."""
+    """Contacts are seen and edited by whoever may see and edit their partner, and by their
+    responsible user and everybody above them (``scope_contacts``)."""
 
     def _through_partner(self, user, action: str):
-        return scope_partners(self, user, action, column="partner_id")
+        return scope_contacts(self, user, action)
 
     def visible_to(self, user):
         return self._through_partner(user, "view")
@@ -1147,6 +1204,18 @@ class Contact(AuditedModel):
         related_name="contacts",
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Optional: the user who looks after this person; they and everybody above them see the
+    # contact beside those who see its partner (ContactQuerySet). No index of its own: the
+    # partial one below holds only the contacts that have one.
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responsible_contacts",
+        db_index=False,
+    )
     attributes = models.JSONField(_("other attributes"), default=dict, blank=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
     search_text = models.TextField(default="", editable=False)
@@ -1169,6 +1238,14 @@ class Contact(AuditedModel):
             # order ("C"), so that one index range gives both the prefix and the order
             models.Index(SEARCH_ORDER, "id", name="partners_contact_prefix"),
             GinIndex(OpClass("attributes", name="jsonb_path_ops"), name="partners_contact_attrs"),
+            # the contacts seen through their responsible user (scope_contacts,
+            # small_scope_contact_page) and the list's filter: partial, so the common case
+            # (nobody responsible) costs an empty index and no write
+            models.Index(
+                fields=["responsible", "family_name", "given_name", "id"],
+                name="partners_contact_responsible",
+                condition=Q(responsible__isnull=False),
+            ),
         ]
         triggers = [CONTACT_SEARCH_TRIGGER, *search_index.CONTACT_TRIGGERS]
 

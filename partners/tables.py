@@ -275,6 +275,11 @@ CONTACT_COLUMNS = [
     Column("phones", gettext_lazy("Phones"), lambda c: esc(", ".join(c.phones))),
     Column("language", gettext_lazy("Language"), lambda c: esc(choice_label(Language, c.language))),
     Column("city", gettext_lazy("City"), lambda c: esc(c.partner.city)),
+    Column(
+        "responsible",
+        gettext_lazy("Responsible user"),
+        lambda c: esc(str(c.responsible)) if c.responsible_id else "",
+    ),
     Column("created", gettext_lazy("Created"), _created),
 ]
 CONTACT_DEFAULT = ["partner", "position", "types", "email", "phone"]
