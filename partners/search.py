@@ -10,7 +10,8 @@ takes seconds when the matches sort late. So the matches come first:
   lead), has the search texts of their team's partners and contacts read from the owners'
   search index (``partners.search_index``), kept in the worker's memory while they are current
   (``partners.search_texts``), and matched there; the first matches are read with the access
-  check (``OWNED_PARTNERS_SQL``, ``OWNED_CONTACTS_SQL``);
+  check (``OWNED_PARTNERS_SQL``, ``OWNED_CONTACTS_SQL``, which adds the contacts whose
+  responsible user is in the team);
 - everybody else gets the names that *start* with the text (an ordered range of the prefix
   index, which holds the search text in byte order, ``COLLATE "C"``), then, from four
   characters on, names that *contain* it: at most ``CANDIDATES`` matches from the trigram
@@ -55,7 +56,7 @@ OWNED_PARTNERS_SQL = f"""
 """  # noqa: S608 - constant SQL; the values are parameters
 # The contacts of the team's partners (the first matches, by id), and the first matches among
 # the contacts whose responsible user is in the team (scope_contacts), from the partial index
-# of contacts that have one: an empty range where nobody has a responsible user.
+# of contacts that have one: an empty range where nobody has one.
 _CONTACT_COLUMNS = """
     SELECT c.id, c.partner_id, c.title, c.family_name, c.given_name, c.emails, c.phones,
         c.search_text, p.name AS partner_name
@@ -215,6 +216,8 @@ def search_contacts(user, text: str, *, limit: int = 8, team=None) -> list:
         return []
     team = _team(user, team)
     if team is not None:
+        # The responsible users' branch in the same statement, not asked first: an empty
+        # range of the partial index costs less than a round trip on every keystroke.
         like = _like(needle)
         responsible = {
             "people": sorted(team.scope.owner_ids),
