@@ -286,6 +286,9 @@ class ContactForm(BootstrapMixin, VersionedForm):
             user, keep=self.instance.responsible_id
         )
         self.fields["responsible"].empty_label = _("nobody")
+        self.fields["responsible"].help_text = _(
+            "Sees this contact, as do their supervisors, even without seeing the partner."
+        )
         if self.instance.pk and not self.is_bound:
             self.fields["types"].initial = list(self.instance.types.values_list("pk", flat=True))
         self.attribute_names = attributes.add_fields(
@@ -346,9 +349,12 @@ class _ContactFilterFields(BootstrapMixin, forms.Form):
     type = forms.ModelChoiceField(
         label=_("Type"), required=False, queryset=ContactType.objects.all(), empty_label=_("all")
     )
-    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    # "Owner" and "responsible user" are both "felelős" in Hungarian: whose, the labels say
+    owner = forms.TypedChoiceField(
+        label=_("Partner's owner"), required=False, coerce=int, empty_value=None
+    )
     responsible = forms.TypedChoiceField(
-        label=_("Responsible user"), required=False, coerce=int, empty_value=None
+        label=_("Contact's responsible user"), required=False, coerce=int, empty_value=None
     )
     county = forms.ChoiceField(
         label=_("County"), required=False, choices=[("", _("all")), *County.choices]

@@ -238,6 +238,8 @@ def render_rows(rows, columns: list[Column]) -> SafeString:
 
 
 def _contact_partner(c) -> str:
+    if not getattr(c, "partner_linked", True):  # seen through its responsible user only
+        return esc(c.partner.name)
     return f'<a href="{_detail_url()}{c.partner_id}/">{esc(c.partner.name)}</a>'
 
 

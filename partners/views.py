@@ -708,7 +708,7 @@ def contact_list(request):
         keys, following = page
         rows = keyset.rows_by_key(queryset, keys)
         next_cursor = keyset.encode(following) if following else None
-    rows = attach_roles(rows)
+    rows = _mark_partner_links(request.user, attach_roles(rows))
     query = request.GET.copy()
     query.pop("after", None)
     context |= {
@@ -721,6 +721,19 @@ def contact_list(request):
     if request.htmx and not request.htmx.boosted:
         return render(request, "partners/partials/contact_rows.html", context)
     return render(request, "partners/contact_list.html", context)
+
+
+def _mark_partner_links(user, rows: list) -> list:
+    """Rows seen only through their responsible user show their partner without a link (it
+    would answer 404): one query when a row has a responsible user, none otherwise."""
+    maybe = {c.partner_id for c in rows if c.responsible_id is not None}
+    seen = set()
+    if maybe:
+        partners = Partner.objects.visible_to(user).filter(pk__in=maybe)
+        seen = set(partners.values_list("pk", flat=True))
+    for c in rows:
+        c.partner_linked = c.responsible_id is None or c.partner_id in seen
+    return rows
 
 
 def _visible_contact(request, pk: int) -> Contact:
@@ -745,6 +758,9 @@ def contact_detail(request, pk: int):
             "attribute_values": attributes.displayed(AttributeTarget.CONTACT, contact.attributes),
             "can_edit": user.has_perm("partners.change_contact")
             and Contact.objects.editable_by(user).filter(pk=pk).exists(),
+            # seen through its responsible user only: the partner's name without a link
+            "partner_link": contact.responsible_id is None
+            or Partner.objects.visible_to(user).filter(pk=contact.partner_id).exists(),
             "can_erase": user.has_perm("partners.delete_contact") and not contact.erased_at,
             "can_consent": user.has_perm("partners.add_consent"),
             "consent_purposes": Consent._meta.get_field("purpose").choices,

@@ -86,12 +86,22 @@ def test_a_contacts_responsible_user_and_their_supervisors_see_it_beside_the_par
         assert _searched(client, "mellek") == [], persona
         page = client.get(reverse("partners:detail", args=[partner.pk]))
         assert page.status_code == 404, persona
+        shown = client.get(reverse("partners:contact-detail", args=[theirs.pk])).content.decode()
+        assert 'data-testid="partner-unlinked">Idegen Gépház Kft.<' in shown  # no link to a 404
     for user in (org.peer, other_rep):
         client.force_login(user)
         assert _names(client) == []
         assert _searched(client, "felelos") == []
         assert client.get(reverse("partners:contact-detail", args=[theirs.pk])).status_code == 404
+    edit = reverse("partners:contact-edit", args=[theirs.pk])
+    client.force_login(org.owner)  # the responsible user looks after the person: may edit
+    assert client.get(edit).status_code == 200
+    assert client.get(reverse("partners:contact-edit", args=[other.pk])).status_code == 404
+    client.force_login(org.peer)
+    assert client.get(edit).status_code == 404
     client.force_login(stranger)  # the partner's owner sees both, as before
+    shown = client.get(reverse("partners:contact-detail", args=[theirs.pk])).content.decode()
+    assert reverse("partners:detail", args=[partner.pk]) in shown
     assert _names(client) == ["Felelősné", "Mellékes"]
 
 
@@ -250,15 +260,20 @@ def test_the_contact_list_costs_the_same_queries_with_responsible_users(client, 
     from .test_views import _count_queries
 
     partner = make_partner(org.owner, name="Számláló Kft.")
-    make_contact(partner, family_name="Első")
-    client.force_login(org.supervisor)
-    url = reverse("partners:contacts")
-    before = _count_queries(client, url)
+    make_contact(partner, family_name="Első", responsible=org.owner)
     stranger = UserFactory(username="far_owner")
     member(stranger, org.company, "sales_rep")
     far = make_partner(stranger, name="Távoli Kft.")
+    make_contact(far, family_name="Távoli", responsible=org.owner)
+    client.force_login(org.supervisor)
+    url = reverse("partners:contacts")
+    before = _count_queries(client, url)
     for n in range(30):
         make_contact(far, family_name=f"Távoli{n}", responsible=org.owner)
     assert _count_queries(client, url) == before
-    assert len(client.get(url).context["rows"]) == 31
+    page = client.get(url)
+    assert len(page.context["rows"]) == 32
+    html = page.content.decode()  # the partner one does not see is named, not linked
+    assert reverse("partners:detail", args=[far.pk]) not in html and "Távoli Kft." in html
+    assert reverse("partners:detail", args=[partner.pk]) in html
     assert _count_queries(client, url + "?q=tavoli") == _count_queries(client, url + "?q=elso")
