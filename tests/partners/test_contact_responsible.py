@@ -190,6 +190,15 @@ def test_the_contact_list_filters_by_responsible_user(client, org):
     assert sorted(c.family_name for c in page.context["rows"]) == ["Olgáé", "Péteré", "Senkié"]
     assert page.context["form"].errors["responsible"]
 
+    # the responsible user as a column of one's choice
+    def table() -> str:
+        page = client.get(reverse("partners:contacts")).content.decode()
+        return page.split('data-testid="contacts"', 1)[1]
+
+    assert "Társ Péter" not in table()
+    client.post(reverse("partners:columns", args=["contacts"]), {"columns": ["responsible"]})
+    assert ">Felelős felhasználó</th>" in table() and "Társ Péter" in table()
+
 
 def test_the_contact_form_offers_only_colleagues_of_the_editors_company(client, org, other_rep):
     partner = make_partner(org.owner, name="Űrlap Kft.")
