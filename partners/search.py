@@ -65,7 +65,7 @@ _CONTACT_COLUMNS = """
 OWNED_CONTACTS_SQL = f"""
     {_CONTACT_COLUMNS}
     WHERE c.id = ANY(%(ids)s) AND {_SEEN.format(partner="c.partner_id")}
-    UNION
+    UNION ALL
     ({_CONTACT_COLUMNS}
      WHERE c.responsible_id = ANY(%(people)s::bigint[]) AND c.responsible_id IS NOT NULL
        AND c.search_text LIKE %(pattern)s
@@ -233,6 +233,7 @@ def search_contacts(user, text: str, *, limit: int = 8, team=None) -> list:
             limit=limit,
             extra=responsible,
         )
+        found = list({contact.pk: contact for contact in found}.values())  # in both branches
         partner = Contact._meta.get_field("partner")
         for contact in found:
             named = Partner.from_db(
