@@ -102,7 +102,7 @@ class ContactAdmin(admin.ModelAdmin):
     list_display = ["family_name", "given_name", "partner", "position"]
     search_fields = ["family_name", "given_name"]
     show_full_result_count = False
-    raw_id_fields = ["partner"]
+    raw_id_fields = ["partner", "responsible"]
     readonly_fields = ["version", "created_at", "updated_at", "created_by", "erased_at"]
 
     def get_queryset(self, request):

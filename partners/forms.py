@@ -7,6 +7,7 @@ from cachetools import TTLCache
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -267,6 +268,22 @@ def address_formset(data=None, partner=None) -> BaseAddressFormSet:
     return AddressFormSet(data, initial=initial, prefix="addr")
 
 
+def assignable_responsibles(user, *, keep: int | None = None):
+    """Whom ``user`` may make a contact's responsible user: the active people of their current
+    own company (as a task may be given to a colleague), and the contact's present one
+    (``keep``), so that saving other changes never fails on a choice made elsewhere."""
+    from django.contrib.auth import get_user_model
+
+    from crm.scoping import current_company_id
+
+    company_id = current_company_id(user) if user is not None else None
+    offered = Q(is_active=True, memberships__company_id=company_id) if company_id else Q(pk=None)
+    if keep is not None:
+        offered |= Q(pk=keep)
+    people = get_user_model().objects.filter(offered).distinct()
+    return people.order_by("last_name", "first_name", "pk")
+
+
 class ContactForm(BootstrapMixin, VersionedForm):
     phones = PhonesField(label=_("phones"), required=False)
     emails = EmailsField(label=_("e-mails"), required=False)
@@ -287,13 +304,28 @@ class ContactForm(BootstrapMixin, VersionedForm):
             "emails",
             "phones",
             "language",
+            "responsible",
             "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {
+            "responsible": {
+                "invalid_choice": _(
+                    "Choose an active colleague of your own company as the responsible user."
+                )
+            }
+        }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["types"].queryset = ContactType.objects.all()
+        self.fields["responsible"].queryset = assignable_responsibles(
+            user, keep=self.instance.responsible_id
+        )
+        self.fields["responsible"].empty_label = _("nobody")
+        self.fields["responsible"].help_text = _(
+            "Sees this contact, as do their supervisors, even without seeing the partner."
+        )
         if self.instance.pk and not self.is_bound:
             self.fields["types"].initial = list(self.instance.types.values_list("pk", flat=True))
         self.attribute_names = attributes.add_fields(
@@ -354,7 +386,13 @@ class _ContactFilterFields(BootstrapMixin, forms.Form):
     type = forms.ModelChoiceField(
         label=_("Type"), required=False, queryset=ContactType.objects.all(), empty_label=_("all")
     )
-    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    # "Owner" and "responsible user" are both "felelős" in Hungarian: whose, the labels say
+    owner = forms.TypedChoiceField(
+        label=_("Partner's owner"), required=False, coerce=int, empty_value=None
+    )
+    responsible = forms.TypedChoiceField(
+        label=_("Contact's responsible user"), required=False, coerce=int, empty_value=None
+    )
     county = forms.ChoiceField(
         label=_("County"), required=False, choices=[("", _("all")), *County.choices]
     )
@@ -427,6 +465,14 @@ class PartnerFilterForm(SharedFieldsFilterForm):
 
 class ContactFilterForm(SharedFieldsFilterForm):
     prototype = _ContactFilterFields
+
+    def __init__(self, data=None, *, owners=(), responsibles=()):
+        super().__init__(data, owners=owners)
+        # any colleague: a filter, not access (the list stays within visible_to)
+        responsible = copy.copy(self.fields["responsible"])
+        responsible.widget = copy.copy(responsible.widget)
+        responsible.choices = _owner_options(responsibles)
+        self.fields["responsible"] = responsible
 
 
 def reference_choices(form: forms.Form, **lists) -> None:

@@ -10,7 +10,8 @@ takes seconds when the matches sort late. So the matches come first:
   lead), has the search texts of their team's partners and contacts read from the owners'
   search index (``partners.search_index``), kept in the worker's memory while they are current
   (``partners.search_texts``), and matched there; the first matches are read with the access
-  check (``OWNED_PARTNERS_SQL``, ``OWNED_CONTACTS_SQL``);
+  check (``OWNED_PARTNERS_SQL``, ``OWNED_CONTACTS_SQL``, which adds the contacts whose
+  responsible user is in the team);
 - everybody else gets the names that *start* with the text (an ordered range of the prefix
   index, which holds the search text in byte order, ``COLLATE "C"``), then, from four
   characters on, names that *contain* it: at most ``CANDIDATES`` matches from the trigram
@@ -53,12 +54,28 @@ OWNED_PARTNERS_SQL = f"""
     FROM partners_partner p
     WHERE p.id = ANY(%(ids)s) AND {_SEEN.format(partner="p.id")}
 """  # noqa: S608 - constant SQL; the values are parameters
-OWNED_CONTACTS_SQL = f"""
+# The contacts of the team's partners (the first matches, by id), and the first matches among
+# the contacts whose responsible user is in the team (scope_contacts), from the partial index
+# of contacts that have one: an empty range where nobody has one.
+_CONTACT_COLUMNS = """
     SELECT c.id, c.partner_id, c.title, c.family_name, c.given_name, c.emails, c.phones,
         c.search_text, p.name AS partner_name
     FROM partners_contact c JOIN partners_partner p ON p.id = c.partner_id
+"""
+OWNED_CONTACTS_SQL = f"""
+    {_CONTACT_COLUMNS}
     WHERE c.id = ANY(%(ids)s) AND {_SEEN.format(partner="c.partner_id")}
+    UNION ALL
+    ({_CONTACT_COLUMNS}
+     WHERE c.responsible_id = ANY(%(people)s::bigint[]) AND c.responsible_id IS NOT NULL
+       AND c.search_text LIKE %(pattern)s
+     ORDER BY c.search_text NOT LIKE %(prefix)s, c.search_text, c.id
+     LIMIT %(limit)s)
 """  # noqa: S608 - constant SQL; the values are parameters
+
+
+def _like(needle: str) -> str:
+    return needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class _Team:
@@ -71,10 +88,13 @@ class _Team:
         self.user, self.scope = user, scope
         self.owners = team_texts(scope.company_id, sorted(scope.owner_ids))
 
-    def find(self, model, sql: str, kind: int, needle: str, *, limit: int) -> list:
+    def find(
+        self, model, sql: str, kind: int, needle: str, *, limit: int, extra: dict | None = None
+    ) -> list:
         """Up to ``limit`` records of ``kind`` whose search text contains ``needle`` (from four
         characters on; shorter: starts with it), those that start with it first, then by
-        their text; read with the access check (``sql``)."""
+        their text; read with the access check (``sql``). ``extra``: more parameters of
+        ``sql``, which then runs even without a match in the texts (it finds more itself)."""
         from crm.prepared import fetch_models
         from crm.scoping import table_id
 
@@ -87,7 +107,7 @@ class _Team:
         first = sorted(matches.items(), key=lambda m: (not m[1].startswith(needle), m[1], m[0]))[
             :limit
         ]
-        if not first:
+        if not first and extra is None:
             return []
         params = {
             "ids": [record_id for record_id, _ in first],
@@ -95,7 +115,7 @@ class _Team:
             "tab": table_id(Partner),
             "company": self.scope.company_id,
         }
-        return fetch_models(model, sql, params)
+        return fetch_models(model, sql, params | (extra or {}))
 
 
 def _find(visible, needle: str, *, limit: int, everything: bool) -> list:
@@ -196,7 +216,24 @@ def search_contacts(user, text: str, *, limit: int = 8, team=None) -> list:
         return []
     team = _team(user, team)
     if team is not None:
-        found = team.find(Contact, OWNED_CONTACTS_SQL, search_index.CONTACT, needle, limit=limit)
+        # The responsible users' branch in the same statement, not asked first: an empty
+        # range of the partial index costs less than a round trip on every keystroke.
+        like = _like(needle)
+        responsible = {
+            "people": sorted(team.scope.owner_ids),
+            "pattern": like + "%" if len(needle) < 4 else "%" + like + "%",
+            "prefix": like + "%",
+            "limit": limit,
+        }
+        found = team.find(
+            Contact,
+            OWNED_CONTACTS_SQL,
+            search_index.CONTACT,
+            needle,
+            limit=limit,
+            extra=responsible,
+        )
+        found = list({contact.pk: contact for contact in found}.values())  # in both branches
         partner = Contact._meta.get_field("partner")
         for contact in found:
             named = Partner.from_db(
@@ -219,4 +256,4 @@ def search_contacts(user, text: str, *, limit: int = 8, team=None) -> list:
             )
         )
         found = _find(visible, needle, limit=limit, everything=_everything(user))
-    return _sorted(found, needle, ("family_name", "given_name", "pk"))
+    return _sorted(found, needle, ("family_name", "given_name", "pk"))[:limit]

@@ -238,6 +238,8 @@ def render_rows(rows, columns: list[Column]) -> SafeString:
 
 
 def _contact_partner(c) -> str:
+    if not getattr(c, "partner_linked", True):  # seen through its responsible user only
+        return esc(c.partner.name)
     return f'<a href="{_detail_url()}{c.partner_id}/">{esc(c.partner.name)}</a>'
 
 
@@ -275,6 +277,11 @@ CONTACT_COLUMNS = [
     Column("phones", gettext_lazy("Phones"), lambda c: esc(", ".join(c.phones))),
     Column("language", gettext_lazy("Language"), lambda c: esc(choice_label(Language, c.language))),
     Column("city", gettext_lazy("City"), lambda c: esc(c.partner.city)),
+    Column(
+        "responsible",
+        gettext_lazy("Responsible user"),
+        lambda c: esc(str(c.responsible)) if c.responsible_id else "",
+    ),
     Column("created", gettext_lazy("Created"), _created),
 ]
 CONTACT_DEFAULT = ["partner", "position", "types", "email", "phone"]

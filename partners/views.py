@@ -96,6 +96,17 @@ def _owner_choices(user, *, light: bool = False):
     return list(people.order_by("last_name", "first_name").distinct())
 
 
+def _colleagues(user) -> list:
+    """The active people of the user's current company (the responsible-user filter's
+    choices), from the request's access profile when it holds them."""
+    known = access.colleagues(user)
+    if known is None:
+        company_id = current_company_id(user)
+        people = get_user_model().objects.filter(is_active=True, memberships__company_id=company_id)
+        known = [(u.pk, str(u)) for u in people.order_by("last_name", "first_name", "pk")]
+    return [Person(pk, name) for pk, name in known]
+
+
 def _sees_partners_of(user) -> bool:
     """True when every partner that a person offered by ``_owner_choices`` (or one of their
     subordinates) owns in the user's company is visible to the user: those people are all in
@@ -636,7 +647,11 @@ def partner_assign(request, pk: int):
 @login_required
 def contact_list(request):
     company_id = _company_id(request)
-    form = ContactFilterForm(request.GET or None, owners=_owner_choices(request.user, light=True))
+    form = ContactFilterForm(
+        request.GET or None,
+        owners=_owner_choices(request.user, light=True),
+        responsibles=_colleagues(request.user),
+    )
     form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
     filters = getattr(form, "cleaned_data", {})
     queryset = Contact.objects.visible_to(request.user).select_related("partner")
@@ -654,11 +669,15 @@ def contact_list(request):
                 )
             )
         )
+    if filters.get("responsible"):
+        queryset = queryset.filter(responsible_id=filters["responsible"])
     queryset = _place_and_tag_filters(queryset, filters, via="partner__")
     queryset = _attribute_filters(queryset, form, request)
     order = ["family_name", "given_name", "id"]
     page = None
-    unfiltered = not any(filters.get(k) for k in ("q", "type", "owner", "county", "city", "tag"))
+    unfiltered = not any(
+        filters.get(k) for k in ("q", "type", "owner", "responsible", "county", "city", "tag")
+    )
     if (
         unfiltered
         and request.user.has_perm("partners.view_contact")
@@ -668,6 +687,9 @@ def contact_list(request):
         page = small_scope_contact_page(
             request.user, after=after if after and len(after) == 3 else None, size=PAGE_SIZE
         )
+    context = _column_context(request.user, "contacts")
+    if "responsible" in context["chosen"]:  # the column shows the name: same query, one join
+        queryset = queryset.select_related("responsible")
     if page is None:
         rows, next_cursor = keyset.page(
             queryset, order=order, after=filters.get("after", ""), size=PAGE_SIZE
@@ -676,10 +698,9 @@ def contact_list(request):
         keys, following = page
         rows = keyset.rows_by_key(queryset, keys)
         next_cursor = keyset.encode(following) if following else None
-    rows = attach_roles(rows)
+    rows = _mark_partner_links(request.user, attach_roles(rows))
     query = request.GET.copy()
     query.pop("after", None)
-    context = _column_context(request.user, "contacts")
     context |= {
         "form": form,
         "rows": rows,
@@ -692,10 +713,25 @@ def contact_list(request):
     return render(request, "partners/contact_list.html", context)
 
 
+def _mark_partner_links(user, rows: list) -> list:
+    """Rows seen only through their responsible user show their partner without a link (it
+    would answer 404): one query when a row has a responsible user, none otherwise."""
+    maybe = {c.partner_id for c in rows if c.responsible_id is not None}
+    seen = set()
+    if maybe:
+        partners = Partner.objects.visible_to(user).filter(pk__in=maybe)
+        seen = set(partners.values_list("pk", flat=True))
+    for c in rows:
+        c.partner_linked = c.responsible_id is None or c.partner_id in seen
+    return rows
+
+
 def _visible_contact(request, pk: int) -> Contact:
     if not request.user.has_perm("partners.view_contact"):
         raise PermissionDenied
-    return get_visible_or_404(Contact.objects.select_related("partner"), request.user, pk=pk)
+    return get_visible_or_404(
+        Contact.objects.select_related("partner", "responsible"), request.user, pk=pk
+    )
 
 
 @login_required
@@ -712,6 +748,9 @@ def contact_detail(request, pk: int):
             "attribute_values": attributes.displayed(AttributeTarget.CONTACT, contact.attributes),
             "can_edit": user.has_perm("partners.change_contact")
             and Contact.objects.editable_by(user).filter(pk=pk).exists(),
+            # seen through its responsible user only: the partner's name without a link
+            "partner_link": contact.responsible_id is None
+            or Partner.objects.visible_to(user).filter(pk=contact.partner_id).exists(),
             "can_erase": user.has_perm("partners.delete_contact") and not contact.erased_at,
             "can_consent": user.has_perm("partners.add_consent"),
             "consent_purposes": Consent._meta.get_field("purpose").choices,
@@ -738,7 +777,7 @@ def contact_create(request, partner_pk: int):
     partner = get_editable_or_403(Partner, request.user, pk=partner_pk)
     quick = request.POST.get("quick") == "1" or request.GET.get("quick") == "1"
     prefix = "quick" if quick else None
-    form = ContactForm(request.POST or None, prefix=prefix)
+    form = ContactForm(request.POST or None, prefix=prefix, user=request.user)
     if request.method == "POST" and form.is_valid():
         contact = form.save(commit=False)
         contact.partner = partner
@@ -770,7 +809,7 @@ def contact_edit(request, pk: int):
     if not request.user.has_perm("partners.change_contact"):
         raise PermissionDenied
     contact = get_editable_or_403(Contact.objects.select_related("partner"), request.user, pk=pk)
-    form = ContactForm(request.POST or None, instance=contact)
+    form = ContactForm(request.POST or None, instance=contact, user=request.user)
     if request.method == "POST" and form.is_valid():
         instance = form.save(commit=False)
         done, _conflict = save_edit(
