@@ -21,7 +21,8 @@ of the same sink fed by a minimal smtplib script, in the same run.
    - ``BENCH_MODE=tasks``: the workers run the ``send_messages`` tasks the commit enqueued,
      as a campaign queued from the UI is sent.
 
-   Only the sending (from dispatch to the last row marked sent) counts for the ratio.
+   The ratio to the raw script counts the whole path: queueing (with its commit) plus sending
+   (from dispatch to the last row marked sent); the sending alone is printed beside it.
 4. While it sends, a probe GETs /healthz and /accounts/login/ of a gunicorn (2 workers) every
    100 ms and prints p50/p95 against the same probe on the idle system just before.
 
@@ -35,7 +36,6 @@ process, printed at the end).
 import contextlib
 import multiprocessing
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -46,19 +46,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench import env  # noqa: E402
 from bench.processes import free_port, stop_process, wait_for_port  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-_base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
-DATABASE = "crm_bench_outbox"
-os.environ["DATABASE_URL"] = _base.rsplit("/", 1)[0] + "/" + DATABASE
-_redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rstrip("/")
-BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", re.sub(r"(/\d+)?$", "/11", _redis, count=1))
+DATABASE = env.database_name("crm_bench_outbox")
+os.environ["DATABASE_URL"] = env.database_url("crm_bench_outbox")
+BENCH_REDIS_URL = env.redis_url(11)
 # tests.settings takes its Redis from TEST_REDIS_URL: the broker, cache and rate limits of this
 # run stay in a database of their own (the test suite flushes database 15).
 os.environ["TEST_REDIS_URL"] = BENCH_REDIS_URL
 
-N = int(os.environ.get("BENCH_MESSAGES", "50000"))
+N = env.scaled(50_000, override="BENCH_MESSAGES")
 # The worker processes production runs: CELERY_WORKER_CONCURRENCY, two per core by default.
 K = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1))))
 MODE = os.environ.get("BENCH_MODE", "batch")
@@ -318,25 +317,38 @@ HTML = (
 
 
 def ensure_database() -> None:
-    import psycopg
+    env.ensure_database("crm_bench_outbox")
 
-    admin = _base.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
-        if not exists:
-            conn.execute(f"CREATE DATABASE {DATABASE}")
+
+# The rows that reference a message (foreign keys to crm_message, and what references those),
+# found in the catalogue: TRUNCATE refuses to empty crm_message while another table points at
+# it, and the list grows as apps add such references (the GDPR notices did).
+_REFERENCING_SQL = """
+    WITH RECURSIVE referencing(tab) AS (
+        SELECT 'crm_message'::regclass
+        UNION
+        SELECT c.conrelid::regclass FROM pg_constraint c JOIN referencing r ON c.confrelid = r.tab
+        WHERE c.contype = 'f'
+    )
+    SELECT tab::text FROM referencing ORDER BY 1
+"""
+
+
+def outbox_tables(cursor) -> list[str]:
+    cursor.execute(_REFERENCING_SQL)
+    return [row[0] for row in cursor.fetchall()]
 
 
 def reset_outbox() -> None:
+    """Empties the outbox: the messages and every table whose rows reference one (events,
+    attachments, GDPR notices); nothing else (templates, users, companies stay)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM crm_visibility WHERE tab = 'crm_message'::regclass::oid::bigint"
         )
-        cursor.execute(
-            "TRUNCATE crm_messageevent, crm_messageattachment, crm_message RESTART IDENTITY"
-        )
+        cursor.execute(f"TRUNCATE {', '.join(outbox_tables(cursor))} RESTART IDENTITY")
         cursor.execute("TRUNCATE crm_workerheartbeat")
         cursor.execute("VACUUM ANALYZE crm_message")
 
@@ -591,19 +603,33 @@ def outbox(sink: Sink, raw_one: float, raw_k: float) -> int:
         rate = sent_rows / sending
         sink_rate = (count - 1) / (last - first) if count > 1 else 0.0
 
+        # The whole path: queueing (with the commit that enqueues the tasks) and sending.
+        queueing = queued if MODE == "tasks" else committed  # tasks: the send began at commit
+        path = queueing + sending
+        whole = sent_rows / path
         print(
             f"\noutbox: {sent_rows:,} of {N:,} sent in {sending:.1f} s by {K} Celery worker"
-            f" processes ({MODE}): {rate:8.0f} msg/s"
+            f" processes ({MODE}): {rate:8.0f} msg/s (sending only)"
         )
         print(f"  the sink's view, first to last mail:        {sink_rate:8.0f} msg/s")
         print(
             f"  the sink received {count:,} mails, {distinct:,} recipients, {twice} twice;"
             f" 'sent' events: {sent_events:,}"
         )
-        print(f"\nraw, 1 connection:  {raw_one:8.0f} msg/s    outbox / raw = {rate / raw_one:.2f}")
-        print(f"raw, {K} connections: {raw_k:8.0f} msg/s    outbox / raw = {rate / raw_k:.2f}")
-        verdict = "met" if rate / raw_one >= GOAL else "NOT met"
-        print(f"goal: outbox ≥ {GOAL:.0%} of raw (1 connection): {verdict}")
+        print(
+            f"  queued + sent: {queueing:.1f} s + {sending:.1f} s = {path:.1f} s:"
+            f" {whole:8.0f} msg/s (the whole path)"
+        )
+        print(
+            f"\nraw, 1 connection:  {raw_one:8.0f} msg/s    outbox (queue + send) / raw ="
+            f" {whole / raw_one:.2f}    sending only / raw = {rate / raw_one:.2f}"
+        )
+        print(
+            f"raw, {K} connections: {raw_k:8.0f} msg/s    outbox (queue + send) / raw ="
+            f" {whole / raw_k:.2f}    sending only / raw = {rate / raw_k:.2f}"
+        )
+        verdict = "met" if whole / raw_one >= GOAL else "NOT met"
+        print(f"goal: outbox, queueing and sending, ≥ {GOAL:.0%} of raw (1 connection): {verdict}")
         print(
             "\nCPU seconds while sending: "
             + ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.items())
