@@ -195,7 +195,10 @@ if DATABASE_PREPARED_STATEMENTS:
 # Persistent connections (checked before reuse) halve a page's time against opening one each.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_crm")}
+# Tests get test_<database>: checkouts run side by side with their own DATABASE_URL.
+DATABASES["default"]["TEST"] = {
+    "NAME": env.str("TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}")
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The web workers' garbage collector (crm/wsgi.py): a collection every this many new objects,
 # after what the start-up made is frozen; 0 keeps Python's defaults.
