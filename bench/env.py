@@ -69,12 +69,11 @@ def child_redis_urls() -> list[str]:
     return [_with_db(redis_url(), n.strip()) for n in numbers.split(",") if n.strip()]
 
 
-def ensure_database(name: str) -> None:
-    """Creates the benchmark database ``name`` (suffixed) when it is missing."""
+def ensure_database(full_name: str) -> None:
+    """Creates the database ``full_name`` (a ``database_name``) when it is missing."""
     import psycopg
 
-    full = database_name(name)
     with psycopg.connect(admin_database_url(), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [full]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{full}"')
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [full_name])
+        if not found.fetchone():
+            conn.execute(f'CREATE DATABASE "{full_name}"')

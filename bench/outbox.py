@@ -8,8 +8,9 @@ of the same sink fed by a minimal smtplib script, in the same run.
    it for the GIL), counting what it accepts and the recipients it saw.
 2. Raw: a minimal script (a process) sends N pre-built MIME messages of the same size over one
    SMTP connection; then the same with K processes and K connections (the sink's capacity).
-3. Outbox: N e-mails queued through ``services.message_queue`` (a template with the
-   recipient's name, marketing, each to its own address) in one transaction; the commit
+3. Outbox: N e-mails queued through ``bulk.message_queue_many`` (a template with the
+   recipient's name, marketing, each to its own address) in one transaction
+   (``BENCH_QUEUE=one``: through ``services.message_queue``, one call a message); the commit
    enqueues one ``send_messages`` task per ``MESSAGING_BATCH_SIZE`` messages (the real
    after-commit path, timed apart).
    Then K real Celery worker processes (``celery -A crm worker --concurrency K``, production
@@ -26,11 +27,12 @@ of the same sink fed by a minimal smtplib script, in the same run.
 4. While it sends, a probe GETs /healthz and /accounts/login/ of a gunicorn (2 workers) every
    100 ms and prints p50/p95 against the same probe on the idle system just before.
 
-Its own database (``crm_bench_outbox``, created if missing, migrated) and its own Redis database
-(``BENCH_REDIS_URL``, default database 11 of the local Redis). ``BENCH_WORKERS`` (default: two per
-core, like ``CELERY_WORKER_CONCURRENCY``), ``BENCH_MODE``, ``BENCH_BATCH``
-(``MESSAGING_BATCH_SIZE``, default 200), ``BENCH_PROFILE=1`` (cProfile of ``deliver()`` in this
-process, printed at the end).
+Its own database (``crm_bench_outbox`` + ``BENCH_DATABASE_SUFFIX``, created if missing, migrated)
+and its own Redis database (``BENCH_REDIS_URL``, default database 11 of ``REDIS_URL``'s server,
+emptied). ``BENCH_MESSAGES`` (default 50,000 × ``BENCH_SCALE``), ``BENCH_WORKERS`` (default: two
+per core, like ``CELERY_WORKER_CONCURRENCY``), ``BENCH_MODE``, ``BENCH_QUEUE``, ``BENCH_BATCH``
+(``MESSAGING_BATCH_SIZE``, default 200), ``BENCH_IDLE_SECONDS`` (the idle probe before the send,
+5), ``BENCH_PROFILE=1`` (cProfile of ``deliver()`` in this process, printed at the end).
 """
 
 import contextlib
@@ -61,9 +63,12 @@ N = env.scaled(50_000, override="BENCH_MESSAGES")
 # The worker processes production runs: CELERY_WORKER_CONCURRENCY, two per core by default.
 K = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1))))
 MODE = os.environ.get("BENCH_MODE", "batch")
+QUEUE = os.environ.get("BENCH_QUEUE", "many")
+IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "5"))
 BATCH = os.environ.get("BENCH_BATCH", "200")
 PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
 GOAL = 0.85
+QUEUED_BY = {"many": "bulk.message_queue_many", "one": "services.message_queue one by one"}
 FROM = "CRM <crm@pelda.hu>"
 
 
@@ -317,7 +322,7 @@ HTML = (
 
 
 def ensure_database() -> None:
-    env.ensure_database("crm_bench_outbox")
+    env.ensure_database(DATABASE)
 
 
 # The rows that reference a message (foreign keys to crm_message, and what references those),
@@ -354,19 +359,36 @@ def reset_outbox() -> None:
 
 
 def queue_all(company, user, template, first: int, count: int) -> None:
+    """The campaign: ``bulk.message_queue_many`` (``BENCH_QUEUE=one``: ``message_queue``
+    once a message, the way the outbox queued a campaign before)."""
     from crm.messaging import services
+    from crm.messaging.bulk import BulkRecipient, message_queue_many
 
-    for i in range(first, first + count):
-        services.message_queue(
-            channel="email",
-            recipient=f"vevo{i}@pelda.hu",
-            company=company,
-            created_by=user,
-            template=template,
-            context={"name": f"Vevő {i}"},
-            marketing=True,
-            idempotency_key=f"bench-{i}",
-        )
+    if QUEUE == "one":
+        for i in range(first, first + count):
+            services.message_queue(
+                channel="email",
+                recipient=f"vevo{i}@pelda.hu",
+                company=company,
+                created_by=user,
+                template=template,
+                context={"name": f"Vevő {i}"},
+                marketing=True,
+                idempotency_key=f"bench-{i}",
+            )
+        return
+    result = message_queue_many(
+        channel="email",
+        recipients=(
+            BulkRecipient(f"vevo{i}@pelda.hu", f"bench-{i}", {"name": f"Vevő {i}"})
+            for i in range(first, first + count)
+        ),
+        company=company,
+        created_by=user,
+        template=template,
+        marketing=True,
+    )
+    assert len(result.queued) == count, (len(result.queued), result.refused)
 
 
 def unsent() -> int:
@@ -535,7 +557,7 @@ def outbox(sink: Sink, raw_one: float, raw_k: float) -> int:
             workers = start_workers(logs / "worker.log")
             wait_ready(workers, logs / "worker.log")
             probe.phase = "idle"
-            time.sleep(5)
+            time.sleep(IDLE_SECONDS)
             probe.phase = None
 
         started = time.perf_counter()
@@ -550,7 +572,7 @@ def outbox(sink: Sink, raw_one: float, raw_k: float) -> int:
                 sending_started = time.perf_counter()
         committed = time.perf_counter() - started
         print(
-            f"queued {N:,} through services.message_queue in {queued:.1f} s"
+            f"queued {N:,} through {QUEUED_BY[QUEUE]} in {queued:.1f} s"
             f" ({N / queued:.0f}/s); commit + {N:,} after-commit send_messages tasks"
             f" {committed - queued:.1f} s",
             flush=True,
@@ -565,7 +587,7 @@ def outbox(sink: Sink, raw_one: float, raw_k: float) -> int:
             workers = start_workers(logs / "worker.log")
             wait_ready(workers, logs / "worker.log")
             probe.phase = "idle"
-            time.sleep(5)
+            time.sleep(IDLE_SECONDS)
             probe.phase = "sending"
             sink.reset()
             sending_started = time.perf_counter()
