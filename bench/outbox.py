@@ -362,7 +362,6 @@ def queue_all(company, user, template, first: int, count: int) -> None:
     """The campaign: ``bulk.message_queue_many`` (``BENCH_QUEUE=one``: ``message_queue``
     once a message, the way the outbox queued a campaign before)."""
     from crm.messaging import services
-    from crm.messaging.bulk import BulkRecipient, message_queue_many
 
     if QUEUE == "one":
         for i in range(first, first + count):
@@ -377,6 +376,8 @@ def queue_all(company, user, template, first: int, count: int) -> None:
                 idempotency_key=f"bench-{i}",
             )
         return
+    from crm.messaging.bulk import BulkRecipient, message_queue_many
+
     result = message_queue_many(
         channel="email",
         recipients=(

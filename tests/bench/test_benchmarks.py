@@ -35,7 +35,7 @@ class Benches:
     """Runs benchmarks with the settings of this test run."""
 
     def __init__(self):
-        self.db = settings.DATABASES["default"]
+        self.db = connections["default"].settings_dict  # NAME: this run's test database
         self.suffix = "_" + self.db["NAME"]
         self.template = "crm_bench_template" + self.suffix
         redis = settings.REDIS_URL.rsplit("/", 1)[0]
