@@ -31,22 +31,22 @@ format: $(VENV)/.deps-dev ## Format the code and fix what ruff can
 messages: $(VENV)/.deps-dev ## Update the Hungarian and English message catalogues
 	DEBUG=true $(PY) manage.py makemessages -l hu -l en --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=deploy --no-obsolete
 
-bench: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: partner list, page and search on 1M partners beside their SQL (BENCH_SCALE=0.1: a tenth)
+bench: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: partner list, page and search on 1M partners beside their SQL (every bench: BENCH_SCALE=0.1 for a tenth; README: Benchmarks)
 	@$(PY) scripts/stack.py bench bench/partners.py $(BENCH_ARGS)
 
-bench-scoping: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: a scoped list page beside the unscoped one on 1M rows
+bench-scoping: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: a scoped list page beside the unscoped one on 1M rows × BENCH_SCALE
 	@$(PY) scripts/stack.py bench bench/scoping.py
 
-bench-outbox: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: 50,000 e-mails through the outbox beside a raw SMTP script
+bench-outbox: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: 50,000 × BENCH_SCALE e-mails queued and sent through the outbox beside a raw SMTP script
 	@$(PY) scripts/stack.py bench bench/outbox.py
 
-bench-activities: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: the timeline, home page and nightly check on 5M activities beside their SQL
+bench-activities: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: the timeline, home page and nightly check on 5M × BENCH_SCALE activities beside their SQL
 	@$(PY) scripts/stack.py bench bench/activities.py
 
-bench-instructions: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: instructions a page costs the web process (callgrind), steady on any machine
+bench-instructions: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: instructions a page costs the web process (callgrind), steady on any machine (same BENCH_SCALE as make bench)
 	@$(PY) scripts/stack.py bench bench/instructions.py
 
-bench-import: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: a 1M-row partner CSV import beside a raw COPY (BENCH_ROWS=100000: fewer)
+bench-import: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: a 1M-row (× BENCH_SCALE) partner CSV import beside a raw COPY
 	@$(PY) scripts/stack.py bench bench/partner_import.py
 
 env: $(VENV)/.deps-base ## Print the DATABASE_URL and REDIS_URL that run and test would use

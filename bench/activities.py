@@ -1,11 +1,13 @@
 """Benchmark: the activity screens on 5,000,000 activities (issue 6), beside their SQL.
 
     make bench-activities            # builds the data once (on top of the partners' data set)
+    BENCH_SCALE=0.01 make bench-activities           # a hundredth of everything
     BENCH_ACTIVITIES=1000000 make bench-activities   # fewer activities
 
-It uses the partners benchmark's database (``crm_bench_partners``: 1,000,000 partners, their
-owners and the personas; built first when missing) and adds ``BENCH_ACTIVITIES`` activities
-(default 5,000,000) with one INSERT … SELECT: five per partner by default, handled by the
+It uses the partners benchmark's database of the same ``BENCH_SCALE`` (``crm_bench_partners``:
+1,000,000 partners at scale 1, their owners and the personas; built first when missing) and
+adds ``BENCH_ACTIVITIES`` activities (default 5,000,000 × ``BENCH_SCALE``) with one
+INSERT … SELECT: five per partner by default, handled by the
 partner's owner in the first company (the director for unassigned partners), calls, meetings,
 tasks and e-mails over the last two years and the next two months, most of the past ones
 closed. The rows are written with triggers off (``session_replication_role = replica``): the
@@ -36,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import env  # noqa: E402
 from bench import partners as bp  # noqa: E402
 
 TARGETS = {"timeline": 30.0, "home": 50.0}
@@ -214,13 +217,15 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_CLIENTS", 8)))
     parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""))
     parser.add_argument(
-        "--activities", type=int, default=int(os.environ.get("BENCH_ACTIVITIES", 5_000_000))
+        "--activities", type=int, default=env.scaled(5_000_000, override="BENCH_ACTIVITIES")
     )
+    parser.add_argument("--scale", type=float, default=env.scale())
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 1)))
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    args.scale, args.rebuild, args.sql_only, args.explain = 1.0, False, False, False
-    env = bp.settings_env()
-    os.environ.update(env)
+    args.rebuild, args.sql_only, args.explain = False, False, False
+    bp.use_scale(args.scale)  # the partners' data set of the same scale
+    environment = bp.settings_env()
+    os.environ.update(environment)
     bp.ensure_database()
     import django
 
@@ -242,7 +247,7 @@ def main(argv=None) -> int:
     bp.capture(screens, bp.InProcess(personas))
     bp.TARGETS.update(TARGETS)
     pgbench = bp.pgbench_path()
-    results, base, logs = bp.serve_and_measure(env, screens, personas, args, pgbench)
+    results, base, logs = bp.serve_and_measure(environment, screens, personas, args, pgbench)
     if results is None:
         return 1
     bp.report(results, args, base, pgbench)

@@ -41,9 +41,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import env  # noqa: E402
 from bench import partners as bp  # noqa: E402
 
-WARMUP = 10
+WARMUP = int(os.environ.get("BENCH_WARMUP", "10"))
 READY, DONE = "instructions: ready", "instructions: done"
 
 
@@ -176,10 +177,10 @@ def main() -> int:
         f" {os.path.realpath(sys.executable)}):\n"
     )
     print(f"{'screen':<28}{'persona':<11}{'M instructions':>15}")
-    # Two children at a time, each with a Redis database of its own (10 and 11)
+    # Two children at a time, each with a Redis database of its own (BENCH_REDIS_CHILD_DBS)
     free = queue.SimpleQueue()
-    for database in (10, 11):
-        free.put(re.sub(r"/\d+$", f"/{database}", bp.BENCH_REDIS_URL))
+    for url in env.child_redis_urls()[:2]:
+        free.put(url)
 
     def one(n: int) -> float | str:
         redis_url = free.get()

@@ -1,7 +1,7 @@
 """Benchmark: the partner import beside a raw ``COPY`` of the same rows into the same table.
 
     make bench-import                    # 1,000,000 rows
-    BENCH_ROWS=100000 make bench-import  # fewer
+    BENCH_SCALE=0.1 make bench-import    # a tenth (or BENCH_ROWS=100000)
 
 It works in a database of its own (``crm_bench_import``, created and migrated here):
 
@@ -38,12 +38,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-_base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
-DB_NAME = "crm_bench_import"
-os.environ["DATABASE_URL"] = _base.rsplit("/", 1)[0] + "/" + DB_NAME
+from bench import env  # noqa: E402
 
-ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+DB_NAME = env.database_name("crm_bench_import")
+os.environ["DATABASE_URL"] = env.database_url("crm_bench_import")
+# tests.settings takes its Redis from TEST_REDIS_URL (else database 15, which the tests empty)
+os.environ["TEST_REDIS_URL"] = env.redis_url()
+
+ROWS = env.scaled(1_000_000, override="BENCH_ROWS")
 VAR = ROOT / "var" / "bench"
 
 from bench.partner_data import FAMILY_NAMES  # noqa: E402 - after the path set-up above
@@ -204,13 +207,7 @@ def generate(path: Path, rows: int) -> None:
 
 
 def ensure_database() -> None:
-    import psycopg
-
-    admin = _base.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    env.ensure_database(DB_NAME)
 
 
 def peak_rss_mb() -> float:

@@ -62,9 +62,7 @@ from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATABASE = "crm_bench_partners"  # scale 1.0; other scales get one each (database_for)
-_base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
-BENCH_DATABASE_URL = _base.rsplit("/", 1)[0] + "/" + DATABASE
+from bench import env  # noqa: E402
 from bench.processes import (  # noqa: E402
     CpuSampler,
     Usage,
@@ -76,14 +74,24 @@ from bench.processes import (  # noqa: E402
 
 def database_for(scale: float) -> str:
     """``crm_bench_partners`` for the full data set, ``crm_bench_partners_s0_1`` for scale
-    0.1 and so on: a quick run at a small scale leaves the big data set alone."""
+    0.1 and so on: a quick run at a small scale leaves the big data set alone. Suffixed with
+    ``BENCH_DATABASE_SUFFIX``."""
     if scale == 1.0:
-        return "crm_bench_partners"
-    return "crm_bench_partners_s" + f"{scale:g}".replace(".", "_").replace("-", "m")
+        return env.database_name("crm_bench_partners")
+    name = "crm_bench_partners_s" + f"{scale:g}".replace(".", "_").replace("-", "m")
+    return env.database_name(name)
 
 
-_redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rstrip("/")
-BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", re.sub(r"(/\d+)?$", "/12", _redis, count=1))
+def use_scale(scale: float) -> None:
+    """Points the module at the data set of ``scale`` (its database)."""
+    global DATABASE, BENCH_DATABASE_URL
+    DATABASE = database_for(scale)
+    BENCH_DATABASE_URL = env.base_database_url().rsplit("/", 1)[0] + "/" + DATABASE
+
+
+DATABASE = BENCH_DATABASE_URL = ""
+use_scale(env.scale())  # BENCH_SCALE; main() follows --scale
+BENCH_REDIS_URL = env.redis_url()
 STATIC_ROOT = ROOT / "var" / "bench" / "static"
 
 TARGETS = {"list": 50.0, "page": 30.0, "search": 100.0}
@@ -114,7 +122,7 @@ def settings_env() -> dict[str, str]:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", 1.0)))
+    parser.add_argument("--scale", type=float, default=env.scale())
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", 10)))
     parser.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_CLIENTS", 8)))
     parser.add_argument("--explain", action="store_true", help="print query plans and stop")
@@ -137,13 +145,7 @@ def parse_args(argv):
 
 
 def ensure_database() -> None:
-    import psycopg
-
-    admin = _base.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
-        if not exists:
-            conn.execute(f"CREATE DATABASE {DATABASE}")
+    env.ensure_database(DATABASE)
 
 
 def prepare(args) -> dict:
@@ -1254,12 +1256,10 @@ def serve_and_measure(env: dict, screens: list, personas: dict, args, pgbench):
 
 
 def main(argv=None) -> int:
-    global DATABASE, BENCH_DATABASE_URL
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    DATABASE = database_for(args.scale)
-    BENCH_DATABASE_URL = _base.rsplit("/", 1)[0] + "/" + DATABASE
-    env = settings_env()
-    os.environ.update(env)
+    use_scale(args.scale)
+    environment = settings_env()
+    os.environ.update(environment)
     ensure_database()
     import django
 
@@ -1285,7 +1285,7 @@ def main(argv=None) -> int:
         explain(screens, personas, company_id)
         return 0
     pgbench = pgbench_path()
-    results, base, logs = serve_and_measure(env, screens, personas, args, pgbench)
+    results, base, logs = serve_and_measure(environment, screens, personas, args, pgbench)
     if results is None:
         return 1
     report(results, args, base, pgbench)

@@ -2,6 +2,7 @@
 
     make bench-scoping                  # builds the data set once (crm_bench), then measures
     BENCH_REBUILD=1 make bench-scoping # builds it again
+    BENCH_SCALE=0.01 make bench-scoping # 10,000 rows (or BENCH_ROWS)
 
 The data set: 300 users in a five-level hierarchy (1 director, 4 heads, 15 managers, 60 team
 leads, 220 reps; every fourth person below the top has a second supervisor), 1,000,000 records
@@ -22,23 +23,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-_base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
-os.environ["DATABASE_URL"] = _base.rsplit("/", 1)[0] + "/crm_bench"
+from bench import env  # noqa: E402
 
-ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+DATABASE = env.database_name("crm_bench")
+os.environ["DATABASE_URL"] = env.database_url("crm_bench")
+# tests.settings takes its Redis from TEST_REDIS_URL (else database 15, which the tests empty)
+os.environ["TEST_REDIS_URL"] = env.redis_url()
+
+ROWS = env.scaled(1_000_000, override="BENCH_ROWS")
 LEVELS = [1, 4, 15, 60, 220]
 RUNS = int(os.environ.get("BENCH_RUNS", "300"))
 
 
 def ensure_database() -> None:
-    import psycopg
-
-    admin = _base.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'crm_bench'").fetchone()
-        if not exists:
-            conn.execute("CREATE DATABASE crm_bench")
+    env.ensure_database(DATABASE)
 
 
 def build(cursor) -> None:
