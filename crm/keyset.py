@@ -92,3 +92,10 @@ def rows_by_key(queryset, keys: list) -> list:
     query): the second half of a page whose keys were chosen elsewhere."""
     fetched = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()}
     return [fetched[key] for key in keys if key in fetched]
+
+
+def capped_count(queryset, cap: int) -> int:
+    """How many rows ``queryset`` holds, counted up to ``cap + 1`` (a result above ``cap``
+    means "more than ``cap``"): ``SELECT count(*) FROM (SELECT id … LIMIT cap + 1)``, so a
+    large result costs the reading of ``cap + 1`` keys, never the whole table."""
+    return queryset.order_by().values("pk")[: cap + 1].count()

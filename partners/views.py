@@ -156,17 +156,27 @@ def _attribute_filters(queryset, form, request):
     return queryset
 
 
+class ListQuery:
+    """What a partner list request asks for: its filter form, the valid filters, the order,
+    the owners it may filter by and the chosen columns (the list and its export share it)."""
+
+    def __init__(self, request):
+        self.user = request.user
+        self.company_id = _company_id(request)
+        self.owners = _owner_choices(self.user, light=True)
+        self.columns = _column_context(self.user, "partners")
+        self.form = PartnerFilterForm(request.GET or None, owners=self.owners)
+        self.form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
+        self.filters = getattr(self.form, "cleaned_data", {})
+        self.order = SORTS.get(self.filters.get("sort") or "name", SORTS["name"])
+
+
 @login_required
 def partner_list(request):
-    user = request.user
-    company_id = _company_id(request)
-    owners = _owner_choices(user, light=True)
-    columns = _column_context(user, "partners")
-    form = PartnerFilterForm(request.GET or None, owners=owners)
-    form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
-    filters = getattr(form, "cleaned_data", {})
-    order = SORTS.get(filters.get("sort") or "name", SORTS["name"])
-    by_index = _visibility_path(user, filters, owners, form, request, company_id)
+    query = ListQuery(request)
+    user, company_id, columns = query.user, query.company_id, query.columns
+    form, filters = query.form, query.filters
+    by_index = _visibility_path(user, filters, query.owners, form, request, company_id)
     if by_index is not None:
         viewer, arguments = by_index
         keys, next_values = visibility_page(
@@ -175,6 +185,18 @@ def partner_list(request):
         rows = _list_rows(user, company_id, keys, columns)
         next_cursor = keyset.encode(next_values) if next_values else None
         return _render_list(request, form, rows, next_cursor, columns)
+    queryset = filtered_partners(request, query)
+    keys, next_cursor = keyset.page_keys(
+        queryset, order=query.order, after=filters.get("after", ""), size=PAGE_SIZE
+    )
+    rows = _list_rows(user, company_id, keys, columns)
+    return _render_list(request, form, rows, next_cursor, columns)
+
+
+def filtered_partners(request, query: ListQuery):
+    """The partners of the list's filters among those the user may see (unordered)."""
+    user, company_id, filters = query.user, query.company_id, query.filters
+    owners = query.owners
     queryset = Partner.objects.visible_to(user)
     if filters.get("owner"):
         owner = next((o for o in owners if o.pk == filters["owner"]), None)
@@ -207,12 +229,8 @@ def partner_list(request):
     if filters.get("industry"):
         queryset = queryset.filter(industry=filters["industry"])
     queryset = _place_and_tag_filters(queryset, filters)
-    queryset = _attribute_filters(queryset, form, request)
-    keys, next_cursor = keyset.page_keys(
-        queryset, order=order, after=filters.get("after", ""), size=PAGE_SIZE
-    )
-    rows = _list_rows(user, company_id, keys, columns)
-    return _render_list(request, form, rows, next_cursor, columns)
+    queryset = _attribute_filters(queryset, query.form, request)
+    return queryset
 
 
 def _visibility_path(user, filters, owners, form, request, company_id):
@@ -263,9 +281,21 @@ def _render_list(request, form, rows, next_cursor, columns: dict):
         "can_add": user.has_perm("partners.add_partner"),
         "import_url": _import_url(user),
     }
+    context |= _export_urls(request, "partners:export", "partners.view_partner", query)
     if request.htmx and not request.htmx.boosted:
         return render(request, "partners/partials/partner_rows.html", context)
     return render(request, "partners/partner_list.html", context)
+
+
+def _export_urls(request, name: str, permission: str, query) -> dict:
+    """The export buttons' addresses with the list's current filters (``query``: without the
+    page cursor), none for a user who may not view the records."""
+    if not request.user.has_perm(permission):
+        return {"export_xlsx": "", "export_csv": ""}
+    suffix = f"?{query.urlencode()}" if query else ""
+    return {f"export_{fmt}": reverse(name, args=[fmt]) + suffix for fmt in ("xlsx", "csv")} | {
+        "oob": bool(request.htmx and not request.htmx.boosted)
+    }
 
 
 def _import_url(user) -> str:
@@ -647,32 +677,9 @@ def partner_assign(request, pk: int):
 @login_required
 def contact_list(request):
     company_id = _company_id(request)
-    form = ContactFilterForm(
-        request.GET or None,
-        owners=_owner_choices(request.user, light=True),
-        responsibles=_colleagues(request.user),
-    )
-    form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
+    form = contact_filter_form(request)
     filters = getattr(form, "cleaned_data", {})
-    queryset = Contact.objects.visible_to(request.user).select_related("partner")
-    if not request.user.has_perm("partners.view_contact"):
-        queryset = queryset.none()
-    if filters.get("q"):
-        queryset = queryset.search(filters["q"])
-    if filters.get("type"):
-        queryset = queryset.filter(roles__type=filters["type"])
-    if filters.get("owner"):
-        queryset = queryset.filter(
-            Exists(
-                PartnerOwner.objects.filter(
-                    partner=OuterRef("partner"), company_id=company_id, user_id=filters["owner"]
-                )
-            )
-        )
-    if filters.get("responsible"):
-        queryset = queryset.filter(responsible_id=filters["responsible"])
-    queryset = _place_and_tag_filters(queryset, filters, via="partner__")
-    queryset = _attribute_filters(queryset, form, request)
+    queryset = filtered_contacts(request, form, filters, company_id)
     order = ["family_name", "given_name", "id"]
     page = None
     unfiltered = not any(
@@ -708,9 +715,45 @@ def contact_list(request):
         "filters_key": filters_key(request),  # as the partner list's (_render_list)
         "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
     }
+    context |= _export_urls(request, "partners:contacts-export", "partners.view_contact", query)
     if request.htmx and not request.htmx.boosted:
         return render(request, "partners/partials/contact_rows.html", context)
     return render(request, "partners/contact_list.html", context)
+
+
+def contact_filter_form(request) -> ContactFilterForm:
+    form = ContactFilterForm(
+        request.GET or None,
+        owners=_owner_choices(request.user, light=True),
+        responsibles=_colleagues(request.user),
+    )
+    form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
+    return form
+
+
+def filtered_contacts(request, form, filters: dict, company_id):
+    """The contacts of the list's filters among those the user may see (with their partner,
+    unordered); none without the permission to view contacts."""
+    queryset = Contact.objects.visible_to(request.user).select_related("partner")
+    if not request.user.has_perm("partners.view_contact"):
+        queryset = queryset.none()
+    if filters.get("q"):
+        queryset = queryset.search(filters["q"])
+    if filters.get("type"):
+        queryset = queryset.filter(roles__type=filters["type"])
+    if filters.get("owner"):
+        queryset = queryset.filter(
+            Exists(
+                PartnerOwner.objects.filter(
+                    partner=OuterRef("partner"), company_id=company_id, user_id=filters["owner"]
+                )
+            )
+        )
+    if filters.get("responsible"):
+        queryset = queryset.filter(responsible_id=filters["responsible"])
+    queryset = _place_and_tag_filters(queryset, filters, via="partner__")
+    queryset = _attribute_filters(queryset, form, request)
+    return queryset
 
 
 def _mark_partner_links(user, rows: list) -> list:
