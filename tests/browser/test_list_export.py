@@ -1,8 +1,6 @@
 """Issue 31 items 17 and 24: the partner list's export buttons download the filtered rows the
 user sees (a Playwright download), and the list shows its count and a previous page."""
 
-import io
-
 from openpyxl import load_workbook
 
 from crm.demo import DEMO_PASSWORD
@@ -10,7 +8,7 @@ from crm.demo import DEMO_PASSWORD
 from .conftest import log_in, screenshot
 
 
-def test_export_excel_button_downloads_the_filtered_partners_of_the_list(page, demo):
+def test_export_excel_button_downloads_the_filtered_partners_of_the_list(page, demo, tmp_path):
     from crm.models import User
     from partners.models import Partner
 
@@ -30,7 +28,9 @@ def test_export_excel_button_downloads_the_filtered_partners_of_the_list(page, d
         button.click()
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx")
-    book = load_workbook(io.BytesIO(open(download.path(), "rb").read()))
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    book = load_workbook(saved)
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][0] == "Név"
     names = [r[0] for r in rows[1:]]
@@ -39,3 +39,35 @@ def test_export_excel_button_downloads_the_filtered_partners_of_the_list(page, d
     for name, size in (("desktop", (1280, 900)), ("phone", (390, 844))):
         page.set_viewport_size({"width": size[0], "height": size[1]})
         screenshot(page, f"partner-list-export-{name}")
+
+
+def test_the_partner_list_counts_its_partners_and_pages_back(page, demo, monkeypatch):
+    import partners.views as views
+    from crm.models import User
+    from partners.models import Partner
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 5)  # the live server runs in this process
+    log_in(page, "kovacs.anna", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    total = Partner.objects.visible_to(User.objects.get(username="kovacs.anna")).count()
+    assert total > 5
+    page.goto("/partners/")
+    assert page.get_by_test_id("list-count").inner_text() == f"{total} partner"
+    first = page.get_by_test_id("partners").locator("tbody tr td:first-child a").all_inner_texts()
+    assert page.get_by_test_id("previous-page").count() == 0
+    page.get_by_test_id("next-page").click()
+    page.wait_for_url("**after=**")
+    for name, size in (("desktop", (1280, 900)), ("phone", (390, 844))):
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        screenshot(page, f"partner-list-pages-{name}")
+    page.get_by_test_id("previous-page").click()
+    page.wait_for_url("**before=**")
+    again = page.get_by_test_id("partners").locator("tbody tr td:first-child a").all_inner_texts()
+    assert again == first
+    assert page.get_by_test_id("previous-page").count() == 0
+    page.goto("/partners/contacts/")
+    assert page.get_by_test_id("list-count").inner_text().endswith("kapcsolattartó")
+    assert page.get_by_test_id("export-csv").is_visible()
+    for name, size in (("desktop", (1280, 900)), ("phone", (390, 844))):
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        screenshot(page, f"contact-list-pages-{name}")
