@@ -58,10 +58,10 @@ def _key(template_name: str, request, extra) -> tuple | None:
     )
 
 
-def filters_key(request, skip: tuple[str, ...] = ("after",)) -> tuple:
+def filters_key(request, skip: tuple[str, ...] = ("after", "before")) -> tuple:
     """The ``extra`` of a list's filter form drawn as a fragment: the reference lists'
     generation (the options: industries, tags, attributes, …) and the request's query values
-    but ``skip`` (the page cursor, which the form does not draw)."""
+    but ``skip`` (the page cursors, which the form does not draw)."""
     from .reference import generation
 
     values = tuple(sorted((k, tuple(v)) for k, v in request.GET.lists() if k not in skip))

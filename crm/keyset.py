@@ -92,3 +92,90 @@ def rows_by_key(queryset, keys: list) -> list:
     query): the second half of a page whose keys were chosen elsewhere."""
     fetched = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()}
     return [fetched[key] for key in keys if key in fetched]
+
+
+def capped_count(queryset, cap: int) -> int:
+    """How many rows ``queryset`` holds, counted up to ``cap + 1`` (a result above ``cap``
+    means "more than ``cap``"): ``SELECT count(*) FROM (SELECT id … LIMIT cap + 1)``, so a
+    large result costs the reading of ``cap + 1`` keys, never the whole table."""
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+def count_within(count, *, milliseconds: int) -> int | None:
+    """``count()`` (one counting query, ``capped_count`` say) when PostgreSQL answers within
+    ``milliseconds``, else None: the statement is cancelled at that time (a ``statement_timeout``
+    local to a transaction or savepoint that is always rolled back, so the limit ends with it).
+    A count that would cost more than its page is not shown rather than paid for."""
+    from django.db import OperationalError, connection, transaction
+
+    if milliseconds <= 0:
+        return None
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)", [f"{milliseconds}ms"]
+                )
+            found = count()
+            transaction.set_rollback(True)
+            return found
+    except OperationalError:  # QueryCanceled: over the time
+        return None
+
+
+# A page before a cursor ("Previous page") is read as the page after it in the opposite order,
+# then turned round: its cost is that of a page forwards (the same index, scanned backwards),
+# and the address holds one cursor whatever the page's depth.
+
+
+def window(fetch, *, after: list | None, before: list | None, size: int):
+    """(keys, the sort values the next page starts after or None, those the previous page ends
+    before or None) of the page after ``after`` or, given ``before``, of the page that ends just
+    before it. ``fetch(values, backwards, limit)`` gives up to ``limit`` rows ``(sort values,
+    key)`` after ``values`` (None: from the start), in the opposite order when ``backwards``.
+    Nothing before ``before`` (rows removed since, say) gives the first page."""
+    if before is not None:
+        rows = fetch(before, True, size + 1)
+        if rows:
+            more = len(rows) > size
+            rows = rows[:size][::-1]
+            return [key for _values, key in rows], rows[-1][0], rows[0][0] if more else None
+        after = None
+    rows = fetch(after, False, size + 1)
+    more = len(rows) > size
+    rows = rows[:size]
+    following = rows[-1][0] if more else None
+    previous = rows[0][0] if after is not None and rows else None
+    return [key for _values, key in rows], following, previous
+
+
+def _opposite(order: list[str]) -> list[str]:
+    return [field[1:] if field.startswith("-") else f"-{field}" for field in order]
+
+
+def page_window(queryset, *, order: list[str], after: str = "", before: str = "", size: int = 50):
+    """(primary keys, next cursor or None, previous cursor or None) of one page of
+    ``queryset`` in ``order``, after the cursor ``after`` or before ``before`` (``window``);
+    an index-only read of the keys as ``page_keys``."""
+    names = [field.lstrip("-") for field in order]
+    columns = names if "id" in names or "pk" in names else [*names, "pk"]
+    key_index = columns.index("id") if "id" in columns else columns.index("pk")
+
+    def fetch(values, backwards, limit):
+        fields = _opposite(order) if backwards else order
+        rows = queryset
+        if values is not None:
+            rows = rows.filter(after_condition(fields, values))
+        found = rows.order_by(*fields).values_list(*columns)[:limit]
+        return [(list(row[: len(order)]), row[key_index]) for row in found]
+
+    def cursor(text):
+        values = decode(text)
+        return values if values is not None and len(values) == len(order) else None
+
+    keys, following, previous = window(fetch, after=cursor(after), before=cursor(before), size=size)
+    return (
+        keys,
+        encode(following) if following is not None else None,
+        encode(previous) if previous is not None else None,
+    )

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import nav_views, views
+from . import export_views, nav_views, views
 
 app_name = "partners"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("nav-check/", nav_views.partner_nav_check, name="nav-check"),
     path("new/nav-fill/", nav_views.partner_nav_fill, name="nav-fill"),
     path("columns/<str:screen>/", views.columns_save, name="columns"),
+    path("export/<str:fmt>/", export_views.partner_export, name="export"),
+    path("contacts/export/<str:fmt>/", export_views.contact_export, name="contacts-export"),
     path("<int:pk>/", views.partner_detail, name="detail"),
     path("<int:pk>/edit/", views.partner_edit, name="edit"),
     path("<int:pk>/owners/", views.partner_assign, name="assign"),

@@ -2,6 +2,7 @@
 views parse input, call a queryset method or a service, and render (the full page, or only the
 fragment when HTMX asks)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -10,8 +11,9 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from crm import access, keyset
@@ -51,13 +53,17 @@ from .models import (
     PartnerStatus,
     Status,
     attach_roles,
-    small_scope_contact_page,
-    visibility_page,
+    small_scope_contact_count,
+    small_scope_contact_window,
+    visibility_count,
+    visibility_window,
 )
 from .nav_views import warn_if_unchecked
 from .search import search_box
 
 PAGE_SIZE = 50
+# The lists count their rows up to this many ("more than 10 000 partners" past it).
+COUNT_CAP = 10_000
 SEARCH_LIMIT = 8
 
 SORTS = {"name": ["name", "id"], "city": ["city", "name", "id"], "-created": ["-id"]}
@@ -156,25 +162,66 @@ def _attribute_filters(queryset, form, request):
     return queryset
 
 
+class ListQuery:
+    """What a partner list request asks for: its filter form, the valid filters, the order,
+    the owners it may filter by and the chosen columns (the list and its export share it)."""
+
+    def __init__(self, request):
+        self.user = request.user
+        self.company_id = _company_id(request)
+        self.owners = _owner_choices(self.user, light=True)
+        self.columns = _column_context(self.user, "partners")
+        self.form = PartnerFilterForm(request.GET or None, owners=self.owners)
+        self.form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
+        self.filters = getattr(self.form, "cleaned_data", {})
+        self.order = SORTS.get(self.filters.get("sort") or "name", SORTS["name"])
+
+
 @login_required
 def partner_list(request):
-    user = request.user
-    company_id = _company_id(request)
-    owners = _owner_choices(user, light=True)
-    columns = _column_context(user, "partners")
-    form = PartnerFilterForm(request.GET or None, owners=owners)
-    form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
-    filters = getattr(form, "cleaned_data", {})
-    order = SORTS.get(filters.get("sort") or "name", SORTS["name"])
-    by_index = _visibility_path(user, filters, owners, form, request, company_id)
+    query = ListQuery(request)
+    user, company_id, columns = query.user, query.company_id, query.columns
+    form, filters = query.form, query.filters
+    before = request.GET.get("before", "")
+    by_index = _visibility_path(user, filters, query.owners, form, request, company_id)
     if by_index is not None:
         viewer, arguments = by_index
-        keys, next_values = visibility_page(
-            viewer_id=viewer, company_id=company_id, size=PAGE_SIZE, **arguments
+        back = keyset.decode(before)
+        keys, following, previous = visibility_window(
+            viewer_id=viewer,
+            company_id=company_id,
+            size=PAGE_SIZE,
+            before=back if back and len(back) == 2 else None,
+            **arguments,
         )
-        rows = _list_rows(user, company_id, keys, columns)
-        next_cursor = keyset.encode(next_values) if next_values else None
-        return _render_list(request, form, rows, next_cursor, columns)
+        count = _count(
+            lambda: visibility_count(
+                viewer_id=viewer,
+                company_id=company_id,
+                cap=COUNT_CAP,
+                owner_id=arguments.get("owner_id"),
+                status=arguments["status"],
+            )
+        )
+        pages = tuple(keyset.encode(v) if v else None for v in (following, previous))
+    else:
+        queryset = filtered_partners(request, query)
+        keys, *pages = keyset.page_window(
+            queryset,
+            order=query.order,
+            after=filters.get("after", ""),
+            before=before,
+            size=PAGE_SIZE,
+        )
+        count = _count(lambda: keyset.capped_count(queryset, COUNT_CAP))
+    rows = _list_rows(user, company_id, keys, columns)
+    return _render_list(request, form, rows, pages, columns, count)
+
+
+def filtered_partners(request, query: ListQuery):
+    """The partners of the list's filters among those the user may see (unordered)."""
+    user, company_id, filters = query.user, query.company_id, query.filters
+    owners = query.owners
     queryset = Partner.objects.visible_to(user)
     if filters.get("owner"):
         owner = next((o for o in owners if o.pk == filters["owner"]), None)
@@ -207,12 +254,8 @@ def partner_list(request):
     if filters.get("industry"):
         queryset = queryset.filter(industry=filters["industry"])
     queryset = _place_and_tag_filters(queryset, filters)
-    queryset = _attribute_filters(queryset, form, request)
-    keys, next_cursor = keyset.page_keys(
-        queryset, order=order, after=filters.get("after", ""), size=PAGE_SIZE
-    )
-    rows = _list_rows(user, company_id, keys, columns)
-    return _render_list(request, form, rows, next_cursor, columns)
+    queryset = _attribute_filters(queryset, query.form, request)
+    return queryset
 
 
 def _visibility_path(user, filters, owners, form, request, company_id):
@@ -247,25 +290,70 @@ def _visibility_path(user, filters, owners, form, request, company_id):
     return user.pk, arguments
 
 
-def _render_list(request, form, rows, next_cursor, columns: dict):
+def _page_links(query, pages) -> dict:
+    """The "Next page" and "Previous page" addresses: the filters of ``query`` (without the
+    cursors) and the cursor after the page's last row or before its first."""
+    following, previous = pages
+    return {
+        "next_url": f"?{query.urlencode()}&after={following}" if following else "",
+        "prev_url": f"?{query.urlencode()}&before={previous}" if previous else "",
+    }
+
+
+def _count(count) -> int | None:
+    """A list's capped count when it costs little (``settings.LIST_COUNT_MILLISECONDS``); None
+    (no count shown) when it would take longer, e.g. a status filter over a director's whole
+    tree, where ``count(*)`` must test tens of thousands of partners to find 10,001."""
+    return keyset.count_within(count, milliseconds=settings.LIST_COUNT_MILLISECONDS)
+
+
+def _count_text(count: int | None, *, contacts: bool = False) -> str:
+    """ "1 234 partners", or "more than 10 000 partners" past ``COUNT_CAP``."""
+    if count is None:
+        return ""
+    if count > COUNT_CAP:
+        cap = number_format(COUNT_CAP, use_l10n=True, force_grouping=True)
+        text = _("more than %(count)s contacts") if contacts else _("more than %(count)s partners")
+        return text % {"count": cap}
+    shown = number_format(count, use_l10n=True, force_grouping=True)
+    if contacts:
+        return ngettext("%(count)s contact", "%(count)s contacts", count) % {"count": shown}
+    return ngettext("%(count)s partner", "%(count)s partners", count) % {"count": shown}
+
+
+def _render_list(request, form, rows, pages, columns: dict, count: int | None):
     user = request.user
     context = dict(columns)
     query = request.GET.copy()
     query.pop("after", None)
+    query.pop("before", None)
+    context |= _page_links(query, pages)
     context |= {
+        "count_text": _count_text(count),
         "form": form,
         "rows": rows,
         "body": tables.render_rows(rows, context["columns"]),
         # what the filters (partials/partner_filters.html) are drawn from, beside the user,
         # access generation, language and company (crm.fragments)
         "filters_key": filters_key(request),
-        "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
         "can_add": user.has_perm("partners.add_partner"),
         "import_url": _import_url(user),
     }
+    context |= _export_urls(request, "partners:export", "partners.view_partner", query)
     if request.htmx and not request.htmx.boosted:
         return render(request, "partners/partials/partner_rows.html", context)
     return render(request, "partners/partner_list.html", context)
+
+
+def _export_urls(request, name: str, permission: str, query) -> dict:
+    """The export buttons' addresses with the list's current filters (``query``: without the
+    page cursor), none for a user who may not view the records."""
+    if not request.user.has_perm(permission):
+        return {"export_xlsx": "", "export_csv": ""}
+    suffix = f"?{query.urlencode()}" if query else ""
+    return {f"export_{fmt}": reverse(name, args=[fmt]) + suffix for fmt in ("xlsx", "csv")} | {
+        "oob": bool(request.htmx and not request.htmx.boosted)
+    }
 
 
 def _import_url(user) -> str:
@@ -647,13 +735,71 @@ def partner_assign(request, pk: int):
 @login_required
 def contact_list(request):
     company_id = _company_id(request)
+    form = contact_filter_form(request)
+    filters = getattr(form, "cleaned_data", {})
+    queryset = filtered_contacts(request, form, filters, company_id)
+    order = ["family_name", "given_name", "id"]
+    before = request.GET.get("before", "")
+    page = None
+    unfiltered = not any(
+        filters.get(k) for k in ("q", "type", "owner", "responsible", "county", "city", "tag")
+    )
+    if (
+        unfiltered
+        and request.user.has_perm("partners.view_contact")
+        and not any(request.GET.get(n) for n in getattr(form, "attribute_definitions", {}))
+    ):
+        after, back = (keyset.decode(v) for v in (filters.get("after", ""), before))
+        page = small_scope_contact_window(
+            request.user,
+            after=after if after and len(after) == 3 else None,
+            before=back if back and len(back) == 3 else None,
+            size=PAGE_SIZE,
+        )
+    context = _column_context(request.user, "contacts")
+    if "responsible" in context["chosen"]:  # the column shows the name: same query, one join
+        queryset = queryset.select_related("responsible")
+    if page is None:
+        keys, *pages = keyset.page_window(
+            queryset, order=order, after=filters.get("after", ""), before=before, size=PAGE_SIZE
+        )
+        count = _count(lambda: keyset.capped_count(queryset, COUNT_CAP))
+    else:  # a small scope's page, read from its partners' contacts (partners.models)
+        keys, *values = page
+        pages = [keyset.encode(v) if v else None for v in values]
+        count = _count(lambda: small_scope_contact_count(request.user, cap=COUNT_CAP))
+    rows = keyset.rows_by_key(queryset, keys)
+    rows = _mark_partner_links(request.user, attach_roles(rows))
+    query = request.GET.copy()
+    query.pop("after", None)
+    query.pop("before", None)
+    context |= _page_links(query, pages)
+    context |= {
+        "form": form,
+        "rows": rows,
+        "body": tables.render_contact_rows(rows, context["columns"]),
+        "filters_key": filters_key(request),  # as the partner list's (_render_list)
+        "count_text": _count_text(count, contacts=True),
+    }
+    context |= _export_urls(request, "partners:contacts-export", "partners.view_contact", query)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "partners/partials/contact_rows.html", context)
+    return render(request, "partners/contact_list.html", context)
+
+
+def contact_filter_form(request) -> ContactFilterForm:
     form = ContactFilterForm(
         request.GET or None,
         owners=_owner_choices(request.user, light=True),
         responsibles=_colleagues(request.user),
     )
     form.is_valid()  # an invalid filter is reported and ignored; the valid ones apply
-    filters = getattr(form, "cleaned_data", {})
+    return form
+
+
+def filtered_contacts(request, form, filters: dict, company_id):
+    """The contacts of the list's filters among those the user may see (with their partner,
+    unordered); none without the permission to view contacts."""
     queryset = Contact.objects.visible_to(request.user).select_related("partner")
     if not request.user.has_perm("partners.view_contact"):
         queryset = queryset.none()
@@ -673,44 +819,7 @@ def contact_list(request):
         queryset = queryset.filter(responsible_id=filters["responsible"])
     queryset = _place_and_tag_filters(queryset, filters, via="partner__")
     queryset = _attribute_filters(queryset, form, request)
-    order = ["family_name", "given_name", "id"]
-    page = None
-    unfiltered = not any(
-        filters.get(k) for k in ("q", "type", "owner", "responsible", "county", "city", "tag")
-    )
-    if (
-        unfiltered
-        and request.user.has_perm("partners.view_contact")
-        and not any(request.GET.get(n) for n in getattr(form, "attribute_definitions", {}))
-    ):
-        after = keyset.decode(filters.get("after", ""))
-        page = small_scope_contact_page(
-            request.user, after=after if after and len(after) == 3 else None, size=PAGE_SIZE
-        )
-    context = _column_context(request.user, "contacts")
-    if "responsible" in context["chosen"]:  # the column shows the name: same query, one join
-        queryset = queryset.select_related("responsible")
-    if page is None:
-        rows, next_cursor = keyset.page(
-            queryset, order=order, after=filters.get("after", ""), size=PAGE_SIZE
-        )
-    else:  # a small scope's page, read from its partners' contacts (partners.models)
-        keys, following = page
-        rows = keyset.rows_by_key(queryset, keys)
-        next_cursor = keyset.encode(following) if following else None
-    rows = _mark_partner_links(request.user, attach_roles(rows))
-    query = request.GET.copy()
-    query.pop("after", None)
-    context |= {
-        "form": form,
-        "rows": rows,
-        "body": tables.render_contact_rows(rows, context["columns"]),
-        "filters_key": filters_key(request),  # as the partner list's (_render_list)
-        "next_url": f"?{query.urlencode()}&after={next_cursor}" if next_cursor else "",
-    }
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "partners/partials/contact_rows.html", context)
-    return render(request, "partners/contact_list.html", context)
+    return queryset
 
 
 def _mark_partner_links(user, rows: list) -> list:

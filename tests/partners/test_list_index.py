@@ -16,16 +16,25 @@ from .conftest import make_partner
 
 
 def _walk(client, params: dict, list_name: str = "partners:list") -> list[int]:
-    """The ids of every row of the list, following its "next" links."""
-    seen, url, query = [], reverse(list_name), params
+    """The ids of every row of the list, following its "next" links; then, from the last
+    page, its "previous" links must give the same pages back to the first (which has none)."""
+    pages, url, query = [], reverse(list_name), params
     for _ in range(50):
         page = client.get(url, query)
         assert page.status_code == 200
-        seen += [row.pk for row in page.context["rows"]]
+        pages.append([row.pk for row in page.context["rows"]])
+        assert bool(page.context["prev_url"]) == (len(pages) > 1)
         if not page.context["next_url"]:
-            return seen
+            break
         url, query = reverse(list_name) + page.context["next_url"], None
-    raise AssertionError("the list does not end")
+    else:
+        raise AssertionError("the list does not end")
+    for earlier in reversed(pages[:-1]):
+        page = client.get(reverse(list_name) + page.context["prev_url"])
+        assert [row.pk for row in page.context["rows"]] == earlier
+        assert page.context["next_url"]
+    assert not page.context["prev_url"]
+    return [pk for rows in pages for pk in rows]
 
 
 def _expected(user, params: dict) -> list[int]:
