@@ -22,6 +22,7 @@ same statement (``partners.search``), so a stale or wrong text can hide a record
 at worst, never show one the user may not see.
 """
 
+import re
 import threading
 from array import array
 from bisect import bisect_right
@@ -31,6 +32,20 @@ from cachetools import TLRUCache
 from crm.prepared import prepared_cursor
 
 from .search_index import CONTACT, PARTNER
+
+# What may stand before a word: a space or ASCII punctuation (unaccent turns typographic
+# dashes and quotes into these), the same class as the SQL of ``partners.search.WORD_START_SQL``.
+# Listed, not "anything but a letter or digit": the trigram index finds a word's start only
+# through a short class (it gives up on a negated one and would test every row).
+WORD_BEFORE = " !-/:-@[-`{-~"  # as PostgreSQL reads it in brackets: ranges of ASCII
+_BEFORE = re.compile(r"(?:^|(?<=[\x00 !-/:-@\[-`{-~]))")  # the same, and NUL, in Python
+
+
+def word_start(needle: str) -> re.Pattern:
+    """``needle`` where a word starts: at the start of the text or of a record (after the NUL
+    between records), or after a space or punctuation (``WORD_BEFORE``)."""
+    return re.compile(_BEFORE.pattern + re.escape(needle))
+
 
 SEPARATOR = "\x00"
 MAX_CHARS = 64_000_000  # per worker, about 80 MB with the offsets and ids
@@ -66,11 +81,22 @@ class Texts:
             self.starts.append(at)
         self.text = SEPARATOR.join(parts) + SEPARATOR if parts else ""
 
-    def find(self, needle: str, *, starting: bool) -> list[tuple[str, int]]:
-        """(text, record id) of the records whose text contains ``needle`` or, ``starting``,
-        starts with it."""
+    def find(
+        self, needle: str, *, starting: bool = False, word: bool = False
+    ) -> list[tuple[str, int]]:
+        """(text, record id) of the records whose text contains ``needle``; ``starting``:
+        starts with it; ``word``: has it at the start of a word (after a character that is not
+        a letter or digit: ``kft`` in ``pannon kft.``, ``pan`` in ``dél-pannonia``)."""
         found = []
         text, starts, ids = self.text, self.starts, self.ids
+        if word:
+            last = -1
+            for match in word_start(needle).finditer(text):
+                index = bisect_right(starts, match.start()) - 1
+                if index != last:  # each record once
+                    last = index
+                    found.append((text[starts[index] : starts[index + 1] - 1], ids[index]))
+            return found
         if starting:
             if text.startswith(needle):
                 found.append((text[: starts[1] - 1], ids[0]))
