@@ -39,6 +39,8 @@ from .search_index import CONTACT, PARTNER
 # through a short class (it gives up on a negated one and would test every row).
 WORD_BEFORE = " !-/:-@[-`{-~"  # as PostgreSQL reads it in brackets: ranges of ASCII
 _BEFORE = re.compile(r"(?:^|(?<=[\x00 !-/:-@\[-`{-~]))")  # the same, and NUL, in Python
+_BEFORE_CHARS = frozenset(chr(c) for c in (0, *range(32, 48), *range(58, 65), *range(91, 97)))
+_BEFORE_CHARS |= frozenset(chr(c) for c in range(123, 127))
 
 
 def word_start(needle: str) -> re.Pattern:
@@ -89,13 +91,17 @@ class Texts:
         a letter or digit: ``kft`` in ``pannon kft.``, ``pan`` in ``dél-pannonia``)."""
         found = []
         text, starts, ids = self.text, self.starts, self.ids
-        if word:
-            last = -1
-            for match in word_start(needle).finditer(text):
-                index = bisect_right(starts, match.start()) - 1
-                if index != last:  # each record once
-                    last = index
-                    found.append((text[starts[index] : starts[index + 1] - 1], ids[index]))
+        if word:  # str.find, then the character before: a regular expression that starts
+            # with a look-behind tests every position of the text, ten times slower
+            at = text.find(needle)
+            while at != -1:
+                if at == 0 or text[at - 1] in _BEFORE_CHARS:
+                    index = bisect_right(starts, at) - 1
+                    end = starts[index + 1]
+                    found.append((text[starts[index] : end - 1], ids[index]))
+                    at = text.find(needle, end)
+                else:
+                    at = text.find(needle, at + 1)
             return found
         if starting:
             if text.startswith(needle):
