@@ -11,7 +11,7 @@ import partners.models
 import partners.search_texts
 from partners.models import Partner
 from partners.search import WORD_START_SQL
-from partners.search_texts import word_start
+from partners.search_texts import Texts, word_start
 
 from .conftest import make_contact, make_partner
 
@@ -200,6 +200,8 @@ def test_a_word_starts_after_the_same_characters_in_memory_and_in_postgresql(db)
         in_sql = dict(cursor.fetchall())
     in_python = {t: word_start("bt").search(t) is not None for t in texts}
     assert in_python == in_sql
+    in_copies = {t: bool(Texts([(1, "abc"), (2, t)]).find("bt", word=True)) for t in texts}
+    assert in_copies == in_sql
     assert in_python["x-bt"] and in_python["x.bt"] and in_python["x bt"]
     assert not in_python["xabt"] and not in_python["x1bt"]
 
