@@ -358,9 +358,20 @@ class Expected:
         ]
 
     def search(self, needle: str, scope: list[str], contact_scope: list[str]) -> list[str]:
-        like = "'%" + needle.replace("'", "''").replace("%", "\\%").replace("_", "\\_") + "%'"
-        where = " AND ".join([f"p.search_text LIKE {like}", *scope])
-        contact_where = " AND ".join([f"c.search_text LIKE {like}", *contact_scope])
+        from partners.search import CONTAINED_FROM, NOT_WORD, WORD_START_SQL
+
+        def matching(column: str) -> list[str]:
+            """Every word of the needle (partners.search.Query): letters and digits only."""
+            return [
+                f"{column} LIKE '%{word}%'"
+                if len(word) >= CONTAINED_FROM
+                else f"{column} ~ '{WORD_START_SQL}{word}'"
+                for word in NOT_WORD.split(needle)
+                if word
+            ]
+
+        where = " AND ".join([*matching("p.search_text"), *scope])
+        contact_where = " AND ".join([*matching("c.search_text"), *contact_scope])
         return [
             "SELECT p.id, p.name, p.short_name, p.tax_number, p.city"  # noqa: S608
             f" FROM partners_partner p WHERE {where} ORDER BY p.name, p.id LIMIT 8",
@@ -395,6 +406,10 @@ def search_terms() -> list[str]:
         "06 30 456",
         "nagy ád",
         "info@tisza",
+        # several words, in any order, short ones at a word's start (issue 31, item 16)
+        "kft",
+        "balaton élelmiszer",
+        "matra bt",
     ]
 
 

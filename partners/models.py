@@ -181,29 +181,28 @@ def _scope_size(user, company_id: int) -> int:
 
 
 def matching(queryset, text: str, *, restricted: bool = True):
-    """Rows of ``queryset`` whose search text contains ``text`` (from four characters on) or
-    starts with it (shorter texts), for a list's search box. The matches are a semi-join
-    (``id IN (…)``) that PostgreSQL hashes against a restricted list (a user's scope, an
-    owner's partners); for an unrestricted one (``restricted=False``: "see all") they are
-    collected first (``= ANY(ARRAY(…))`` over the trigram index), so a list sorted by name does
-    not walk the whole name index testing every row (3 s for a common word)."""
-    from .search import normalise
+    """Rows of ``queryset`` whose search text has every word of ``text`` (in any order; from
+    four characters on anywhere, shorter ones at the start of a word: ``partners.search.Query``),
+    for a list's search box. The matches are a semi-join (``id IN (…)``) that PostgreSQL hashes
+    against a restricted list (a user's scope, an owner's partners); for an unrestricted one
+    (``restricted=False``: "see all") they are collected first (``= ANY(ARRAY(…))`` over the
+    trigram index), so a list sorted by name does not walk the whole name index testing every
+    row (3 s for a common word)."""
+    from .search import Query
 
-    needle = normalise(text)
-    if not needle:
+    query = Query(text)
+    if not query.needle:
         return queryset.none()
-    if len(needle) < 4:
-        return queryset.filter(search_text__startswith=needle)
+    if query.key is None:  # every word shorter than three characters: the text's start
+        return queryset.filter(search_text__startswith=query.needle)
+    found = queryset.model.objects.filter(query.condition()).values("pk")
     if restricted:
-        found = queryset.model.objects.filter(search_text__contains=needle).values("pk")
         return queryset.filter(pk__in=found)
     table = queryset.model._meta.db_table
-    return queryset.extra(  # noqa: S610 - constant SQL; the text is a parameter
-        where=[
-            f'"{table}"."id" = ANY(ARRAY(SELECT id FROM "{table}"'  # noqa: S608
-            " WHERE search_text LIKE %s))"
-        ],
-        params=["%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"],
+    sql, params = found.query.sql_with_params()
+    return queryset.extra(  # noqa: S610 - SQL of a queryset; the words are parameters
+        where=[f'"{table}"."id" = ANY(ARRAY({sql}))'],
+        params=params,
     )
 
 

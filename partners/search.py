@@ -13,20 +13,39 @@ takes seconds when the matches sort late. So the matches come first:
   check (``OWNED_PARTNERS_SQL``, ``OWNED_CONTACTS_SQL``, which adds the contacts whose
   responsible user is in the team);
 - everybody else gets the names that *start* with the text (an ordered range of the prefix
-  index, which holds the search text in byte order, ``COLLATE "C"``), then, from four
-  characters on, names that *contain* it: at most ``CANDIDATES`` matches from the trigram
-  index (a few when the user sees everything), then scoped; the first ``limit`` of those the
-  user may see are shown, sorted by name.
+  index, which holds the search text in byte order, ``COLLATE "C"``), then the names that
+  match its words (below): at most ``CANDIDATES`` matches from the trigram index (a few when
+  the user sees everything), then scoped; the first ``limit`` of those the user may see are
+  shown, sorted by name.
+
+What matches (``Query``): every word of the text, in any order, must match a word of the
+record's search text; words are letters and digits, anything else (spaces, hyphens, dots, @)
+separates them. A word of four characters or more may stand anywhere (``pannon`` finds
+``Dél-Pannónia``), a shorter one must start a word (``kft`` finds ``… Kft.``, ``bt`` the
+``Bt.`` of ``Mátra-Logisztikai Bt.``). Through the indexes every word is one condition of the
+same statement (``LIKE '%word%'``, or the regular expression ``(^|[ !-/:-@[-`{-~])word``: the
+start of the text, or a space or punctuation before the word), which the trigram index answers
+together (its trigrams of a word's start, `` bt``, make even a two-letter word selective); in
+the worker's memory the longest word finds the candidates and the others are checked on them.
+A text whose words are all shorter than three characters (``b&b``) finds the records that
+start with it, as before.
 """
 
 import re
 import unicodedata
 
+from django.db.models import Q
+
 from . import search_index
+from .search_texts import WORD_BEFORE, word_start
 
 PHONE_LIKE = re.compile(r"^[\d\s+()/-]{4,}$")
 CANDIDATES = 1000
 MIN_LENGTH = 3
+CONTAINED_FROM = 4  # a word this long may stand anywhere; a shorter one must start a word
+NOT_WORD = re.compile(r"[\W_]+")
+# PostgreSQL's regular expression of a word's start (``partners.search_texts.word_start``)
+WORD_START_SQL = f"(^|[{WORD_BEFORE}])"
 
 
 def normalise(text: str) -> str:
@@ -40,6 +59,59 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     return " ".join(text.split())[:100]
+
+
+class Query:
+    """What was typed, read once: ``needle`` (``normalise``), its ``words`` and their
+    conditions. ``key``: the longest word, which finds the candidates in the worker's memory;
+    None when every word is shorter than ``MIN_LENGTH`` (only texts that start with
+    ``needle`` match then). ``lead``: what the first answers start with."""
+
+    def __init__(self, text: str):
+        self.needle = normalise(text)
+        self.words = [w for w in NOT_WORD.split(self.needle) if w]
+        longest = max(self.words, key=len, default="")
+        self.key = longest if len(longest) >= MIN_LENGTH else None
+        self.lead = self.words[0] if self.key else self.needle
+        self._checks = [
+            (w, None if len(w) >= CONTAINED_FROM else word_start(w))
+            for w in self.words
+            if w != self.key
+        ]
+
+    def find_in(self, texts) -> list[tuple[str, int]]:
+        """The matches among one owner's texts of one kind (``search_texts.Texts``)."""
+        if self.key is None:
+            return texts.find(self.needle, starting=True)
+        found = texts.find(self.key, word=len(self.key) < CONTAINED_FROM)
+        if self._checks:
+            found = [(text, pk) for text, pk in found if self.matches(text)]
+        return found
+
+    def matches(self, text: str) -> bool:
+        """Whether ``text`` has every word but the key (``find_in`` found that)."""
+        return all(
+            (word in text) if pattern is None else pattern.search(text) is not None
+            for word, pattern in self._checks
+        )
+
+    def condition(self) -> Q:
+        """The rule on ``search_text``, for the trigram index (every word at once)."""
+        if self.key is None:
+            return Q(search_text__startswith=self.needle)
+        condition = Q()
+        for word in self.words:
+            if len(word) >= CONTAINED_FROM:
+                condition &= Q(search_text__contains=word)
+            else:  # a word is letters and digits only: nothing to escape
+                condition &= Q(search_text__regex=WORD_START_SQL + word)
+        return condition
+
+    def patterns(self) -> list[str]:
+        """The rule as PostgreSQL regular expressions, all of which must match."""
+        if self.key is None:
+            return ["^" + re.sub(r"([^\w\s])", r"\\\1", self.needle)]
+        return [w if len(w) >= CONTAINED_FROM else WORD_START_SQL + w for w in self.words]
 
 
 # The records of the first matches, each seen through the visibility index as the scoped lists
@@ -68,7 +140,7 @@ OWNED_CONTACTS_SQL = f"""
     UNION ALL
     ({_CONTACT_COLUMNS}
      WHERE c.responsible_id = ANY(%(people)s::bigint[]) AND c.responsible_id IS NOT NULL
-       AND c.search_text LIKE %(pattern)s
+       AND c.search_text ~ ALL(%(patterns)s::text[])
      ORDER BY c.search_text NOT LIKE %(prefix)s, c.search_text, c.id
      LIMIT %(limit)s)
 """  # noqa: S608 - constant SQL; the values are parameters
@@ -89,12 +161,12 @@ class _Team:
         self.owners = team_texts(scope.company_id, sorted(scope.owner_ids))
 
     def find(
-        self, model, sql: str, kind: int, needle: str, *, limit: int, extra: dict | None = None
+        self, model, sql: str, kind: int, query: Query, *, limit: int, extra: dict | None = None
     ) -> list:
-        """Up to ``limit`` records of ``kind`` whose search text contains ``needle`` (from four
-        characters on; shorter: starts with it), those that start with it first, then by
-        their text; read with the access check (``sql``). ``extra``: more parameters of
-        ``sql``, which then runs even without a match in the texts (it finds more itself)."""
+        """Up to ``limit`` records of ``kind`` that match ``query``, those that start with its
+        lead first, then by their text; read with the access check (``sql``). ``extra``: more
+        parameters of ``sql``, which then runs even without a match in the texts (it finds
+        more itself)."""
         from crm.prepared import fetch_models
         from crm.scoping import table_id
 
@@ -102,9 +174,10 @@ class _Team:
 
         matches = {}
         for owner in self.owners:
-            for text, record_id in owner.kinds[kind].find(needle, starting=len(needle) < 4):
+            for text, record_id in query.find_in(owner.kinds[kind]):
                 matches[record_id] = text
-        first = sorted(matches.items(), key=lambda m: (not m[1].startswith(needle), m[1], m[0]))[
+        lead = query.lead
+        first = sorted(matches.items(), key=lambda m: (not m[1].startswith(lead), m[1], m[0]))[
             :limit
         ]
         if not first and extra is None:
@@ -118,21 +191,23 @@ class _Team:
         return fetch_models(model, sql, params | (extra or {}))
 
 
-def _find(visible, needle: str, *, limit: int, everything: bool) -> list:
-    """Up to ``limit`` rows of ``visible`` whose search text starts with ``needle``, then
-    (from four characters on) rows that contain it. ``everything``: ``visible`` is the whole
-    table, so every candidate counts and a few suffice."""
+def _find(visible, query: Query, *, limit: int, everything: bool) -> list:
+    """Up to ``limit`` rows of ``visible`` whose search text starts with the text as typed,
+    then rows that match its words (``Query``), at most ``CANDIDATES`` of them from the
+    trigram index, then scoped. ``everything``: ``visible`` is the whole table, so every
+    candidate counts and a few suffice."""
     model = visible.model
     from .models import SEARCH_ORDER
 
+    needle = query.needle
     found = list(
         visible.alias(search_c=SEARCH_ORDER)
         .filter(search_c__startswith=needle)
         .order_by("search_c", "pk")[:limit]
     )
-    if len(found) < limit and len(needle) >= 4:
+    if len(found) < limit and query.key is not None:
         cap = limit * 4 if everything else CANDIDATES
-        candidates = model.objects.filter(search_text__contains=needle).values("pk")[:cap]
+        candidates = model.objects.filter(query.condition()).values("pk")[:cap]
         ids = list(candidates.values_list("pk", flat=True))
         more = (
             visible.filter(pk__in=ids)
@@ -146,10 +221,10 @@ def _find(visible, needle: str, *, limit: int, everything: bool) -> list:
     return found
 
 
-def _sorted(rows: list, needle: str, order: tuple[str, ...]) -> list:
-    """Those that start with ``needle`` first, each group in ``order``."""
+def _sorted(rows: list, lead: str, order: tuple[str, ...]) -> list:
+    """Those that start with ``lead`` first, each group in ``order``."""
     return sorted(
-        rows, key=lambda r: (not r.search_text.startswith(needle), *(_key(r, f) for f in order))
+        rows, key=lambda r: (not r.search_text.startswith(lead), *(_key(r, f) for f in order))
     )
 
 
@@ -194,42 +269,41 @@ def _team(user, team):
 def search_partners(user, text: str, *, limit: int = 8, team=None) -> list:
     from .models import Partner
 
-    needle = normalise(text)
-    if len(needle) < MIN_LENGTH:
+    query = Query(text)
+    if len(query.needle) < MIN_LENGTH:
         return []
     team = _team(user, team)
     if team is not None:
-        found = team.find(Partner, OWNED_PARTNERS_SQL, search_index.PARTNER, needle, limit=limit)
+        found = team.find(Partner, OWNED_PARTNERS_SQL, search_index.PARTNER, query, limit=limit)
     else:
         visible = Partner.objects.visible_to(user).only(
             "pk", "name", "short_name", "tax_number", "city", "search_text"
         )
-        found = _find(visible, needle, limit=limit, everything=_everything(user))
-    return _sorted(found, needle, ("name", "pk"))
+        found = _find(visible, query, limit=limit, everything=_everything(user))
+    return _sorted(found, query.lead, ("name", "pk"))
 
 
 def search_contacts(user, text: str, *, limit: int = 8, team=None) -> list:
     from .models import Contact, Partner
 
-    needle = normalise(text)
-    if len(needle) < MIN_LENGTH or not user.has_perm("partners.view_contact"):
+    query = Query(text)
+    if len(query.needle) < MIN_LENGTH or not user.has_perm("partners.view_contact"):
         return []
     team = _team(user, team)
     if team is not None:
         # The responsible users' branch in the same statement, not asked first: an empty
         # range of the partial index costs less than a round trip on every keystroke.
-        like = _like(needle)
         responsible = {
             "people": sorted(team.scope.owner_ids),
-            "pattern": like + "%" if len(needle) < 4 else "%" + like + "%",
-            "prefix": like + "%",
+            "patterns": query.patterns(),
+            "prefix": _like(query.lead) + "%",
             "limit": limit,
         }
         found = team.find(
             Contact,
             OWNED_CONTACTS_SQL,
             search_index.CONTACT,
-            needle,
+            query,
             limit=limit,
             extra=responsible,
         )
@@ -255,5 +329,5 @@ def search_contacts(user, text: str, *, limit: int = 8, team=None) -> list:
                 "partner__name",
             )
         )
-        found = _find(visible, needle, limit=limit, everything=_everything(user))
-    return _sorted(found, needle, ("family_name", "given_name", "pk"))[:limit]
+        found = _find(visible, query, limit=limit, everything=_everything(user))
+    return _sorted(found, query.lead, ("family_name", "given_name", "pk"))[:limit]

@@ -22,6 +22,7 @@ same statement (``partners.search``), so a stale or wrong text can hide a record
 at worst, never show one the user may not see.
 """
 
+import re
 import threading
 from array import array
 from bisect import bisect_right
@@ -31,6 +32,22 @@ from cachetools import TLRUCache
 from crm.prepared import prepared_cursor
 
 from .search_index import CONTACT, PARTNER
+
+# What may stand before a word: a space or ASCII punctuation (unaccent turns typographic
+# dashes and quotes into these), the same class as the SQL of ``partners.search.WORD_START_SQL``.
+# Listed, not "anything but a letter or digit": the trigram index finds a word's start only
+# through a short class (it gives up on a negated one and would test every row).
+WORD_BEFORE = " !-/:-@[-`{-~"  # as PostgreSQL reads it in brackets: ranges of ASCII
+_BEFORE = re.compile(r"(?:^|(?<=[\x00 !-/:-@\[-`{-~]))")  # the same, and NUL, in Python
+_BEFORE_CHARS = frozenset(chr(c) for c in (0, *range(32, 48), *range(58, 65), *range(91, 97)))
+_BEFORE_CHARS |= frozenset(chr(c) for c in range(123, 127))
+
+
+def word_start(needle: str) -> re.Pattern:
+    """``needle`` where a word starts: at the start of the text or of a record (after the NUL
+    between records), or after a space or punctuation (``WORD_BEFORE``)."""
+    return re.compile(_BEFORE.pattern + re.escape(needle))
+
 
 SEPARATOR = "\x00"
 MAX_CHARS = 64_000_000  # per worker, about 80 MB with the offsets and ids
@@ -66,11 +83,26 @@ class Texts:
             self.starts.append(at)
         self.text = SEPARATOR.join(parts) + SEPARATOR if parts else ""
 
-    def find(self, needle: str, *, starting: bool) -> list[tuple[str, int]]:
-        """(text, record id) of the records whose text contains ``needle`` or, ``starting``,
-        starts with it."""
+    def find(
+        self, needle: str, *, starting: bool = False, word: bool = False
+    ) -> list[tuple[str, int]]:
+        """(text, record id) of the records whose text contains ``needle``; ``starting``:
+        starts with it; ``word``: has it at the start of a word (after a character that is not
+        a letter or digit: ``kft`` in ``pannon kft.``, ``pan`` in ``dél-pannonia``)."""
         found = []
         text, starts, ids = self.text, self.starts, self.ids
+        if word:  # str.find, then the character before: a regular expression that starts
+            # with a look-behind tests every position of the text, ten times slower
+            at = text.find(needle)
+            while at != -1:
+                if at == 0 or text[at - 1] in _BEFORE_CHARS:
+                    index = bisect_right(starts, at) - 1
+                    end = starts[index + 1]
+                    found.append((text[starts[index] : end - 1], ids[index]))
+                    at = text.find(needle, end)
+                else:
+                    at = text.find(needle, at + 1)
+            return found
         if starting:
             if text.startswith(needle):
                 found.append((text[: starts[1] - 1], ids[0]))

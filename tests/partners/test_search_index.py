@@ -1,6 +1,8 @@
 """The owners' search index (partners.search_index): kept by triggers through every kind of
 write, and the search box's answers from it are the access rule's answers."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -138,14 +140,43 @@ def team(org):
     return made
 
 
-@pytest.mark.parametrize("text", ["pannon", "pan", "kiss pal", "pan@x"])
-def test_answers_from_the_index_are_the_rules_for_every_persona(org, team, text, monkeypatch):
+def rule(text: str):
+    """The search rule, written out: every word of the text (letters and digits) is in the
+    record's search text, from four characters on anywhere, a shorter one at a word's start;
+    a text without a word of three characters matches the texts that start with it."""
     needle = normalise(text)
+    words = re.findall(r"[a-z0-9]+", needle)
 
     def matches(row) -> bool:
-        if len(needle) < 4:
+        if max(map(len, words), default=0) < 3:
             return row.search_text.startswith(needle)
-        return needle in row.search_text
+        return all(
+            word in row.search_text
+            if len(word) >= 4
+            else re.search(r"(^|[^a-z0-9])" + word, row.search_text)
+            for word in words
+        )
+
+    return matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pannon",
+        "pan",
+        "kiss pal",
+        "pál kiss",
+        "pan@x",
+        "kft",
+        "pannon kft",
+        "dél pannónia bt",
+        "gep pannon",
+        "b-z",
+    ],
+)
+def test_answers_from_the_index_are_the_rules_for_every_persona(org, team, text, monkeypatch):
+    matches = rule(text)
 
     for persona, user in org.users.items():
         user.refresh_from_db()
@@ -201,6 +232,15 @@ def test_texts_find_what_contains_or_starts_with_the_text():
     assert texts.find("ia", starting=False) == [("pannonia", 4)]
     assert texts.find("kft pan", starting=False) == []  # never across two records
     assert Texts([]).find("pan", starting=True) == []
+
+
+def test_texts_find_a_word_at_the_start_of_a_word():
+    texts = Texts([(1, "matra-logisztikai bt."), (2, "pannon kft."), (3, "kftx"), (4, "akft")])
+    assert texts.find("kft", word=True) == [("pannon kft.", 2), ("kftx", 3)]
+    assert texts.find("logi", word=True) == [("matra-logisztikai bt.", 1)]
+    assert texts.find("bt", word=True) == [("matra-logisztikai bt.", 1)]
+    assert texts.find("a", word=True) == [("akft", 4)]  # once, the start of the record
+    assert Texts([]).find("kft", word=True) == []
 
 
 def test_a_write_by_another_process_is_seen_on_the_next_search(org, team):

@@ -541,7 +541,9 @@ def test_search_box_prefix_matches_first_and_scoped(client, org, owned_scope, mo
         return [p.name for p in response.context["partners"]]
 
     assert found("pannon") == ["Pannon-Víz Zrt.", "Balatoni Pannon Kft."]
-    assert found("pan") == ["Pannon-Víz Zrt."]  # three letters: names that start with them
+    # three letters: a word that starts with them, the names that start with them first
+    assert found("pan") == ["Pannon-Víz Zrt.", "Balatoni Pannon Kft."]
+    assert found("ann") == []  # inside a word: from four letters on
     assert found("pa") == []
     assert found("100%_") == []
     client.force_login(org.supervisor)
