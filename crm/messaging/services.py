@@ -300,6 +300,20 @@ _CLAIM_SQL = """
 """
 
 
+@contextlib.contextmanager
+def _status_statement(cursor):
+    """Holds off the visibility index's update trigger of messages (``pgtrigger.ignore``, for
+    the transaction) around a statement that changes their status only: owner and company
+    stay, so ``crm_visibility`` has nothing to change, but the statement trigger still joined
+    the old and new rows of every claimed or sent message. Back to none after it."""
+    trigger = next(t for t in Message._meta.triggers if t.name == "visibility_upd")
+    cursor.execute(
+        "SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + trigger.get_pgid(Message) + "}"]
+    )
+    yield
+    cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+
+
 def _columns() -> list[str]:
     return [f.column for f in Message._meta.concrete_fields]
 
@@ -313,8 +327,10 @@ def claim_messages(*, limit: int, ids: list[int] | None = None) -> list[Message]
     sql = _CLAIM_SQL.format(only=only, columns=", ".join(columns))
     names = [f.attname for f in Message._meta.concrete_fields]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [*params, timezone.now()])
-        return [Message.from_db("default", names, row) for row in cursor.fetchall()]
+        with _status_statement(cursor):
+            cursor.execute(sql, [*params, timezone.now()])
+            rows = cursor.fetchall()
+        return [Message.from_db("default", names, row) for row in rows]
 
 
 def claim(*, limit: int, ids: list[int] | None = None) -> list[int]:
@@ -402,7 +418,7 @@ def record_outcomes(messages: list[Message], outcomes: list[Outcome]) -> int:
             events.append(_event(message.pk, Status.FAILED, at=now, detail=detail))
         if sent_ids:
             # One statement for the sent ones (nearly all): the rows and their log.
-            with connection.cursor() as cursor:
+            with connection.cursor() as cursor, _status_statement(cursor):
                 cursor.execute(_SENT_SQL, {"ids": sent_ids, "now": now})
         MessageEvent.objects.bulk_create(events)
     return len(sent_ids)

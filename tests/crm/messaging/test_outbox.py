@@ -479,3 +479,28 @@ def test_a_backend_other_than_smtp_gets_the_built_message(queue, settings):
     services.deliver()
     assert status_of(message) == Status.SENT
     assert [(m.to, m.subject) for m in mail.outbox] == [(["konzol@pelda.hu"], "Konzolra")]
+
+
+def test_status_changes_skip_the_visibility_trigger_only_for_themselves(queue, smtp_server):
+    """Claiming and sending hold the visibility index's update trigger off (owner and company
+    do not change); an owner change later in the same transaction still moves the index."""
+    from django.db import transaction
+
+    from crm.models import Visibility
+    from crm.scoping import table_id
+
+    first, second = queue(), queue()
+    make_due(first)
+    make_due(second)
+    entries = Visibility.objects.filter(tab=table_id(Message), record_id=second.pk)
+    before = sorted(entries.values_list("viewer_id", flat=True))
+    assert before, "a queued message is in the visibility index"
+    other = UserFactory(username="masik_tulaj")
+    with transaction.atomic():
+        assert [m.pk for m in services.claim_messages(limit=1, ids=[first.pk])] == [first.pk]
+        Message.objects.filter(pk=second.pk).update(owner=other)
+    assert other.pk in entries.values_list("viewer_id", flat=True)
+    assert services.deliver(ids=[first.pk]) == 0  # already claimed: sending, not due
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW pgtrigger.ignore")
+        assert cursor.fetchone()[0] in ("{}", "")
