@@ -6,6 +6,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("company/", views.switch_company, name="switch_company"),
     path("history/<str:model_label>/<str:pk>/", views.record_history, name="record_history"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,8 +1,9 @@
 from django.apps import apps as django_apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,6 +18,13 @@ from .scoping import company_ids, get_visible_or_404
 @login_required
 def home(request):
     return render(request, "crm/home.html", {"panels": panels.for_request(request)})
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico where a page names no icon (the admin, files, JSON): the
+    CRM's own icon, as the pages name it."""
+    return HttpResponsePermanentRedirect(static("crm/favicon.svg"))
 
 
 @never_cache
