@@ -73,6 +73,22 @@ def demo(db):
     call_command("load_demo")
 
 
+SIZES = (("desktop", (1280, 900)), ("phone", (390, 844)))
+
+
+def sized_page(browser, live_server, size: tuple[int, int]):
+    """A page in Hungarian of the given viewport; answers of 400 and more go to
+    ``page.errors``."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="hu-HU", viewport={"width": size[0], "height": size[1]}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.errors = []
+    page.on("response", lambda r: r.status >= 400 and page.errors.append(f"{r.status} {r.url}"))
+    return page
+
+
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -5,7 +5,7 @@ that person in his contact list (filtered by responsible user), on a desktop and
 from crm.demo import DEMO_PASSWORD
 from partners.models import Contact, Partner
 
-from .conftest import log_in, screenshot
+from .conftest import SIZES, log_in, screenshot, sized_page
 
 
 def test_a_colleague_made_responsible_for_a_contact_finds_it_in_his_list(
@@ -19,16 +19,9 @@ def test_a_colleague_made_responsible_for_a_contact_finds_it_in_his_list(
     assert not Partner.objects.filter(
         pk=contact.partner_id, owners__user__username="varga.mate"
     ).exists()
-    for name, size in (("desktop", (1280, 900)), ("phone", (390, 844))):
-        context = browser.new_context(
-            base_url=live_server.url,
-            locale="hu-HU",
-            viewport={"width": size[0], "height": size[1]},
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        errors = []
-        page.on("response", lambda r, e=errors: r.status >= 400 and e.append(f"{r.status} {r.url}"))
+    for name, size in SIZES:
+        page = sized_page(browser, live_server, size)
+        errors = page.errors
         log_in(page, "kovacs.anna", DEMO_PASSWORD)
         page.wait_for_url("**/")
         page.goto(f"/partners/contacts/{contact.pk}/edit/")
@@ -38,7 +31,7 @@ def test_a_colleague_made_responsible_for_a_contact_finds_it_in_his_list(
         form.get_by_test_id("save").click()
         page.wait_for_url(f"**/partners/contacts/{contact.pk}/")
         assert page.get_by_test_id("contact-responsible").inner_text() == "Varga Máté"
-        context.clear_cookies()  # signed out: the colleague signs in
+        page.context.clear_cookies()  # signed out: the colleague signs in
         log_in(page, "varga.mate", DEMO_PASSWORD)
         page.wait_for_url("**/")
         page.goto("/partners/contacts/")
@@ -52,4 +45,4 @@ def test_a_colleague_made_responsible_for_a_contact_finds_it_in_his_list(
         page.wait_for_url(f"**/partners/contacts/{contact.pk}/")
         screenshot(page, f"contact-page-responsible-{name}")
         assert errors == []
-        context.close()
+        page.context.close()

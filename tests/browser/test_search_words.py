@@ -8,7 +8,7 @@ from crm.demo import DEMO_PASSWORD
 from crm.models import User
 from partners.models import Partner
 
-from .conftest import log_in, screenshot
+from .conftest import SIZES, log_in, screenshot, sized_page
 
 
 def test_balaton_elelmiszer_typed_in_the_top_bar_finds_the_partner(browser, live_server, demo):
@@ -21,16 +21,9 @@ def test_balaton_elelmiszer_typed_in_the_top_bar_finds_the_partner(browser, live
         for u in [*owners, *User.objects.filter(is_active=True).order_by("username")]
         if Partner.objects.visible_to(u).filter(pk=partner.pk).exists() and not must_close_first(u)
     )
-    for name, size in (("desktop", (1280, 900)), ("phone", (390, 844))):
-        context = browser.new_context(
-            base_url=live_server.url,
-            locale="hu-HU",
-            viewport={"width": size[0], "height": size[1]},
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        errors = []
-        page.on("response", lambda r, e=errors: r.status >= 400 and e.append(f"{r.status} {r.url}"))
+    for name, size in SIZES:
+        page = sized_page(browser, live_server, size)
+        errors = page.errors
         log_in(page, viewer.username, DEMO_PASSWORD)
         page.wait_for_url("**/")
         if name == "phone":  # the search box is in the collapsed menu
@@ -55,4 +48,4 @@ def test_balaton_elelmiszer_typed_in_the_top_bar_finds_the_partner(browser, live
         assert rows.count() == 1 and partner.name in rows.first.inner_text()
         screenshot(page, f"partner-list-balaton-elelmiszer-{name}")
         assert errors == []
-        context.close()
+        page.context.close()
