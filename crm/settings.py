@@ -299,10 +299,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # A partner is active in an own company with an order, contract or turnover this many months back.
 PARTNERS_ACTIVE_MONTHS = env_int("PARTNERS_ACTIVE_MONTHS", 12)
-# The partner and contact lists show how many rows match (up to 10,000, then "more than") when
+# The partner and contact lists show how many rows match (up to 1,000, then "more than") when
 # PostgreSQL counts them within this many milliseconds; a slower count is cancelled and the
 # list shows none (0: never count). partners/views.py, README "Partner and contact lists".
-LIST_COUNT_MILLISECONDS = env_int("LIST_COUNT_MILLISECONDS", 15)
+LIST_COUNT_MILLISECONDS = env_int("LIST_COUNT_MILLISECONDS", 5)
 # The most rows an export of the partner or contact list holds (partners/export_views.py);
 # filters matching more are refused with a message asking to narrow them.
 LIST_EXPORT_MAX_ROWS = env_int("LIST_EXPORT_MAX_ROWS", 100_000)
