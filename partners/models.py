@@ -243,7 +243,7 @@ def scope_partners(queryset, user, action: str, *, column: str):
     which the planner hashes or merges with the other conditions), while a director's hundreds
     of thousands are walked in list order with one index probe per row (``EXISTS``). The list
     by name does not come here at all when it can be read from the index in order
-    (``visibility_page``)."""
+    (``visibility_window``)."""
     from crm.models import Visibility
     from crm.scoping import table_id
 
@@ -322,35 +322,8 @@ def scope_contacts(queryset, user, action: str):
     return queryset.filter(Exists(probe) | theirs)
 
 
-def visibility_page(
-    *,
-    viewer_id: int,
-    company_id: int,
-    size: int,
-    after: list | None = None,
-    owner_id: int | None = None,
-    status: str = "",
-) -> tuple[list[int], list | None]:
-    """One page of the partners in ``viewer_id``'s entries of the visibility index, by name:
-    (partner ids, the ``[name, id]`` the next page starts after, or None). The entries carry the
-    partner's name (``sort_key``), so the page is one ordered range of ``crm_visibility_sorted``
-    however many partners the viewer reaches: the viewer's own list, or a team's list ("owned
-    by this person and their team" is exactly that person's entries). ``owner_id`` keeps the
-    partners that person owns themselves; ``status`` one status in the company. ``after`` and
-    the returned cursor values are those of the list ordered by ``name, id``."""
-    keys, following, _previous = visibility_window(
-        viewer_id=viewer_id,
-        company_id=company_id,
-        size=size,
-        after=after,
-        owner_id=owner_id,
-        status=status,
-    )
-    return keys, following
-
-
 def _visibility_sql(viewer_id, company_id, owner_id, status) -> tuple[list[str], dict]:
-    """The conditions of a viewer's partner entries (``visibility_page``) and their values."""
+    """The conditions of a viewer's partner entries (``visibility_window``) and their values."""
     from crm.scoping import table_id
 
     sql = [
@@ -384,8 +357,12 @@ def visibility_window(
     owner_id: int | None = None,
     status: str = "",
 ) -> tuple[list[int], list | None, list | None]:
-    """``visibility_page`` with the page before ``before`` too (``crm.keyset.window``):
-    (partner ids, next page's ``[name, id]`` or None, previous page's or None)."""
+    """One page of the partners in ``viewer_id``'s entries of the visibility index, by name,
+    and the page before ``before`` too (``crm.keyset.window``): (partner ids, next page's
+    ``[name, id]`` or None, previous page's or None). The entries carry the partner's name
+    (``sort_key``), so a page is one ordered range of ``crm_visibility_sorted`` however many
+    partners the viewer reaches. ``owner_id`` keeps the partners that person owns themselves;
+    ``status`` one status in the company."""
     from crm import keyset
 
     conditions, params = _visibility_sql(viewer_id, company_id, owner_id, status)
@@ -415,7 +392,7 @@ def visibility_window(
 def visibility_count(
     *, viewer_id: int, company_id: int, cap: int, owner_id: int | None = None, status: str = ""
 ) -> int:
-    """How many partners ``visibility_page`` pages through, counted up to ``cap + 1``: the
+    """How many partners ``visibility_window`` pages through, counted up to ``cap + 1``: the
     same index range, read in order and stopped after ``cap + 1`` partners."""
     conditions, params = _visibility_sql(viewer_id, company_id, owner_id, status)
     sql = " ".join(

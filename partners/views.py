@@ -260,7 +260,7 @@ def filtered_partners(request, query: ListQuery):
 
 
 def _visibility_path(user, filters, owners, form, request, company_id):
-    """(viewer, arguments of ``visibility_page``) when the page can be read from the visibility
+    """(viewer, arguments of ``visibility_window``) when the page can be read from the visibility
     index in name order: sorted by name, filtered at most by owner (and team) and status, and
     the partners in question are exactly one person's entries: the user's own (reached by
     hierarchy), or the chosen owner's when the user sees everything that owner's team owns.

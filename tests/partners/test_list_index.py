@@ -1,4 +1,4 @@
-"""The partner list read from the visibility index in name order (``visibility_page``) must give
+"""The partner list read from the visibility index in name order (``visibility_window``) must give
 exactly what the access rule and the filters give, page after page; renames move partners."""
 
 import random
