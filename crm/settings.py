@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "crm",
+    "crm.querybuilder",
     "partners",
     "activities",
     "marketing",

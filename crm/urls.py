@@ -15,5 +15,6 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("activities/", include("activities.urls")),
     path("search/", include("partners.search_urls")),
+    path("reports/", include("crm.querybuilder.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QueryBuilderConfig(AppConfig):
+    name = "crm.querybuilder"
+    label = "querybuilder"
+    verbose_name = _("Query builder")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from crm.menu import MenuItem, menu
+
+        menu.register(
+            MenuItem(
+                key="reports",
+                label=_("Reports"),
+                url_name="querybuilder:builder",
+                icon="table",
+                order=60,
+                permission="crm.run_query_builder",
+            )
+        )

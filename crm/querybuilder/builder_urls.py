@@ -1,0 +1,3 @@
+"""The query builder's builder pages' URLs."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The query builder's export pages' URLs."""
+
+urlpatterns: list = []

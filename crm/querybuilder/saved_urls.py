@@ -1,0 +1,3 @@
+"""The query builder's saved pages' URLs."""
+
+urlpatterns: list = []
