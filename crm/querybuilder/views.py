@@ -21,6 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .catalog import catalog as build_catalog
@@ -221,7 +222,7 @@ def _count_text(count: int | None) -> str:
         cap = number_format(COUNT_CAP, use_l10n=True, force_grouping=True)
         return _("%(count)s+ rows") % {"count": cap}
     shown = number_format(count, use_l10n=True, force_grouping=True)
-    return _("%(count)s rows") % {"count": shown}
+    return ngettext("%(count)s row", "%(count)s rows", count) % {"count": shown}
 
 
 def _plain(value):
