@@ -191,7 +191,10 @@ def _asked(spec: dict, cat: dict) -> list[Param]:
                     label=info.get("label") or name,
                     op=str(item.get("op", "")),
                     type=info.get("type", "text"),
-                    choices=info.get("choices") or [],
+                    choices=(
+                        cat.get("users", []) if info.get("type") == "user" else info.get("choices")
+                    )
+                    or [],
                     value=item.get("value"),
                 )
 

@@ -222,9 +222,9 @@
     if (op === "relative") return ((catalog.relative || [])[0] || [""])[0];
     if (PAIR.has(op)) return ["", ""];
     if (LIST.has(op)) return [];
-    if (info.type === "user") return "me";
     if (info.type === "boolean") return true;
-    if (info.choices && info.choices.length) return String(info.choices[0][0]);
+    const choices = info.type === "user" ? catalog.users || [] : info.choices || [];
+    if (choices.length) return String(choices[0][0]);
     return "";
   };
 
@@ -236,7 +236,10 @@
   };
 
   const startBase = (base) => {
-    const fields = (entity(base).fields || []).slice(0, 4).map((f) => f.key);
+    const own = entity(base);
+    const fields = (own.default_columns || []).length
+      ? [...own.default_columns]
+      : (own.fields || []).slice(0, 4).map((f) => f.key);
     spec = { base, columns: fields, filter: newGroup(false), sort: [] };
   };
 
@@ -356,13 +359,8 @@
       (catalog.relative || []).forEach(([value, label]) => select.append(option(value, label, value === item.value)));
       return select;
     }
-    const choices = info.choices && info.choices.length ? info.choices : null;
-    if (info.type === "user" && !LIST.has(op)) {
-      const select = el("select", { ...attrs, class: "form-select form-select-sm qb-value", onchange: (e) => set(e.target.value) });
-      select.append(option("me", T.me, item.value === "me"), option("my_team", T.my_team, item.value === "my_team"));
-      (choices || []).forEach(([value, label]) => select.append(option(String(value), label, String(value) === String(item.value))));
-      return select;
-    }
+    // a user field's "is" / "is one of" choose among the colleagues ("is me" takes no value)
+    const choices = info.type === "user" ? catalog.users || [] : info.choices && info.choices.length ? info.choices : null;
     if (choices || info.type === "boolean") {
       const list = choices || [["true", T.yes], ["false", T.no]];
       const many = LIST.has(op);

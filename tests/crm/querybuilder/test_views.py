@@ -48,13 +48,19 @@ def _preview(client, spec, **extra):
     ],
 )
 def test_every_page_needs_the_query_builder_function(client, org, name, method):
+    from crm.models import Membership
+    from tests.factories import UserFactory
+
     data = {"spec": json.dumps(LIST_SPEC)} if method == "post" else {}
-    # a sales rep has no crm.run_query_builder in the default groups, the outsider no group
-    for persona in ("owner", "outsider"):
+    # a member of the company in no group, and the outsider: no crm.run_query_builder
+    plain = UserFactory(username="plain", current_company=org.company)
+    Membership.objects.create(user=plain, company=org.company)
+    for user in (plain, org.outsider):
+        client.force_login(user)
+        assert getattr(client, method)(reverse(name), data).status_code == 403, user
+    for persona in ("owner", "supervisor"):  # reps and managers have it
         client.force_login(org.users[persona])
-        assert getattr(client, method)(reverse(name), data).status_code == 403, persona
-    client.force_login(org.supervisor)
-    assert getattr(client, method)(reverse(name), data).status_code == 200
+        assert getattr(client, method)(reverse(name), data).status_code == 200, persona
     client.logout()
     response = getattr(client, method)(reverse(name), data)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -80,10 +86,13 @@ def test_the_preview_shows_only_the_rows_the_user_may_see(client, org):
     client.force_login(org.supervisor)
     html = _preview(client, LIST_SPEC).content.decode()
     assert "Tulaj Kft." in html and "Társ Bt." in html
-    # the other company's manager has the function but sees none of these partners
-    client.force_login(org.other_company_user)
+    # a rep runs the same query and sees only their own partners
+    client.force_login(org.owner)
     html = _preview(client, LIST_SPEC).content.decode()
-    assert "Tulaj Kft." not in html and "Társ Bt." not in html
+    assert "Tulaj Kft." in html and "Társ Bt." not in html
+    client.force_login(org.peer)
+    html = _preview(client, LIST_SPEC).content.decode()
+    assert "Tulaj Kft." not in html and "Társ Bt." in html
 
 
 # --- Bad input ------------------------------------------------------------------------------
