@@ -384,7 +384,10 @@
       const text = node.value.trim();
       let ok = true;
       if (text && DATE_TYPES.has(info.type)) {
-        ok = /^\d{4}\.\s?\d{1,2}\.\s?\d{1,2}\.?(\s+\d{1,2}:\d{2})?$/.test(text) || /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$/.test(text);
+        // "2026. 11. 22." (Hungarian) or "2026-11-22"; the server checks the calendar
+        ok =
+          /^\d{4}\.\s?(0?[1-9]|1[0-2])\.\s?(0?[1-9]|[12]\d|3[01])\.?(\s+\d{1,2}:\d{2})?$/.test(text) ||
+          /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([T ]\d{2}:\d{2}(:\d{2})?)?$/.test(text);
       } else if (text && NUMBER_TYPES.has(info.type)) {
         ok = /^[-+−]?\d[\d\s\u00a0\u202f.]*(,\d+)?$/.test(text) || /^[-+]?\d+(\.\d+)?$/.test(text);
       }
