@@ -28,9 +28,14 @@ from .catalog import catalog as build_catalog
 from .engine import QueryError, build
 
 try:  # the SAVED helper's model; the builder works without it until it is merged
+    from .builtins import translated
     from .models import SavedQuery
 except ImportError:  # pragma: no cover - only before the saved queries land
     SavedQuery = None
+
+    def translated(query) -> None:
+        pass
+
 
 PERMISSION = "crm.run_query_builder"
 PAGE_SIZE = 50
@@ -76,6 +81,7 @@ def _saved_or_404(request, pk):
     saved = SavedQuery.objects.visible_to(request.user).filter(pk=pk).first()
     if saved is None:
         raise Http404
+    translated(saved)  # a built-in query's name and description in the reader's language
     return saved
 
 
@@ -345,22 +351,34 @@ def _js_strings() -> dict:
 @_allowed
 def builder(request):
     """The builder page; ``?q=<id>`` opens a saved query the user may see."""
+    user = request.user
     saved = _saved_or_404(request, request.GET["q"]) if request.GET.get("q") else None
     spec = getattr(saved, "spec", None) or {}
+    save_as = _url("querybuilder:saved_create")
+    save = _url("querybuilder:saved_update")
+    can_update = bool(
+        save
+        and saved is not None
+        and SavedQuery.objects.editable_by(user).filter(pk=saved.pk).exists()
+    )
+    can_save_as = bool(
+        save_as and (user.is_superuser or user.has_perm("querybuilder.add_savedquery"))
+    )
     context = {
         "saved": saved,
         "title": _title(saved),
-        "catalog": build_catalog(request.user),
+        "catalog": build_catalog(user),
         "spec": spec,
         "strings": _js_strings(),
         "urls": {
             "preview": reverse("querybuilder:preview"),
             "print": reverse("querybuilder:print"),
-            "save_as": _url("querybuilder:saved_create"),
-            "save": _url("querybuilder:saved_update", saved.pk) if saved is not None else "",
+            "save_as": save_as if can_save_as else "",
+            "save": save if can_update else "",
+            "saved_list": _url("querybuilder:saved"),
             "export": _url("querybuilder:export"),
         },
-        "can_export": request.user.has_perm("crm.export_data"),
+        "can_export": user.has_perm("crm.export_data"),
     }
     return render(request, "querybuilder/builder.html", context)
 

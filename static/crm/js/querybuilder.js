@@ -850,6 +850,15 @@
     }
   };
 
+  // Enter in the save panel's name must not submit the form (its default button would be
+  // an export or print button); the panel's buttons post it through HTMX.
+  const form = document.getElementById("qb-form");
+  if (form) {
+    form.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && event.target.tagName === "INPUT") event.preventDefault();
+    });
+  }
+
   normalise();
   render();
   if (input) input.value = JSON.stringify(cleaned());
