@@ -861,9 +861,6 @@
 
   normalise();
   render();
+  // Written before HTMX starts (on DOMContentLoaded): its "load" trigger posts the first preview.
   if (input) input.value = JSON.stringify(cleaned());
-  // The first preview once HTMX has set up its trigger (it does so on DOMContentLoaded).
-  const first = () => setTimeout(changed, 0);
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", first);
-  else first();
 })();

@@ -1,0 +1,145 @@
+"""The builder, run and print pages on saved queries (crm/querybuilder/views.py): a saved query
+opens only for those who see it, asks its parameters when run, and each runner sees their own
+rows. Skipped until the saved queries (the SAVED helper's models) are there."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+pytest.importorskip("crm.querybuilder.models")
+
+from crm.querybuilder.models import SavedQuery  # noqa: E402
+from partners.models import Partner  # noqa: E402
+from partners.services import partner_create  # noqa: E402
+from tests.access import build_org  # noqa: E402
+
+from .saved_fixtures import ensure_querybuilder_defaults  # noqa: E402
+
+ASKED = {
+    "base": "partners",
+    "columns": ["name", "city"],
+    "filter": {
+        "any": False,
+        "items": [
+            {"field": "city", "op": "equals", "value": "Szeged", "ask": True, "param": "city"}
+        ],
+    },
+    "sort": [{"field": "name", "desc": False}],
+}
+
+
+@pytest.fixture
+def org(db):
+    ensure_querybuilder_defaults()
+    return build_org()
+
+
+def make_partner(owner, name, city):
+    return partner_create(user=owner, partner=Partner(name=name, city=city))
+
+
+def make_query(owner, spec=ASKED, name="Városi partnerek", shared_with=()):
+    query = SavedQuery.objects.create(
+        name=name,
+        description="A város futtatáskor kérdezve",
+        spec=spec,
+        owner=owner,
+        company_id=owner.current_company_id,
+        created_by=owner,
+    )
+    if shared_with:
+        query.shared_with_users.add(*shared_with)
+    return query
+
+
+@pytest.fixture
+def partners(org):
+    make_partner(org.owner, "Szegedi Tulaj Kft.", "Szeged")
+    make_partner(org.owner, "Budaörsi Tulaj Kft.", "Budaörs")
+    make_partner(org.peer, "Szegedi Társ Bt.", "Szeged")
+
+
+def test_the_builder_opens_a_saved_query_only_for_those_who_see_it(client, org):
+    query = make_query(org.supervisor, shared_with=[org.owner])
+    url = reverse("querybuilder:builder") + f"?q={query.pk}"
+    for persona in ("supervisor", "owner"):
+        client.force_login(org.users[persona])
+        response = client.get(url)
+        assert response.status_code == 200, persona
+        html = response.content.decode()
+        assert "Városi partnerek" in html
+        spec = json.loads(html.split('id="qb-spec" type="application/json">', 1)[1].split("<")[0])
+        assert spec == ASKED
+    # the owner of the query may save changes; the rep it is shared with only save a copy
+    client.force_login(org.supervisor)
+    assert 'data-testid="qb-save"' in client.get(url).content.decode()
+    client.force_login(org.owner)
+    html = client.get(url).content.decode()
+    assert 'data-testid="qb-save"' not in html
+    # not shared with the peer, another company's manager or the outsider: "no such query"
+    for persona, status in (("peer", 404), ("other_company_user", 404), ("outsider", 403)):
+        client.force_login(org.users[persona])
+        assert client.get(url).status_code == status, persona
+    client.force_login(org.supervisor)
+    assert client.get(reverse("querybuilder:builder") + "?q=999999").status_code == 404
+    assert client.get(reverse("querybuilder:builder") + "?q=x").status_code == 404
+
+
+def test_a_run_asks_the_parameters_and_shows_each_runner_their_own_rows(client, org, partners):
+    query = make_query(org.supervisor, shared_with=[org.owner, org.peer])
+    url = reverse("querybuilder:run")
+    client.force_login(org.owner)
+    response = client.get(url, {"q": query.pk})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="p_city"' in html and 'value="Szeged"' in html  # the saved value offered
+    assert "Szegedi Tulaj Kft." in html
+    assert "Szegedi Társ Bt." not in html and "Budaörsi Tulaj Kft." not in html
+    html = client.get(url, {"q": query.pk, "p_city": "Budaörs"}).content.decode()
+    assert "Budaörsi Tulaj Kft." in html and "Szegedi Tulaj Kft." not in html
+    client.force_login(org.peer)
+    html = client.get(url, {"q": query.pk}).content.decode()
+    assert "Szegedi Társ Bt." in html and "Szegedi Tulaj Kft." not in html
+    # the query's owner, their manager, sees both reps' Szeged partners
+    client.force_login(org.supervisor)
+    html = client.get(url, {"q": query.pk}).content.decode()
+    assert "Szegedi Társ Bt." in html and "Szegedi Tulaj Kft." in html
+    for persona, status in (("other_company_user", 404), ("outsider", 403)):
+        client.force_login(org.users[persona])
+        assert client.get(url, {"q": query.pk}).status_code == status, persona
+
+
+def test_a_bad_parameter_is_named_not_a_500(client, org, partners):
+    spec = dict(ASKED)
+    spec["filter"] = {
+        "items": [
+            {
+                "field": "created_at",
+                "op": "after",
+                "value": "2020. 01. 01.",
+                "ask": True,
+                "param": "from",
+            }
+        ]
+    }
+    query = make_query(org.supervisor, spec=spec)
+    client.force_login(org.supervisor)
+    response = client.get(reverse("querybuilder:run"), {"q": query.pk, "p_from": "2020. 13. 45."})
+    assert response.status_code == 200
+    assert 'data-testid="qb-problem"' in response.content.decode()
+
+
+def test_the_print_view_of_a_saved_query_has_its_title_and_asked_value(client, org, partners):
+    query = make_query(org.supervisor)
+    client.force_login(org.supervisor)
+    response = client.get(reverse("querybuilder:print"), {"q": query.pk, "p_city": "Budaörs"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="qb-print-title">Városi partnerek<' in html
+    assert "A város futtatáskor kérdezve" in html
+    assert "Budaörsi Tulaj Kft." in html and "Szegedi Tulaj Kft." not in html
+    filters = html.split('data-testid="qb-print-filters">', 1)[1].split("</ul>", 1)[0]
+    assert "Budaörs" in filters
+    client.force_login(org.other_company_user)
+    assert client.get(reverse("querybuilder:print"), {"q": query.pk}).status_code == 404
