@@ -256,9 +256,9 @@ def _chart(built) -> dict | None:
     return _plain(chart) if chart else None
 
 
-def _result(built, *, after: str = "", before: str = "", size: int = PAGE_SIZE) -> dict:
+def _result(built, *, after: str = "", before: str = "", size: int | None = None) -> dict:
     """The context of a result: a page of rows, its links, the capped count, the chart."""
-    page = built.page(after=after, before=before, size=size)
+    page = built.page(after=after, before=before, size=size or PAGE_SIZE)
     chart = _chart(built)
     types = [column.type for column in built.columns]
     return {
@@ -439,6 +439,10 @@ def run(request):
         "title": _title(saved),
         "asked": asked,
         "relative": cat.get("relative", []),
+        "export_url": _url("querybuilder:export")
+        if request.user.has_perm("crm.export_data")
+        else "",
+        "params_json": json.dumps(params),
         "problem": problem,
         "query_string": query.urlencode(),
         **(result or {}),

@@ -17,12 +17,10 @@ def _spec(page) -> dict:
     return json.loads(page.locator("#qb-spec-input").input_value())
 
 
-def _wait_for_preview(page, predicate, what: str):
-    """Waits until the hidden spec satisfies ``predicate`` and the preview shows it."""
-    page.wait_for_function(
-        "() => !document.querySelector('#qb-loading.htmx-request')", timeout=15_000
-    )
-    assert predicate(_spec(page)), f"{what}: {_spec(page)}"
+def _settled(page):
+    """Waits out the preview's debounce (400 ms) and its request."""
+    page.wait_for_timeout(600)
+    page.wait_for_function("() => !document.querySelector('#qb-loading.htmx-request')")
 
 
 def _last(page, testid):
@@ -186,7 +184,12 @@ def test_a_sales_manager_builds_a_grouped_query_sees_its_chart_and_prints_it(
         page.context.close()
 
 
-def test_columns_are_dragged_into_order_and_a_bad_value_is_named(browser, live_server, demo):
+def test_columns_are_dragged_into_order_and_a_bad_value_is_named(
+    browser, live_server, demo, monkeypatch
+):
+    import crm.querybuilder.views as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 5)  # the live server runs in this process
     page = sized_page(browser, live_server, (1280, 800))
     log_in(page, MANAGER, DEMO_PASSWORD)
     page.wait_for_url("**/")
@@ -208,6 +211,32 @@ def test_columns_are_dragged_into_order_and_a_bad_value_is_named(browser, live_s
         "label => (document.querySelector('#qb-result thead th') || {}).textContent === label",
         arg=chips.nth(0).inner_text().strip(),
     )
+
+    # the keyboard's way: the focused first chip moves one place right with the arrow key
+    chips.nth(0).focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "first => JSON.parse(document.querySelector('#qb-spec-input').value).columns[1] === first",
+        arg=before[2],
+    )
+    assert page.evaluate("() => document.activeElement.dataset.path") == before[2]
+
+    # the preview pages by keyset: next page, then back to the first
+    result = page.get_by_test_id("qb-result")
+    _settled(page)
+    page.wait_for_function("() => document.querySelectorAll('#qb-result tbody tr').length === 5")
+    first = result.locator("tbody tr").all_inner_texts()
+    result.get_by_test_id("qb-next").click()
+    page.wait_for_function(
+        "old => document.querySelector('#qb-result tbody tr').innerText !== old", arg=first[0]
+    )
+    second = result.locator("tbody tr").all_inner_texts()
+    assert not set(first) & set(second)
+    result.get_by_test_id("qb-previous").click()
+    page.wait_for_function(
+        "old => document.querySelector('#qb-result tbody tr').innerText === old", arg=first[0]
+    )
+    assert result.locator("tbody tr").all_inner_texts() == first
 
     # a date typed in Hungarian is accepted; a malformed one is named by the preview
     filters = page.get_by_test_id("qb-filters-section")

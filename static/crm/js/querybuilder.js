@@ -300,7 +300,25 @@
       chips.append(
         el(
           "li",
-          { class: "qb-chip", dataset: { path }, "data-testid": "qb-column", title: T.drag },
+          {
+            class: "qb-chip",
+            dataset: { path },
+            "data-testid": "qb-column",
+            title: T.drag,
+            tabindex: "0",
+            // the keyboard's way to reorder: arrow keys move the focused chip
+            onkeydown: (event) => {
+              const step = { ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1 }[event.key];
+              if (!step || event.target !== event.currentTarget) return;
+              const to = index + step;
+              if (to < 0 || to >= spec.columns.length) return;
+              event.preventDefault();
+              spec.columns.splice(to, 0, spec.columns.splice(index, 1)[0]);
+              redraw();
+              const again = root.querySelector(`.qb-chip[data-path="${CSS.escape(path)}"]`);
+              if (again) again.focus();
+            },
+          },
           el("i", { class: "bi bi-grip-vertical qb-grip", "aria-hidden": "true" }),
           el("span", { class: "qb-chip-label" }, info ? info.fullLabel : path),
           removeButton(() => {
