@@ -303,7 +303,7 @@ def _js_strings() -> dict:
         "columns": _("Columns"),
         "add_column": _("Add a column…"),
         "remove": _("Remove"),
-        "drag": _("Drag to reorder"),
+        "drag": _("Drag, or use the arrow keys, to reorder"),
         "filters": _("Filters"),
         "all": _("all of these (AND)"),
         "any": _("any of these (OR)"),
