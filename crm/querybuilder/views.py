@@ -46,6 +46,8 @@ COUNT_CAP = 10_000
 PORTRAIT_COLUMNS = 6
 # The largest spec the browser may send (a query, not a data set).
 MAX_SPEC_BYTES = 200_000
+# Groups inside groups looked through for asked parameters (the engine allows fewer).
+MAX_NESTING = 12
 
 
 def _allowed(view):
@@ -106,7 +108,7 @@ def _spec_from_post(request) -> dict:
         raise QueryError(_("The query is too large."), _("Query"))
     try:
         spec = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise QueryError(_("The query is not valid JSON."), _("Query")) from None
     if not isinstance(spec, dict):
         raise QueryError(_("The query must be an object."), _("Query"))
@@ -167,40 +169,38 @@ def _field_info(cat: dict, entity: str, path: str) -> dict | None:
     return None
 
 
-def _asked(spec: dict, cat: dict) -> list[Param]:
-    """The parameters the spec asks when run, in the order of its filters, each name once."""
+def _asked(spec: dict, cat: dict | None = None) -> list[Param]:
+    """The parameters the spec asks when run, in the order of its filters, each name once;
+    with the catalog (``cat``), each with its field's label, type and choices. Nesting deeper
+    than the engine allows is left to the engine to refuse."""
     found: dict[str, Param] = {}
+    entities = (cat or {}).get("entities", {})
 
-    def walk(group, entity):
-        if not isinstance(group, dict):
+    def walk(group, entity, depth=0):
+        if not isinstance(group, dict) or depth > MAX_NESTING:
             return
-        for item in group.get("items") or []:
+        items = group.get("items")
+        for item in items if isinstance(items, list) else []:
             if not isinstance(item, dict):
                 continue
             if "items" in item:
-                walk(item, entity)
+                walk(item, entity, depth + 1)
             elif "relation" in item:
-                relations = {
-                    r["key"]: r
-                    for r in cat.get("entities", {}).get(entity, {}).get("relations", [])
-                }
+                relations = {r["key"]: r for r in entities.get(entity, {}).get("relations", [])}
                 target = relations.get(item.get("relation"), {}).get("target")
-                if target:
-                    walk(item.get("filter"), target)
+                walk(item.get("filter"), target, depth + 1)
             elif item.get("ask") and item.get("param"):
                 name = str(item["param"])
                 if name in found:
                     continue
-                info = _field_info(cat, entity, item.get("field", "")) or {}
+                info = (_field_info(cat, entity, item.get("field", "")) if cat else None) or {}
+                choices = cat.get("users") if info.get("type") == "user" else info.get("choices")
                 found[name] = Param(
                     name=name,
                     label=info.get("label") or name,
                     op=str(item.get("op", "")),
                     type=info.get("type", "text"),
-                    choices=(
-                        cat.get("users", []) if info.get("type") == "user" else info.get("choices")
-                    )
-                    or [],
+                    choices=choices or [],
                     value=item.get("value"),
                 )
 
@@ -400,7 +400,7 @@ def preview(request):
     except QueryError as err:
         context["problem"] = Problem(part=str(err.part), message=str(err))
         return _render_result(request, context)
-    asked = _asked(spec, build_catalog(request.user))
+    asked = _asked(spec)  # names and operators suffice to read the values
     params = _params_from(request.POST, asked)
     result, problem = _run(
         spec,

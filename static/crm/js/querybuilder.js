@@ -245,10 +245,12 @@
 
   const normalise = () => {
     const bases = (catalog.bases || []).map((b) => b.key);
-    if (!spec || typeof spec !== "object" || !bases.includes(spec.base)) {
+    if (!spec || typeof spec !== "object" || Array.isArray(spec) || !spec.base) {
       if (bases.length) startBase(bases[0]);
       return;
     }
+    // A saved query on a base this user may not ask about stays as it is: the preview says
+    // why, and nothing here rewrites it into another query that could be saved over it.
     if (!Array.isArray(spec.columns)) spec.columns = [];
     if (!spec.filter || !Array.isArray(spec.filter.items)) spec.filter = newGroup(false);
     if (!Array.isArray(spec.sort)) spec.sort = [];
@@ -290,6 +292,9 @@
       },
     });
     (catalog.bases || []).forEach((b) => select.append(option(b.key, b.label, b.key === spec.base)));
+    if (!(catalog.bases || []).some((b) => b.key === spec.base)) {
+      select.prepend(option(spec.base, String(spec.base), true));
+    }
     return section(T.base, "qb-base-section", el("label", { class: "visually-hidden", for: "qb-base" }, T.base), select);
   };
 

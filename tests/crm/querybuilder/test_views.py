@@ -124,6 +124,12 @@ def test_the_preview_shows_only_the_rows_the_user_may_see(client, org):
             }
         ),
         json.dumps({"base": "partners", "columns": ["name"], "filter": "DROP TABLE"}),
+        # groups nested thousands deep, and brackets nested deeper than JSON parsers go
+        '{"base": "partners", "columns": ["name"], "filter": '
+        + '{"items": [' * 3000
+        + "]}" * 3000
+        + "}",
+        "[" * 150_000,
         json.dumps({"base": "partners", "columns": ["name"] * 500 + [{"x": 1}]}),
     ],
 )
