@@ -7,9 +7,8 @@ import json
 import pytest
 from django.urls import reverse
 
-pytest.importorskip("crm.querybuilder.models")
+SavedQuery = pytest.importorskip("crm.querybuilder.models").SavedQuery
 
-from crm.querybuilder.models import SavedQuery  # noqa: E402
 from partners.models import Partner  # noqa: E402
 from partners.services import partner_create  # noqa: E402
 from tests.access import build_org  # noqa: E402
