@@ -9,6 +9,7 @@ query at fault, never a 500.
 
 import datetime
 import json
+import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -36,6 +37,8 @@ except ImportError:  # pragma: no cover - only before the saved queries land
     def translated(query) -> None:
         pass
 
+
+logger = logging.getLogger(__name__)
 
 PERMISSION = "crm.run_query_builder"
 PAGE_SIZE = 50
@@ -283,10 +286,15 @@ def _run(spec: dict, user, *, params=None, **page) -> tuple[dict | None, Problem
     except QueryError as err:
         return None, Problem(part=str(getattr(err, "part", "") or _("Query")), message=str(err))
     except DatabaseError:
-        return None, Problem(
-            part=_("Query"),
-            message=_("The database could not answer this query in time; narrow it down."),
-        )
+        logger.warning("A query builder query failed in the database", exc_info=True)
+        return None, _database_problem()
+
+
+def _database_problem() -> Problem:
+    return Problem(
+        part=_("Query"),
+        message=_("The database could not run this query; check its values or narrow it down."),
+    )
 
 
 def _render_result(request, context: dict, *, status: int = 200):
@@ -489,10 +497,8 @@ def print_view(request):
     except QueryError as err:
         context["problem"] = Problem(part=str(getattr(err, "part", "") or ""), message=str(err))
     except DatabaseError:
-        context["problem"] = Problem(
-            part=_("Query"),
-            message=_("The database could not answer this query in time; narrow it down."),
-        )
+        logger.warning("A query builder print failed in the database", exc_info=True)
+        context["problem"] = _database_problem()
     columns = context.get("columns") or []
     context["landscape"] = len(columns) > PORTRAIT_COLUMNS
     context["truncated"] = bool(context.get("next"))
