@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from crm.versioning import Conflict
 
 from . import sharing
+from .builtins import translated
 from .forms import SavedQueryForm, SavedQueryUpdateForm, SearchForm, ShareForm, initial_share
 from .models import VIEW, SavedQuery
 
@@ -58,6 +59,7 @@ def saved_list(request):
     mine_editable = _may(user, "querybuilder.change_savedquery")
     mine_deletable = _may(user, "querybuilder.delete_savedquery")
     for query in page.object_list:
+        translated(query)
         own = user.is_superuser or query.owner_id == user.pk
         query.may_share = own and mine_editable and query.company_id is not None
         query.may_delete = own and mine_deletable

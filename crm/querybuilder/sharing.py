@@ -149,6 +149,9 @@ def saved_query_copy(*, user, query: SavedQuery) -> SavedQuery:
     company_id = current_company_id(user) or (user.is_superuser and query.company_id) or None
     if company_id is None:
         raise PermissionDenied
+    from .builtins import translated
+
+    translated(query)  # a built-in one's name in the user's language
     return SavedQuery.objects.create(
         name=copy_name(query.name),
         description=query.description,
