@@ -15,11 +15,12 @@ class ActivitiesConfig(AppConfig):
         from crm.shell import ShellPoll, polls
         from partners.extensions import PageSection, contact_sections, partner_tabs
 
-        from . import demo, panels, reference, views  # noqa: F401 - reference: its signals
+        from . import demo, panels, queryables, reference, views  # noqa: F401 - reference: its signals
         from .groups import ACTIVITY_GRANTS, TASK_GRANTS
 
         register_grants(ACTIVITY_GRANTS)
         register_grants(TASK_GRANTS)
+        queryables.register()
         # Whether the user must close meetings first is asked on every page: read it in the
         # same round trip as the access generation.
         from crm.access import with_generation

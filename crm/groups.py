@@ -16,7 +16,8 @@ _ORG_MODELS = ["company", "membership", "department", "role", "supervisorlink", 
 # The platform's functions of each default group (data migration crm/0002). Later apps add
 # theirs with ``grant`` in their own data migrations.
 CORE_GRANTS = {
-    "sales_rep": ["crm.view_company"],
+    # reps run the queries their managers share with them (partners/0013)
+    "sales_rep": ["crm.view_company", "crm.run_query_builder"],
     "sales_manager": [
         "crm.view_company",
         "crm.view_user",
@@ -24,7 +25,12 @@ CORE_GRANTS = {
         "crm.run_query_builder",
     ],
     "marketing": ["crm.view_company", "crm.export_data"],
-    "finance": ["crm.view_company", "crm.export_data", "crm.view_all_company_records"],
+    "finance": [
+        "crm.view_company",
+        "crm.export_data",
+        "crm.view_all_company_records",
+        "crm.run_query_builder",
+    ],
     "administrator": [
         *(
             f"crm.{action}_{model}"

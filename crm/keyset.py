@@ -7,6 +7,7 @@ cursor is refused (read as the first page), e.g. ``?after=WyJLb3bDoWNzIiwgMTJd:â
 
 import base64
 import datetime
+import decimal
 import json
 
 from django.core import signing
@@ -18,12 +19,20 @@ _SIGNER = signing.Signer(salt="crm.keyset")
 def _plain(value):
     if isinstance(value, datetime.datetime):
         return {"dt": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"d": value.isoformat()}
+    if isinstance(value, decimal.Decimal):
+        return {"n": str(value)}
     return value
 
 
 def _typed(value):
     if isinstance(value, dict) and "dt" in value:
         return datetime.datetime.fromisoformat(value["dt"])
+    if isinstance(value, dict) and "d" in value:
+        return datetime.date.fromisoformat(value["d"])
+    if isinstance(value, dict) and "n" in value:
+        return decimal.Decimal(value["n"])
     return value
 
 

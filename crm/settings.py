@@ -310,6 +310,12 @@ PARTNERS_ACTIVE_MONTHS = env_int("PARTNERS_ACTIVE_MONTHS", 12)
 # PostgreSQL counts them within this many milliseconds; a slower count is cancelled and the
 # list shows none (0: never count). partners/views.py, README "Partner and contact lists".
 LIST_COUNT_MILLISECONDS = env_int("LIST_COUNT_MILLISECONDS", 5)
+# The query builder: how long its capped count may take before the page shows none, and how
+# many groups a grouped query shows at most (on screen, in print and in its chart).
+QUERY_COUNT_MILLISECONDS = env_int("QUERY_COUNT_MILLISECONDS", 300)
+QUERY_MAX_GROUPS = env_int("QUERY_MAX_GROUPS", 1000)
+# A screen's statements stop after this long with a message to narrow the query.
+QUERY_SCREEN_SECONDS = env_int("QUERY_SCREEN_SECONDS", 20)
 # The most rows an export of the partner or contact list holds (partners/export_views.py);
 # filters matching more are refused with a message asking to narrow them.
 LIST_EXPORT_MAX_ROWS = env_int("LIST_EXPORT_MAX_ROWS", 100_000)

@@ -19,6 +19,7 @@ PARTNER_GRANTS = {
         "partners.view_tag",
         "partners.add_tag",
         "partners.change_tag",
+        "partners.view_partnerfinancials",
     ],
     # Marketing maintains the registry (the brochure): it adds and changes partners, contacts,
     # partner groups (tags) and the user-defined attributes, but deletes nothing and hands no
@@ -41,7 +42,12 @@ PARTNER_GRANTS = {
         "partners.add_tag",
         "partners.change_tag",
     ],
-    "finance": ["partners.view_partner", "partners.view_contact", "partners.change_partner"],
+    "finance": [
+        "partners.view_partner",
+        "partners.view_contact",
+        "partners.change_partner",
+        "partners.view_partnerfinancials",
+    ],
     "administrator": [
         *(
             f"partners.{action}_{model}"
@@ -51,5 +57,6 @@ PARTNER_GRANTS = {
         "partners.view_all_partner",
         "partners.assign_partner",
         "partners.import_partner",
+        "partners.view_partnerfinancials",
     ],
 }

@@ -10,6 +10,9 @@ class QueryBuilderConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.menu import MenuItem, menu
+        from crm.messaging import queryables as messages
+
+        messages.register()
 
         menu.register(
             MenuItem(
