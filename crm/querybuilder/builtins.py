@@ -62,7 +62,7 @@ BUILTINS = [
             "columns": ["name", "city", "status", "owner", "last_event"],
             "filter": {
                 "any": False,
-                "items": [{"field": "next_event", "op": "is_empty", "value": None}],
+                "items": [{"field": "next_event", "op": "empty", "value": None}],
             },
             "sort": [{"field": "name", "desc": False}],
         },
@@ -78,7 +78,7 @@ BUILTINS = [
                 "any": False,
                 "items": [
                     {"field": "kind", "op": "equals", "value": "task"},
-                    {"field": "closed_at", "op": "is_empty", "value": None},
+                    {"field": "closed_at", "op": "empty", "value": None},
                 ],
             },
             "sort": [{"field": "m0", "desc": True}],
