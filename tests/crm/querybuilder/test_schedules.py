@@ -14,6 +14,8 @@ from crm.querybuilder.models import Frequency, SavedQuery, ScheduledReport
 from crm.querybuilder.schedules import due_on, is_due, reports_send_due
 from tests.access import build_org
 
+from .saved_fixtures import ensure_querybuilder_defaults
+
 pytestmark = pytest.mark.django_db
 
 MONDAY = datetime.date(2026, 12, 7)
@@ -88,7 +90,7 @@ def test_the_beat_runs_the_task_daily():
     assert "querybuilder.send_scheduled_reports" in app.tasks
 
 
-# --- the run, with the engine ---------------------------------------------------------------
+# --- the run, with the engine, the outbox and a real SMTP server ---------------------------
 
 
 def _workbook_rows(content: bytes) -> list[tuple]:
@@ -98,12 +100,83 @@ def _workbook_rows(content: bytes) -> list[tuple]:
     return [tuple(row) for row in sheet.iter_rows(values_only=True)]
 
 
-def _sent_attachments(smtp_server) -> dict[str, bytes]:
+def _attachments(smtp_server) -> dict[str, list]:
+    """Per recipient address: the rows of the XLSX they received."""
     out = {}
     for mail in smtp_server.parsed():
-        for part in mail.iter_attachments():
-            out[mail["To"]] = part.get_content()
+        parts = list(mail.iter_attachments())
+        out[str(mail["To"])] = _workbook_rows(parts[0].get_content()) if parts else None
     return out
 
 
-__all__ = ["Message", "_sent_attachments", "_workbook_rows", "reports_send_due", "services"]
+SPEC = {
+    "base": "partners",
+    "columns": ["name", "owner", "created_at"],
+    "filter": {"any": False, "items": []},
+    "sort": [{"field": "name", "desc": False}],
+}
+
+
+@pytest.fixture
+def weekly(org, data):
+    ensure_querybuilder_defaults()
+    query = SavedQuery.objects.create(
+        name="Partnereim", spec=SPEC, owner=org.supervisor, company=org.company
+    )
+    made = ScheduledReport.objects.create(
+        saved_query=query,
+        company=org.company,
+        frequency=Frequency.WEEKLY,
+        weekday=timezone.localdate().weekday(),
+        created_by=org.supervisor,
+    )
+    made.recipients.set([org.owner, org.peer, org.other_company_user])
+    return made
+
+
+def test_each_recipient_gets_their_own_rows_once(weekly, org, smtp_server):
+    assert reports_send_due() == 2  # the other company's manager is not a member here
+    while services.deliver():
+        pass
+    received = _attachments(smtp_server)
+    assert set(received) == {org.owner.email, org.peer.email}
+    owner_rows, peer_rows = received[org.owner.email], received[org.peer.email]
+    assert owner_rows[0] == ("Név", "Felelős", "Létrehozva")  # in the site's language
+    assert sorted(r[0] for r in owner_rows[1:]) == ["Gödöllői Fa Bt.", "Pesti Gép Kft."]
+    assert {r[1] for r in owner_rows[1:]} == {str(org.owner)}
+    assert [r[0] for r in peer_rows[1:]] == ["Szegedi Szerszám Zrt."]
+    assert isinstance(owner_rows[1][2], datetime.datetime)  # a date cell, not text
+    mail = smtp_server.parsed()[0]
+    assert "Partnereim" in mail["Subject"]
+    weekly.refresh_from_db()
+    assert weekly.last_sent_on == timezone.localdate()
+
+    # the second run of the day, and one that forgot it sent: nothing twice
+    assert reports_send_due() == 0
+    ScheduledReport.objects.filter(pk=weekly.pk).update(last_sent_on=None)
+    before = Message.objects.count()
+    reports_send_due()
+    while services.deliver():
+        pass
+    assert Message.objects.count() == before
+    assert len(smtp_server.messages) == 2
+
+
+def test_a_query_a_recipient_may_not_run_says_so_without_a_file(weekly, org, smtp_server):
+    """The turnover needs a function reps lack: their mail tells why, with no attachment."""
+    SavedQuery.objects.filter(pk=weekly.saved_query_id).update(
+        spec={**SPEC, "columns": ["name", "turnover"]}
+    )
+    weekly.recipients.set([org.owner])
+    assert reports_send_due() == 1
+    services.deliver()
+    mail = smtp_server.parsed()[0]
+    assert not list(mail.iter_attachments())
+    assert "nem futott le" in mail.get_body(("plain",)).get_content()
+
+
+def test_the_task_runs_the_due_reports(weekly, org, smtp_server, eager):
+    from crm.querybuilder.tasks import send_scheduled_reports
+
+    send_scheduled_reports.delay()
+    assert Message.objects.filter(idempotency_key__startswith="querybuilder-").count() == 2
