@@ -188,7 +188,7 @@ def send_one(report: ScheduledReport, recipient, day: datetime.date) -> Message 
         attachments = ((_filename(query.name, day), content, XLSX_TYPE),)
     from crm.messaging.services import message_queue
 
-    try:
+    def queue(attachments):
         return message_queue(
             channel="email",
             recipient=recipient.email,
@@ -202,6 +202,17 @@ def send_one(report: ScheduledReport, recipient, day: datetime.date) -> Message 
             idempotency_key=key,
             attachments=attachments,
         )
+
+    try:
+        try:
+            return queue(attachments)
+        except ValidationError as error:
+            if error.code != "too_big" or not attachments:
+                raise
+            # over the outbox's size limit: the mail says so and points to the CRM
+            context["error"] = str(error.message)
+            context["rows"] = 0
+            return queue(())
     except ValidationError as error:
         logger.warning("report %s to %s not queued: %s", report.pk, recipient.pk, error.messages)
         return None

@@ -180,3 +180,15 @@ def test_the_task_runs_the_due_reports(weekly, org, smtp_server, eager):
 
     send_scheduled_reports.delay()
     assert Message.objects.filter(idempotency_key__startswith="querybuilder-").count() == 2
+
+
+def test_a_file_over_the_outbox_limit_is_left_out_and_the_mail_says_so(
+    weekly, org, smtp_server, settings
+):
+    settings.MESSAGING_MAX_BYTES = 4_000  # the mail fits (~2 kB), the workbook (~5 kB) does not
+    weekly.recipients.set([org.owner])
+    assert reports_send_due() == 1
+    services.deliver()
+    mail = smtp_server.parsed()[0]
+    assert not list(mail.iter_attachments())
+    assert "MB" in mail.get_body(("plain",)).get_content()
