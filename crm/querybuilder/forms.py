@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.forms import BootstrapMixin
 
-from .models import SavedQuery
+from .models import SavedQuery, ScheduledReport
 
 
 class SavedQueryForm(BootstrapMixin, forms.Form):
@@ -60,3 +60,28 @@ def initial_share(query: SavedQuery) -> dict:
         "users": list(query.shared_with_users.values_list("pk", flat=True)),
         "groups": list(query.shared_with_groups.values_list("pk", flat=True)),
     }
+
+
+class ScheduleForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = ScheduledReport
+        fields = ["frequency", "weekday", "day_of_month", "recipients", "active"]
+        widgets = {"recipients": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, recipients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].queryset = recipients
+        self.fields["recipients"].help_text = _("Each gets the rows they may see themselves.")
+        self.style_fields()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("frequency") == "weekly":
+            data["day_of_month"] = None
+            if data.get("weekday") is None:
+                self.add_error("weekday", _("Choose the day of the week."))
+        elif data.get("frequency") == "monthly":
+            data["weekday"] = None
+            if data.get("day_of_month") is None:
+                self.add_error("day_of_month", _("Choose the day of the month (1–28)."))
+        return data

@@ -11,4 +11,10 @@ urlpatterns = [
     path("saved/<int:pk>/copy/", saved_views.saved_copy, name="saved_copy"),
     path("saved/<int:pk>/share/", saved_views.saved_share, name="saved_share"),
     path("saved/<int:pk>/delete/", saved_views.saved_delete, name="saved_delete"),
+    path("saved/<int:pk>/schedules/", saved_views.saved_schedules, name="saved_schedules"),
+    path(
+        "saved/schedules/<int:pk>/delete/",
+        saved_views.saved_schedule_delete,
+        name="saved_schedule_delete",
+    ),
 ]

@@ -16,8 +16,15 @@ from crm.versioning import Conflict
 
 from . import sharing
 from .builtins import translated
-from .forms import SavedQueryForm, SavedQueryUpdateForm, SearchForm, ShareForm, initial_share
-from .models import VIEW, SavedQuery
+from .forms import (
+    SavedQueryForm,
+    SavedQueryUpdateForm,
+    ScheduleForm,
+    SearchForm,
+    ShareForm,
+    initial_share,
+)
+from .models import VIEW, SavedQuery, ScheduledReport
 
 PAGE_SIZE = 50
 RUN = "crm.run_query_builder"
@@ -71,6 +78,7 @@ def saved_list(request):
         "search": text,
         "may_copy": _may(user, "querybuilder.add_savedquery"),
         "may_build": _may(user, RUN),
+        "may_schedule": _may(user, "querybuilder.view_scheduledreport"),
         "builder_url": builder_url(),
     }
     template = "querybuilder/saved_rows.html" if request.htmx else "querybuilder/saved_list.html"
@@ -243,3 +251,76 @@ def saved_delete(request, pk: int):
         "querybuilder/saved_delete.html",
         {"query": query, "schedules": query.schedules.count()},
     )
+
+
+# --- scheduled reports ------------------------------------------------------------------------
+
+
+def _recipients(user):
+    from django.contrib.auth import get_user_model
+
+    from crm.scoping import current_company_id
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__company_id=current_company_id(user))
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_schedules(request, pk: int):
+    """A saved query's scheduled reports in the company the user works in, and a form to add
+    one (with ``add_scheduledreport``); each recipient gets their own rows."""
+    user = request.user
+    if not _may(user, "querybuilder.view_scheduledreport"):
+        raise PermissionDenied
+    query = sharing.get_visible_query(user, pk)
+    translated(query)
+    schedules = (
+        ScheduledReport.objects.visible_to(user)
+        .filter(saved_query=query)
+        .prefetch_related("recipients")
+        .order_by("pk")
+    )
+    may_add = _may(user, "querybuilder.add_scheduledreport")
+    data = request.POST if request.method == "POST" else None
+    form = ScheduleForm(data, recipients=_recipients(user)) if may_add else None
+    if data is not None:
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            sharing.schedule_save(user=user, query=query, form=form)
+            messages.success(request, _("The report is scheduled."))
+            return redirect("querybuilder:saved_schedules", pk=query.pk)
+    editable = set(
+        ScheduledReport.objects.editable_by(user, "delete")
+        .filter(saved_query=query)
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "querybuilder/saved_schedules.html",
+        {"query": query, "schedules": schedules, "form": form, "deletable": editable},
+    )
+
+
+@login_required
+@require_POST
+def saved_schedule_delete(request, pk: int):
+    user = request.user
+    schedule = (
+        ScheduledReport.objects.visible_to(user).filter(pk=pk).select_related("saved_query").first()
+    )
+    if schedule is None:
+        from django.http import Http404
+
+        raise Http404
+    if not ScheduledReport.objects.editable_by(user, "delete").filter(pk=pk).exists():
+        raise PermissionDenied
+    query_id = schedule.saved_query_id
+    schedule.delete()
+    messages.success(request, _("The scheduled report is deleted."))
+    return redirect("querybuilder:saved_schedules", pk=query_id)

@@ -197,3 +197,21 @@ def saved_query_delete(*, user, query: SavedQuery) -> None:
     if not SavedQuery.objects.deletable_by(user).filter(pk=query.pk).exists():
         raise PermissionDenied
     query.delete()
+
+
+def schedule_save(*, user, query: SavedQuery, form) -> "ScheduledReport":  # noqa: F821
+    """A new scheduled report of ``query`` in the user's current company (the form's data)."""
+    if not user.has_perm("querybuilder.add_scheduledreport"):
+        raise PermissionDenied
+    company_id = current_company_id(user)
+    if company_id is None or not SavedQuery.objects.visible_to(user).filter(pk=query.pk).exists():
+        raise PermissionDenied
+    with transaction.atomic():
+        schedule = form.save(commit=False)
+        schedule.saved_query = query
+        schedule.company_id = company_id
+        schedule.created_by = user
+        schedule.full_clean()
+        schedule.save()
+        form.save_m2m()
+    return schedule

@@ -12,7 +12,7 @@ from crm.messaging import services
 from crm.messaging.models import Message
 from crm.querybuilder.models import Frequency, SavedQuery, ScheduledReport
 from crm.querybuilder.schedules import due_on, is_due, reports_send_due
-from tests.access import build_org
+from tests.access import build_org, check_access
 
 from .saved_fixtures import ensure_querybuilder_defaults
 
@@ -192,3 +192,93 @@ def test_a_file_over_the_outbox_limit_is_left_out_and_the_mail_says_so(
     mail = smtp_server.parsed()[0]
     assert not list(mail.iter_attachments())
     assert "MB" in mail.get_body(("plain",)).get_content()
+
+
+# --- the schedules page -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def query(org):
+    ensure_querybuilder_defaults()
+    return SavedQuery.objects.create(
+        name="Partnereim", spec=SPEC, owner=org.supervisor, company=org.company
+    )
+
+
+def test_a_manager_schedules_a_query_for_two_reps(client, org, query):
+    from django.urls import reverse
+
+    client.force_login(org.supervisor)
+    url = reverse("querybuilder:saved_schedules", args=[query.pk])
+    assert 'data-testid="schedule-form"' in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "frequency": "weekly",
+            "weekday": "0",
+            "day_of_month": "12",
+            "recipients": [org.owner.pk, org.peer.pk],
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    made = ScheduledReport.objects.get(saved_query=query)
+    assert (made.company, made.created_by, made.weekday, made.day_of_month) == (
+        org.company,
+        org.supervisor,
+        0,
+        None,
+    )
+    assert set(made.recipients.all()) == {org.owner, org.peer}
+    page = client.get(url).content.decode()
+    assert str(org.peer) in page and 'data-testid="schedule"' in page
+
+
+def test_a_recipient_of_another_company_or_a_monthly_without_day_is_refused(client, org, query):
+    from django.urls import reverse
+
+    client.force_login(org.supervisor)
+    url = reverse("querybuilder:saved_schedules", args=[query.pk])
+    for data in (
+        {"frequency": "weekly", "weekday": "0", "recipients": [org.other_company_user.pk]},
+        {"frequency": "monthly", "recipients": [org.owner.pk]},
+    ):
+        assert client.post(url, data).status_code == 200
+    assert not ScheduledReport.objects.exists()
+
+
+def test_schedules_page_access(client, org, query):
+    from django.urls import reverse
+
+    check_access(
+        client,
+        org,
+        reverse("querybuilder:saved_schedules", args=[query.pk]),
+        allowed={"supervisor", "superuser"},
+        denied_status=(403, 404),
+    )
+
+
+def test_schedule_delete_access(client, org, query):
+    from django.urls import reverse
+
+    def fresh_schedule():
+        made = ScheduledReport.objects.create(
+            saved_query=query,
+            company=org.company,
+            frequency="weekly",
+            weekday=0,
+            created_by=org.supervisor,
+        )
+        return reverse("querybuilder:saved_schedule_delete", args=[made.pk]), made
+
+    outcome = check_access(
+        client,
+        org,
+        fresh_schedule,
+        method="post",
+        allowed={"supervisor", "superuser"},
+        denied_status=(403, 404),
+    )
+    assert outcome["boss"] == 403  # a manager of the company sees it, did not make it
+    assert outcome["other_company_user"] == 404
