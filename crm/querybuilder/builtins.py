@@ -177,11 +177,12 @@ def load_demo() -> None:
         return
     with translation.override(settings.LANGUAGE_CODE):
         name = str(_("Active partners in Pest county with a meeting this quarter"))
+        description = str(_("Shared with the sales reps: each sees their own partners."))
     query, created = SavedQuery.objects.get_or_create(
         name=name,
         owner=manager,
         company=company,
-        defaults={"spec": DEMO_QUERY, "created_by": manager},
+        defaults={"spec": DEMO_QUERY, "created_by": manager, "description": description},
     )
     if not created:
         return
