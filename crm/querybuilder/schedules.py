@@ -84,9 +84,13 @@ def _plain(value):
 
 
 def result_rows(built, limit: int):
-    """The built query's rows as spreadsheet values, in chunks (``prepare`` once a chunk)."""
+    """The built query's rows as spreadsheet values, in the query's order, in chunks
+    (``prepare`` once a chunk)."""
     columns = built.columns
-    rows = built.queryset[:limit].iterator(chunk_size=CHUNK)
+    queryset = built.queryset
+    if not built.grouped and built.order:  # a row list's sort keys are annotations
+        queryset = queryset.order_by(*built.order)
+    rows = queryset[:limit].iterator(chunk_size=CHUNK)
     chunk: list = []
 
     def flush():
@@ -108,23 +112,36 @@ def result_rows(built, limit: int):
 
 def xlsx_bytes(built, title: str, *, limit: int) -> tuple[bytes, int, bool]:
     """The result as XLSX: (the file, how many rows it holds, whether it was cut at
-    ``limit``). The export helper's writer when it is there, else ``crm.spreadsheets``."""
-    from crm.spreadsheets import xlsx_file
-
+    ``limit``). The export's writer (``exports``: forints, yes/no, auto-filter) when it is
+    there, else ``crm.spreadsheets``."""
     counted = {"rows": 0, "more": False}
 
-    def counting():
-        for number, row in enumerate(result_rows(built, limit + 1), start=1):
+    def counting(rows):
+        for number, row in enumerate(rows, start=1):
             if number > limit:
                 counted["more"] = True
                 break
             counted["rows"] = number
             yield row
 
-    header = [str(column.label) for column in built.columns]
-    output = xlsx_file(
-        title, header, counting(), date_format=formats.get_format("SHORT_DATE_FORMAT")
-    )
+    try:
+        from . import exports
+    except ImportError:
+        exports = None
+    if exports is not None and hasattr(exports, "export_rows"):
+        output, _count = exports.xlsx_file(
+            built, title=title, rows=counting(exports.export_rows(built))
+        )
+    else:
+        from crm.spreadsheets import xlsx_file
+
+        header = [str(column.label) for column in built.columns]
+        output = xlsx_file(
+            title,
+            header,
+            counting(result_rows(built, limit + 1)),
+            date_format=formats.get_format("SHORT_DATE_FORMAT"),
+        )
     try:
         content = output.read()
     finally:
