@@ -88,10 +88,13 @@ def saved_list(request):
 def _form_page(request, form, *, query=None, error=None, conflict=None, status=200):
     context = {"form": form, "query": query, "error": error, "conflict": conflict}
     if request.htmx:
-        response = render(request, "querybuilder/saved_errors.html", context, status=status)
-        # The builder page keeps a #saved-errors box next to its save button.
+        # HTMX swaps only 2xx answers: the refusal comes as 200 into the #saved-errors box the
+        # builder page keeps next to its save button, with an event its script may listen to.
+        response = render(request, "querybuilder/saved_errors.html", context)
         response["HX-Retarget"] = "#saved-errors"
         response["HX-Reswap"] = "innerHTML"
+        if form.is_bound:
+            response["HX-Trigger"] = "querybuilder-save-failed"
         return response
     return render(request, "querybuilder/saved_form.html", context, status=status)
 

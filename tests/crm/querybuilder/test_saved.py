@@ -357,7 +357,9 @@ def test_a_failed_update_through_htmx_retargets_the_error_box(client, org, share
         {"id": shared.pk, "version": shared.version, "name": " ", "spec": json.dumps(SPEC)},
         HTTP_HX_REQUEST="true",
     )
+    assert response.status_code == 200  # HTMX swaps only 2xx answers
     assert response["HX-Retarget"] == "#saved-errors"
+    assert response["HX-Trigger"] == "querybuilder-save-failed"
     assert 'data-testid="save-errors"' in response.content.decode()
     assert SavedQuery.objects.get(pk=shared.pk).name == shared.name
 
@@ -388,3 +390,28 @@ def test_create_needs_the_function(client, org):
         allowed={"supervisor", "second_supervisor", "boss", "other_company_user", "superuser"},
         denied_status=(403,),
     )
+
+
+def test_a_stale_save_through_htmx_hands_the_builder_the_newer_version(client, org, shared):
+    """The builder's hidden version field (#saved-version) is swapped out of band, so saving
+    again overwrites on purpose."""
+    from crm.versioning import save_versioned
+
+    shared.name = "Közben átnevezve"
+    save_versioned(shared, expected_version=1, fields=["name"])
+    client.force_login(org.supervisor)
+    response = client.post(
+        reverse("querybuilder:saved_update"),
+        {"id": shared.pk, "version": 1, "name": "Régi lapról", "spec": "{bad"},
+        HTTP_HX_REQUEST="true",
+    )
+    # a bad spec is refused before the version is looked at; a good one meets the conflict
+    assert 'id="saved-version"' not in response.content.decode()
+    response = client.post(
+        reverse("querybuilder:saved_update"),
+        {"id": shared.pk, "version": 1, "name": "Régi lapról", "spec": json.dumps(SPEC)},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert 'id="saved-version" value="2" hx-swap-oob="true"' in html
+    assert SavedQuery.objects.get(pk=shared.pk).name == "Közben átnevezve"
