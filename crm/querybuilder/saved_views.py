@@ -1,6 +1,20 @@
-"""The saved queries' pages: "my queries and those shared with me", copy, share, delete, and
-the endpoints the builder page posts to save a query. Every query starts from
-``SavedQuery.objects.visible_to`` / ``editable_by``; the writes are ``sharing``'s services."""
+"""The saved queries' pages: "my queries and those shared with me", copy, share, delete,
+scheduled reports, and the endpoints the builder page posts to save a query. Every query starts
+from ``SavedQuery.objects.visible_to`` / ``editable_by``; the writes are ``sharing``'s services.
+
+The builder page's side of saving:
+
+- ``querybuilder:saved_create``: POST ``name``, ``description``, ``spec`` (the JSON text);
+- ``querybuilder:saved_update``: POST ``id``, ``version`` (the one the page was loaded with),
+  ``name``, ``description``, ``spec``.
+
+Saved: a redirect to the builder on the query (``?q=<id>``), ``HX-Redirect`` under HTMX.
+Refused (the engine's message and the part at fault, a missing name, a newer save by somebody
+else): the plain form page again; under HTMX a 200 fragment retargeted into the page's
+``#saved-errors`` box with the event ``querybuilder-save-failed``, and on a lost update an
+out-of-band ``<input id="saved-version">`` with the newer version, so that saving again
+overwrites on purpose. The saved query never changes on a refusal.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

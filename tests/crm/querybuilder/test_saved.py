@@ -415,3 +415,27 @@ def test_a_stale_save_through_htmx_hands_the_builder_the_newer_version(client, o
     html = response.content.decode()
     assert 'id="saved-version" value="2" hx-swap-oob="true"' in html
     assert SavedQuery.objects.get(pk=shared.pk).name == "Közben átnevezve"
+
+
+def test_the_data_migration_gave_the_groups_their_functions():
+    """As migrated (querybuilder/0002): reps see shared queries and run the builder; managers,
+    marketing and finance keep their own; schedules are for managers and administrators."""
+    from crm.messaging.models import MessageTemplate
+
+    def perms(key: str) -> set[str]:
+        return {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group(key).permissions.select_related("content_type")
+        }
+
+    rep, manager, marketing = perms("sales_rep"), perms("sales_manager"), perms("marketing")
+    assert {"querybuilder.view_savedquery", "crm.run_query_builder"} <= rep
+    assert "querybuilder.add_savedquery" not in rep
+    assert {"querybuilder.add_savedquery", "querybuilder.add_scheduledreport"} <= manager
+    assert {"querybuilder.add_savedquery", "crm.run_query_builder"} <= marketing
+    assert "querybuilder.add_scheduledreport" not in marketing
+    assert set(
+        MessageTemplate.objects.filter(key="querybuilder-scheduled-report").values_list(
+            "language", flat=True
+        )
+    ) == {"hu", "en"}
