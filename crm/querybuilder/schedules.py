@@ -264,6 +264,10 @@ def reports_send_due(*, today: datetime.date | None = None) -> int:
     candidates = ScheduledReport.objects.filter(active=True).select_related("saved_query")
     total = 0
     for report in candidates:
-        if is_due(report, today):
+        if not is_due(report, today):
+            continue
+        try:
             total += report_send(report.pk, today=today)
+        except Exception:  # one broken report must not keep the others from going out
+            logger.exception("scheduled report %s failed; the next run tries again", report.pk)
     return total

@@ -292,3 +292,27 @@ def test_schedule_delete_access(client, org, query):
     )
     assert outcome["boss"] == 403  # a manager of the company sees it, did not make it
     assert outcome["other_company_user"] == 404
+
+
+def test_a_report_that_breaks_does_not_stop_the_others(weekly, org, smtp_server, monkeypatch):
+    from crm.querybuilder import schedules
+
+    other = ScheduledReport.objects.create(
+        saved_query=weekly.saved_query,
+        company=org.company,
+        frequency=Frequency.WEEKLY,
+        weekday=weekly.weekday,
+        created_by=org.supervisor,
+    )
+    other.recipients.set([org.owner])
+    real = schedules.report_send
+
+    def flaky(report_id, **kwargs):
+        if report_id == weekly.pk:
+            raise RuntimeError("the database went away")
+        return real(report_id, **kwargs)
+
+    monkeypatch.setattr(schedules, "report_send", flaky)
+    assert reports_send_due() == 1
+    weekly.refresh_from_db()
+    assert weekly.last_sent_on is None  # tried again at the next run
