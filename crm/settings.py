@@ -297,6 +297,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=15),
         "options": {"expires": 6 * 3600},
     },
+    # The query builder's scheduled reports that fell due (XLSX by e-mail, each recipient's rows).
+    "querybuilder-send-scheduled-reports": {
+        "task": "querybuilder.send_scheduled_reports",
+        "schedule": crontab(hour=6, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
 }
 
 # --- Partners -------------------------------------------------------------------------------
