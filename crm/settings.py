@@ -179,12 +179,15 @@ DATABASES["default"]["OPTIONS"].setdefault(
 )
 # Parallel query helps reports on idle machines but doubles the rows a web page scans on a busy
 # small server (measured by bench/partners.py): off by default, per connection.
+# JIT compilation off: it cost 60 ms of a 0.85 s query builder statement on 1M partners (its
+# compile time exceeds its gain on interactive statements); DATABASE_JIT=true turns it on.
 # pgtrigger.ignore defined (empty) for every connection: django-pgtrigger's triggers read it in
 # an EXCEPTION block, and an undefined setting aborts a subtransaction per written row, which
 # made bulk writes to history-tracked tables slow down quadratically (bench/partner_import.py).
 DATABASES["default"]["OPTIONS"].setdefault(
     "options",
     f"-c max_parallel_workers_per_gather={env_int('DATABASE_PARALLEL_WORKERS', 0)}"
+    f" -c jit={'on' if env_bool('DATABASE_JIT', False) else 'off'}"
     " -c pgtrigger.ignore={}",
 )
 # Constant statements of busy pages prepared once per connection (crm/prepared.py); off behind a
@@ -292,6 +295,12 @@ CELERY_BEAT_SCHEDULE = {
     "activities-release-idle-partners": {
         "task": "activities.release_idle_partners",
         "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": 6 * 3600},
+    },
+    # The query builder's scheduled reports that fell due (XLSX by e-mail, each recipient's rows).
+    "querybuilder-send-scheduled-reports": {
+        "task": "querybuilder.send_scheduled_reports",
+        "schedule": crontab(hour=6, minute=0),
         "options": {"expires": 6 * 3600},
     },
 }

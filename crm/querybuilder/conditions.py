@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,6 +54,22 @@ class _Resolved:
             )
             return ArraySubquery(rows.values(f.orm_path()))
         return F(self.prefix + f.orm_path())
+
+    def nullable(self, base_model) -> bool:
+        """Whether the value may be NULL: a computed or many-valued one, or a path from
+        ``base_model`` with a nullable field or foreign key on its way."""
+        if self.field.expression is not None or self.field.many:
+            return True
+        model = base_model
+        for name in (self.prefix + self.field.orm_path()).split("__"):
+            try:
+                found = model._meta.get_field(name)
+            except (FieldDoesNotExist, AttributeError):
+                return True
+            if found.null:
+                return True
+            model = found.related_model if found.is_relation else None
+        return False
 
 
 class Conditions:

@@ -122,7 +122,7 @@ class _Builder(Conditions):
             if not resolved.field.sortable or resolved.field.many:
                 raise QueryError(_("The rows cannot be sorted by this field."), part)
             name = f"s{number - 1}"
-            shown[name] = _sortable(resolved, self.context)
+            shown[name] = _sortable(resolved, self.context, entity.model)
             order.append(("-" if item.get("desc") else "") + name)
         filtered = rows.alias(**level.exprs)
         if condition is not None:
@@ -227,10 +227,13 @@ _SORT_NULL = {
 }
 
 
-def _sortable(resolved: _Resolved, context):
-    """A sort key without NULLs (they sort first), so that keyset pages never skip a row."""
+def _sortable(resolved: _Resolved, context, base_model):
+    """A sort key without NULLs (they sort first), so that keyset pages never skip a row; a
+    value that cannot be NULL as it is, so that an index in its order can serve the page."""
     kind = resolved.field.type
     expression = resolved.expression(context)
+    if not resolved.nullable(base_model):
+        return expression
     if kind == "datetime":
         low = Value(datetime.datetime(1, 1, 2, tzinfo=datetime.UTC))
         return Coalesce(expression, low, output_field=DateTimeField())
