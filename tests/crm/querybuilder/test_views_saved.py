@@ -142,3 +142,45 @@ def test_the_print_view_of_a_saved_query_has_its_title_and_asked_value(client, o
     assert "Budaörs" in filters
     client.force_login(org.other_company_user)
     assert client.get(reverse("querybuilder:print"), {"q": query.pk}).status_code == 404
+
+
+def test_the_builder_saves_through_the_saved_queries_pages(client, org):
+    """What the builder's save panel posts (its form: spec, name, description, id, version)
+    is what the saved queries' pages take; a stale save is refused into its error box with
+    the newer version swapped into the panel's version input."""
+    query = make_query(org.supervisor)
+    client.force_login(org.supervisor)
+    html = client.get(reverse("querybuilder:builder"), {"q": query.pk}).content.decode()
+    for needle in (
+        'id="saved-errors"',
+        f'name="id" value="{query.pk}"',
+        f'name="version" id="saved-version" value="{query.version}"',
+        'name="name"',
+        'name="description"',
+        'name="spec"',
+        f'hx-post="{reverse("querybuilder:saved_update")}"',
+        f'hx-post="{reverse("querybuilder:saved_create")}"',
+    ):
+        assert needle in html, needle
+    changed = dict(ASKED, columns=["name"])
+    form = {
+        "spec": json.dumps(changed),
+        "name": "Átnevezett",
+        "description": "",
+        "id": query.pk,
+        "version": query.version,
+    }
+    response = client.post(reverse("querybuilder:saved_update"), form, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and f"?q={query.pk}" in response["HX-Redirect"]
+    query.refresh_from_db()
+    assert query.name == "Átnevezett" and query.spec["columns"] == ["name"]
+    # the same page saving again with the version it was loaded with: refused, not lost
+    response = client.post(reverse("querybuilder:saved_update"), form, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response["HX-Retarget"] == "#saved-errors"
+    assert 'id="saved-version"' in html and f'value="{query.version}"' in html
+    # Save as: a new query of the user's, the builder opened on it
+    form = {"spec": json.dumps(ASKED), "name": "Másolat", "description": "x"}
+    response = client.post(reverse("querybuilder:saved_create"), form, HTTP_HX_REQUEST="true")
+    new = SavedQuery.objects.get(name="Másolat")
+    assert new.owner == org.supervisor and response["HX-Redirect"].endswith(f"?q={new.pk}")
