@@ -9,7 +9,7 @@ pytest.importorskip("crm.querybuilder.models")
 from crm.demo import DEMO_PASSWORD  # noqa: E402
 
 from .conftest import log_in, screenshot, sized_page  # noqa: E402
-from .test_querybuilder import MANAGER, _last, _spec  # noqa: E402
+from .test_querybuilder import MANAGER, _last, _settled, _spec  # noqa: E402
 
 
 def test_a_manager_saves_a_query_and_runs_it_with_an_asked_value(browser, live_server, demo):
@@ -38,6 +38,11 @@ def test_a_manager_saves_a_query_and_runs_it_with_an_asked_value(browser, live_s
         )
         page.get_by_test_id("qb-save-open").click()
         page.get_by_test_id("qb-save-name").fill(f"Városi partnerek ({name})")
+        _settled(page)
+        assert set(page.locator("#qb-result tbody tr td:nth-child(2)").all_inner_texts()) == {
+            "Budapest"
+        }
+        screenshot(page, f"querybuilder-save-panel-{name}")
         page.get_by_test_id("qb-save-as").click()
         page.wait_for_url("**/reports/?q=*")
         query = SavedQuery.objects.get(name=f"Városi partnerek ({name})")
