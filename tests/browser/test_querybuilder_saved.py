@@ -64,3 +64,30 @@ def test_a_manager_saves_a_query_and_runs_it_with_an_asked_value(browser, live_s
         screenshot(page, f"querybuilder-run-{name}")
         assert not page.errors, page.errors
         page.context.close()
+
+
+def test_a_shipped_report_per_rep_per_week_is_drawn_as_lines(browser, live_server, demo):
+    """The built-in "activities per rep per week": two groupings, so a line per rep over the
+    weeks; the builder shows it as the manager opens it."""
+    SavedQuery = pytest.importorskip("crm.querybuilder.models").SavedQuery
+    from crm.querybuilder.builtins import ensure_builtins
+
+    ensure_builtins()
+    query = SavedQuery.objects.get(builtin="activities-per-rep-per-week")
+    for name, size in (("desktop", (1280, 800)), ("phone", (390, 844))):
+        page = sized_page(browser, live_server, size)
+        log_in(page, MANAGER, DEMO_PASSWORD)
+        page.wait_for_url("**/")
+        page.goto(f"/reports/?q={query.pk}")
+        chart = page.get_by_test_id("qb-result").get_by_test_id("qb-chart")
+        chart.wait_for()
+        assert page.get_by_test_id("qb-trunc").input_value() == "week"
+        page.locator("[data-qb-chart-type=line]").click()
+        canvas = chart.locator("canvas")
+        assert canvas.evaluate("c => c.qbChart.config.type") == "line"
+        datasets = canvas.evaluate("c => c.qbChart.data.datasets.map(d => d.label)")
+        assert len(datasets) >= 2  # a line per rep
+        page.wait_for_timeout(400)  # the lines' drawing animation
+        screenshot(page, f"querybuilder-per-rep-per-week-{name}")
+        assert not page.errors, page.errors
+        page.context.close()

@@ -50,7 +50,7 @@
               : `${colour}cc`,
         borderColor: kind === "pie" ? "#fff" : colour,
         borderWidth: kind === "line" ? 2 : 1,
-        tension: 0.2,
+        tension: 0,
       };
     });
     canvas.qbChart = new window.Chart(canvas, {

@@ -184,3 +184,29 @@ def test_the_builder_saves_through_the_saved_queries_pages(client, org):
     response = client.post(reverse("querybuilder:saved_create"), form, HTTP_HX_REQUEST="true")
     new = SavedQuery.objects.get(name="Másolat")
     assert new.owner == org.supervisor and response["HX-Redirect"].endswith(f"?q={new.pk}")
+
+
+def test_every_shipped_query_opens_runs_and_prints(client, org, partners):
+    """The built-in queries (the reports a sales manager expects) through every page here."""
+    from crm.querybuilder.builtins import ensure_builtins
+
+    ensure_builtins()
+    shipped = list(SavedQuery.objects.exclude(builtin=""))
+    assert len(shipped) >= 5
+    client.force_login(org.supervisor)
+    for query in shipped:
+        assert client.get(reverse("querybuilder:builder"), {"q": query.pk}).status_code == 200
+        preview = client.post(
+            reverse("querybuilder:preview"),
+            {"spec": json.dumps(query.spec)},
+            HTTP_HX_REQUEST="true",
+        )
+        assert 'data-testid="qb-problem"' not in preview.content.decode(), query.builtin
+        run = client.get(reverse("querybuilder:run"), {"q": query.pk})
+        assert 'data-testid="qb-problem"' not in run.content.decode(), query.builtin
+        printed = client.get(reverse("querybuilder:print"), {"q": query.pk})
+        assert 'data-testid="qb-problem"' not in printed.content.decode(), query.builtin
+        if query.spec.get("group", {}).get("by"):
+            assert (
+                'data-testid="qb-chart"' in preview.content.decode() or not preview.context["rows"]
+            )
