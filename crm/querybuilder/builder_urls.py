@@ -1,3 +1,13 @@
 """The query builder's builder pages' URLs."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns: list = [
+    path("", views.builder, name="builder"),
+    path("catalog/", views.catalog, name="catalog"),
+    path("preview/", views.preview, name="preview"),
+    path("run/", views.run, name="run"),
+    path("print/", views.print_view, name="print"),
+]
