@@ -173,7 +173,9 @@ class Built:
                     for i, m in enumerate(measures)
                 ],
             }
-        labels = list(dict.fromkeys(t[1] for t in text))
+        # the second grouping's values in their own order (weeks in time), not as first seen
+        raw = {t[1]: row[1] for t, row in zip(text, rows, strict=True)}
+        labels = sorted(raw, key=lambda label: _order_key(raw[label]))
         series: dict = {}
         for t, row in zip(text, rows, strict=True):
             series.setdefault(t[0], dict.fromkeys(labels, 0))[t[1]] = _number(row[groups])
@@ -200,6 +202,11 @@ def _label(value) -> str:
 
         return date_format(value, "SHORT_DATE_FORMAT")
     return "" if value is None else str(value)
+
+
+def _order_key(value):
+    """Sorts values of one column (None first) whatever their type."""
+    return (value is not None, value if value is not None else 0)
 
 
 def _number(value):

@@ -115,6 +115,26 @@ def test_meetings_per_rep_per_week(org, data):
     assert len(chart["datasets"]) == 2 and len(chart["labels"]) >= 1
 
 
+def test_a_chart_of_two_groupings_keeps_the_weeks_in_order(org, data):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.crm.querybuilder.conftest import meeting
+
+    now = timezone.now()
+    # the owner's only meeting is weeks after the peer's first ones: their weeks come first
+    meeting(org.peer, data["szeged"], starts_at=now - datetime.timedelta(days=60))
+    meeting(org.peer, data["szeged"], starts_at=now - datetime.timedelta(days=30))
+    spec = {
+        "base": "activities",
+        "group": {"by": [{"field": "owner"}, {"field": "starts_at", "trunc": "week"}]},
+    }
+    chart = build(spec, fresh(org.supervisor)).chart()
+    parsed = [datetime.datetime.strptime(label, "%Y. %m. %d.") for label in chart["labels"]]
+    assert parsed == sorted(parsed) and len(parsed) == 3
+
+
 def test_keyset_pages_walk_every_row_once(org, data):
     from tests.partners.conftest import make_partner
 
