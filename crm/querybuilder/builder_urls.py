@@ -9,5 +9,6 @@ urlpatterns: list = [
     path("catalog/", views.catalog, name="catalog"),
     path("preview/", views.preview, name="preview"),
     path("run/", views.run, name="run"),
+    path("count/", views.count, name="count"),
     path("print/", views.print_view, name="print"),
 ]

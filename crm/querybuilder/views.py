@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -259,8 +259,12 @@ def _chart(built) -> dict | None:
     return _plain(chart) if chart else None
 
 
-def _result(built, *, after: str = "", before: str = "", size: int | None = None) -> dict:
-    """The context of a result: a page of rows, its links, the capped count, the chart."""
+def _result(
+    built, *, after: str = "", before: str = "", size: int | None = None, count: bool = True
+) -> dict:
+    """The context of a result: a page of rows, its links, the capped count, the chart.
+    ``count=False``: the count is asked by the page afterwards (``count`` view), so that a
+    large result's counting never holds up its first rows."""
     page = built.page(after=after, before=before, size=size or PAGE_SIZE)
     chart = _chart(built)
     types = [column.type for column in built.columns]
@@ -270,19 +274,23 @@ def _result(built, *, after: str = "", before: str = "", size: int | None = None
         "next": page.next,
         "previous": page.previous,
         "grouped": built.grouped,
-        "count_text": _count_text(built.count(cap=COUNT_CAP)),
+        "count_text": _count_text(built.count(cap=COUNT_CAP)) if count else "",
+        "count_later": not count,
         "chart": chart,
         "chart_json": json.dumps(chart) if chart else "",
     }
 
 
-def _run(spec: dict, user, *, params=None, **page) -> tuple[dict | None, Problem | None]:
-    """Builds and reads one page, or the problem that stopped it. A statement the database
-    gives up on (a timeout) is a problem too; it is rolled back to its savepoint."""
+def _run(
+    spec: dict, user, *, params=None, count: bool = False, **page
+) -> tuple[dict | None, Problem | None]:
+    """Builds and reads one page (its count asked afterwards unless ``count``), or the problem
+    that stopped it. A statement the database gives up on (a timeout) is a problem too; it is
+    rolled back to its savepoint."""
     try:
         with transaction.atomic():
             built = build(spec, user, params=params or None)
-            return _result(built, **page), None
+            return _result(built, count=count, **page), None
     except QueryError as err:
         return None, Problem(part=str(getattr(err, "part", "") or _("Query")), message=str(err))
     except DatabaseError:
@@ -420,6 +428,29 @@ def preview(request):
     context.update(result or {})
     context["problem"] = problem
     return _render_result(request, context)
+
+
+@require_http_methods(["GET", "POST"])
+@_allowed
+def count(request):
+    """The capped count of a result, asked by its page once the rows are shown: of the
+    builder's query (POST, as ``preview``) or of a saved query (GET, as ``run``)."""
+    if request.method == "POST":
+        try:
+            spec = _spec_from_post(request)
+        except QueryError:
+            return HttpResponse("")
+        data = request.POST
+    else:
+        spec = _saved_or_404(request, request.GET.get("q")).spec or {}
+        data = request.GET
+    params = _params_from(data, _asked(spec))
+    try:
+        with transaction.atomic():
+            found = build(spec, request.user, params=params or None).count(cap=COUNT_CAP)
+    except (QueryError, DatabaseError):
+        found = None
+    return render(request, "querybuilder/partials/count.html", {"count_text": _count_text(found)})
 
 
 @require_GET

@@ -178,7 +178,11 @@ def test_the_preview_pages_by_keyset_and_shows_the_count(client, org):
     first = _preview(client, LIST_SPEC)
     html = first.content.decode()
     assert "Partner 00" in html and "Partner 49" in html and "Partner 50" not in html
-    assert 'data-testid="qb-count"' in html and "55" in html
+    # the count is asked by the page once the rows are there, with the same query
+    assert 'data-testid="qb-count-pending"' in html
+    counted = client.post(reverse("querybuilder:count"), {"spec": json.dumps(LIST_SPEC)})
+    assert 'data-testid="qb-count"' in counted.content.decode()
+    assert "55" in counted.content.decode()
     after = first.context["next"]
     assert after
     second = _preview(client, LIST_SPEC, after=after).content.decode()
@@ -244,3 +248,15 @@ def test_the_print_view_of_a_bad_query_shows_the_problem(client, org):
     response = client.post(reverse("querybuilder:print"), {"spec": spec})
     assert response.status_code == 200
     assert 'data-testid="qb-problem"' in response.content.decode()
+
+
+def test_the_count_is_only_for_those_with_the_function(client, org):
+    make_partner(org.owner, name="Számolt Kft.")
+    for persona, status in (("outsider", 403), ("owner", 200)):
+        client.force_login(getattr(org, persona))
+        response = client.post(reverse("querybuilder:count"), {"spec": json.dumps(LIST_SPEC)})
+        assert response.status_code == status
+    # a rep counts their own rows only; a hostile spec counts nothing, without a 500
+    assert "1" in response.content.decode()
+    bad = client.post(reverse("querybuilder:count"), {"spec": '{"base": "nope"'})
+    assert bad.status_code == 200 and bad.content.decode().strip() == ""
