@@ -460,3 +460,55 @@ def test_a_worker_writes_the_large_export_and_its_user_downloads_it(client, medi
     assert "5 sor" in page or "5 rows" in page
     rows = csv_rows(client.get(reverse("querybuilder:export_download", args=[record.pk])))
     assert [r[0] for r in rows[1:]] == [f"Partner {n} Kft." for n in range(5)]
+
+
+def test_postgresql_writes_the_same_csv_as_python(org, data, hyperlink):
+    """The CSV is written by COPY when every column can be shown in SQL: byte for byte the
+    lines Python writes value by value (crm.spreadsheets.csv_lines)."""
+    from django.utils import translation
+
+    from activities.models import Activity
+    from crm.querybuilder import exports
+    from crm.querybuilder.engine import build
+    from partners.models import Partner
+
+    Activity.objects.filter(pk=hyperlink.pk).update(deadline=datetime.date(2026, 11, 30))
+    Partner.objects.filter(pk=data["pest"].pk).update(headcount=1234)
+    visit = meeting(org.owner, data["pest"], starts_at=datetime.datetime.now(datetime.UTC))
+    Observation.objects.create(
+        activity=visit,
+        kind="price",
+        product="+36 30 123 4567",
+        competitor="@SUM(A1)",
+        price=Decimal("1234567.50"),
+    )
+    specs = [
+        {
+            **ACTIVITIES,
+            "columns": [*ACTIVITIES["columns"], "partner.headcount", "place", "kind"],
+        },
+        {"base": "observations", "columns": ["product", "competitor", "price", "created_at"]},
+        {"base": "partners", "group": {"by": [{"field": "owner"}], "measures": [{"fn": "count"}]}},
+    ]
+    for language in ("hu", "en"):
+        with translation.override(language):
+            for spec in specs:
+                for separator in (";", ","):
+                    built = build(spec, fresh(org.supervisor))
+                    assert exports.copy_sql(built) is not None
+                    output = io.BytesIO()
+                    rows = exports.write_csv(built, output, separator=separator)
+                    python = "".join(exports.csv_lines(built, separator=separator)).encode()
+                    assert output.getvalue() == python
+                    assert rows == python.count(b"\r\n") - 1
+
+
+def test_a_column_of_several_values_is_written_by_python(org, data):
+    from crm.querybuilder import exports
+    from crm.querybuilder.engine import build
+
+    built = build({"base": "contacts", "columns": ["family_name", "types"]}, fresh(org.supervisor))
+    assert exports.copy_sql(built) is None
+    output = io.BytesIO()
+    assert exports.write_csv(built, output) == 2
+    assert "Pénzügyi" in output.getvalue().decode("utf-8-sig")
