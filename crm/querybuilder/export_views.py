@@ -1,7 +1,8 @@
 """Exports of a query's result (issue 23): XLSX or CSV of the rows the user may see.
 
 ``querybuilder:export`` (POST) takes the query as a spec (JSON, field ``spec``) or a saved
-query's id (``query``), the ``format`` (``xlsx`` or ``csv``), the CSV ``separator`` (``;`` or
+query's id (``query``; with a spec too, the spec is exported and the saved query named in the
+audit), the ``format`` (``xlsx`` or ``csv``), the CSV ``separator`` (``;`` or
 ``,``) and the asked parameters' values (``params``, a JSON object, or one field
 ``param:<name>`` each). A result of at most ``QUERY_EXPORT_INLINE_ROWS`` rows is written in
 the request; a larger one (or one PostgreSQL cannot count quickly) runs in Celery, and the
@@ -70,14 +71,18 @@ def _params(post) -> dict:
 
 
 def _spec(request):
-    """(spec, saved query or None) from the posted ``query`` id or ``spec``."""
+    """(spec, saved query or None): the posted ``spec``, else the saved query's (``query``, an
+    id; 404 when the user does not see it). With both, the spec as edited in the builder is
+    exported and the saved query named in the audit."""
     from . import sharing
 
+    saved = None
     if request.POST.get("query"):
         saved = sharing.get_visible_query(request.user, request.POST["query"])
-        return saved.spec, saved
+        if not (request.POST.get("spec") or "").strip():
+            return saved.spec, saved
     try:
-        return sharing.parse_spec(request.POST.get("spec", "")), None
+        return sharing.parse_spec(request.POST.get("spec", "")), saved
     except sharing.SpecError as err:
         raise BadExport(err.reason, err.part) from None
 

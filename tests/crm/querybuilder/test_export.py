@@ -215,6 +215,11 @@ def test_a_saved_query_is_exported_by_its_id_with_asked_parameters(client, org, 
         )
     )
     assert rows[1:] == [("Szegedi Szerszám Zrt.",)]
+    # the builder's edited copy of a saved query: its spec, the saved query in the audit
+    edited = {**spec, "columns": ["name", "city"], "filter": {"items": []}}
+    response = post(client, org.supervisor, edited, query=saved.pk)
+    assert len(list(sheet_of(response).iter_rows())) == 4
+    assert ExportRecord.objects.latest("pk").saved_query == saved
 
 
 def test_a_saved_query_the_user_cannot_see_is_not_found(client, org, data):
