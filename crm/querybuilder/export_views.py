@@ -166,7 +166,7 @@ def _in_language(chunks):
 def export_status(request, pk: int):
     """The progress page of a background export; with HTMX only its fragment, polled every
     second until the file is ready or the export failed."""
-    record = _record_or_404(request, pk)
+    record = exports.export_expire_stale(_record_or_404(request, pk))
     context = {"record": record, "finished": record.state in FINISHED}
     if request.htmx:
         return render(request, "querybuilder/export_progress.html", context)

@@ -542,6 +542,30 @@ def export_queue(
     return record
 
 
+# A background export still queued or running this long after it was asked for has lost its
+# worker (a million rows take minutes): its page says so instead of polling for ever.
+STALE_AFTER = datetime.timedelta(hours=1)
+
+
+def export_expire_stale(record):
+    """``record`` ended as failed when its worker is gone (``STALE_AFTER``); the record."""
+    from .models import ExportRecord, ExportState
+
+    waiting = (ExportState.QUEUED, ExportState.RUNNING)
+    now = timezone.now()
+    if record.state in waiting and record.created_at < now - STALE_AFTER:
+        ExportRecord.objects.filter(pk=record.pk, state__in=waiting).update(
+            state=ExportState.FAILED,
+            error=_(
+                "The export stopped before it finished (no worker took it, or it ended)."
+                " Export the query again."
+            ),
+            finished_at=now,
+        )
+        record.refresh_from_db()
+    return record
+
+
 def export_run(*, record_id: int, language: str | None = None, separator: str = ";") -> bool:
     """Runs a queued export (the Celery task's work): the query is built again as the
     record's user (their rows, their fields), written to a temporary file chunk by chunk with

@@ -406,8 +406,27 @@ def test_the_progress_and_the_file_are_only_for_their_user(client, org, data, me
     )
 
 
+@pytest.fixture
+def fresh_broker_pool():
+    """Celery on the test broker with its connection and producer pools made anew: a test
+    that pointed the app at another broker and back (tests/crm/messaging/test_faults.py)
+    leaves kombu's shared pool for this broker closed ("Acquire on closed pool"), or, when it
+    was the first to read the app's configuration, the app on its stopped private broker."""
+    from django.conf import settings
+    from kombu import pools
+
+    from crm.celery import app
+
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_writes_the_large_export_and_its_user_downloads_it(client, media, settings):
+def test_a_worker_writes_the_large_export_and_its_user_downloads_it(
+    client, media, settings, fresh_broker_pool
+):
     """The real queue: the request queues the task, a Celery worker (another process, the
     same database and Redis) writes the file, the progress page then offers it."""
     import subprocess
@@ -517,3 +536,27 @@ def test_a_column_of_several_values_is_written_by_python(org, data):
     output = io.BytesIO()
     assert exports.write_csv(built, output) == 2
     assert "Pénzügyi" in output.getvalue().decode("utf-8-sig")
+
+
+def test_an_export_whose_worker_is_gone_ends_failed_instead_of_polling(client, org, data, media):
+    from crm.querybuilder.exports import STALE_AFTER, export_queue
+
+    record = export_queue(
+        user=org.supervisor,
+        spec={"base": "partners"},
+        params={},
+        saved_query=None,
+        fmt="xlsx",
+        separator=";",
+        language="hu",
+    )
+    status_url = reverse("querybuilder:export_status", args=[record.pk])
+    client.force_login(org.supervisor)
+    assert f'hx-get="{status_url}"' in client.get(status_url).content.decode()
+    ExportRecord.objects.filter(pk=record.pk).update(
+        created_at=record.created_at - STALE_AFTER - datetime.timedelta(minutes=1)
+    )
+    page = client.get(status_url).content.decode()
+    record.refresh_from_db()
+    assert record.state == ExportState.FAILED and record.finished_at is not None
+    assert f'hx-get="{status_url}"' not in page and record.error in page
