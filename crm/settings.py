@@ -179,12 +179,15 @@ DATABASES["default"]["OPTIONS"].setdefault(
 )
 # Parallel query helps reports on idle machines but doubles the rows a web page scans on a busy
 # small server (measured by bench/partners.py): off by default, per connection.
+# JIT compilation off: it cost 60 ms of a 0.85 s query builder statement on 1M partners (its
+# compile time exceeds its gain on interactive statements); DATABASE_JIT=true turns it on.
 # pgtrigger.ignore defined (empty) for every connection: django-pgtrigger's triggers read it in
 # an EXCEPTION block, and an undefined setting aborts a subtransaction per written row, which
 # made bulk writes to history-tracked tables slow down quadratically (bench/partner_import.py).
 DATABASES["default"]["OPTIONS"].setdefault(
     "options",
     f"-c max_parallel_workers_per_gather={env_int('DATABASE_PARALLEL_WORKERS', 0)}"
+    f" -c jit={'on' if env_bool('DATABASE_JIT', False) else 'off'}"
     " -c pgtrigger.ignore={}",
 )
 # Constant statements of busy pages prepared once per connection (crm/prepared.py); off behind a
@@ -296,6 +299,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=15),
         "options": {"expires": 6 * 3600},
     },
+    # The query builder's scheduled reports that fell due (XLSX by e-mail, each recipient's rows).
+    "querybuilder-send-scheduled-reports": {
+        "task": "querybuilder.send_scheduled_reports",
+        "schedule": crontab(hour=6, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
 }
 
 # --- Partners -------------------------------------------------------------------------------
@@ -310,6 +319,8 @@ LIST_COUNT_MILLISECONDS = env_int("LIST_COUNT_MILLISECONDS", 5)
 # many groups a grouped query shows at most (on screen, in print and in its chart).
 QUERY_COUNT_MILLISECONDS = env_int("QUERY_COUNT_MILLISECONDS", 300)
 QUERY_MAX_GROUPS = env_int("QUERY_MAX_GROUPS", 1000)
+# A screen's statements stop after this long with a message to narrow the query.
+QUERY_SCREEN_SECONDS = env_int("QUERY_SCREEN_SECONDS", 20)
 # A query's export of at most this many rows (capped count) is written in the request; a larger
 # one runs in Celery with a progress bar and a download link (crm/querybuilder/export_views.py).
 QUERY_EXPORT_INLINE_ROWS = env_int("QUERY_EXPORT_INLINE_ROWS", 5000)

@@ -9,10 +9,17 @@ class QueryBuilderConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from crm.demo import register as register_demo
+        from crm.groups import register_grants
         from crm.menu import MenuItem, menu
         from crm.messaging import queryables as messages
 
+        from .builtins import load_demo
+        from .defaults import QUERYBUILDER_GRANTS
+
         messages.register()
+        register_grants(QUERYBUILDER_GRANTS)
+        register_demo(load_demo)
 
         menu.register(
             MenuItem(

@@ -20,6 +20,19 @@ def _field(f) -> dict:
     }
 
 
+def _colleagues(user) -> list[list]:
+    """The active users of the user's current company, family name first: the choices of
+    "handler is …" and the other user fields."""
+    from django.contrib.auth import get_user_model
+
+    from crm.scoping import current_company_id
+
+    company_id = current_company_id(user)
+    users = get_user_model().objects.filter(is_active=True)
+    users = users.filter(memberships__company_id=company_id) if company_id else users.none()
+    return [[u.pk, str(u)] for u in users.order_by("last_name", "first_name", "pk")]
+
+
 def catalog(user) -> dict:
     entities = {}
     for entity in queryables.ordered():
@@ -45,4 +58,5 @@ def catalog(user) -> dict:
         "relative": [[key, str(label)] for key, label in RELATIVE],
         "truncs": [[key, str(label)] for key, label in TRUNCS.items()],
         "fns": [[key, str(label)] for key, label in FNS.items()],
+        "users": _colleagues(user),
     }

@@ -299,3 +299,25 @@ def test_same_queries_for_1_and_50_rows(org, data, django_assert_num_queries):
     for number in range(50):
         make_partner(org.owner, f"Sok {number} Kft.")
     assert run() == few
+
+
+def test_a_query_over_the_time_limit_asks_to_narrow_it(org, data, settings):
+    from crm.querybuilder import results
+
+    spec = {"base": "partners", "columns": ["name"]}
+    built = build(spec, fresh(org.supervisor))
+    with pytest.raises(QueryError) as raised, results.time_limit(0.001):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(0.05)")
+    assert "narrow" in str(raised.value) or "szűk" in str(raised.value)
+    assert built.page().rows  # the connection is usable afterwards
+
+
+def test_the_catalog_lists_the_users_colleagues(org, data):
+    from crm.querybuilder.catalog import catalog
+
+    users = dict(catalog(fresh(org.owner))["users"])
+    assert users[org.owner.pk] == "Tulaj Olga"
+    assert org.other_company_user.pk not in users
