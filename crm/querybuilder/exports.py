@@ -343,10 +343,15 @@ _TO_CHAR = {
     "s": "SS",
 }
 # crm.spreadsheets.neutralise: text starting with =, +, -, @, a tab or a CR, unless it reads as
-# a number (NUMBER_LIKE), gets a ' in front.
-_FORMULA_START = "^[" + "".join(re.escape(c) for c in spreadsheets.FORMULA_START) + "]"
+# a number (NUMBER_LIKE), gets a ' in front. The first character is tested by its code (ascii,
+# cheap), the regular expression runs only for those few.
+_FORMULA_CODES = ", ".join(str(ord(c)) for c in spreadsheets.FORMULA_START)
 _NUMBER_LIKE = r"^[+-]?[0-9[:space:]().,/]+$"
-_NEUTRALISED = "CASE WHEN {0} ~ %s AND {0} !~ %s THEN '''' || {0} ELSE {0} END"
+_NEUTRALISED = (
+    "CASE WHEN ascii({0}) IN (" + _FORMULA_CODES + ") AND {0} !~ %s THEN '''' || {0} ELSE {0} END"
+)
+# Choices up to this many are shown by a CASE, more by a lookup in a JSON map.
+_CASE_CHOICES = 12
 
 
 def _to_char_format(django_format: str) -> str | None:
@@ -396,8 +401,16 @@ def copy_sql(built) -> tuple[str, list] | None:
             expression, params, text = f"{value}::text", [], True
         elif kind == "choice":
             labels = {str(k): str(v) for k, v in (column.choices or {}).items()}
-            expression = f"coalesce(%s::jsonb ->> {value}::text, {value}::text)"
-            params, text = [json.dumps(labels)], True
+            text = True
+            if len(labels) > _CASE_CHOICES:
+                expression = f"coalesce(%s::jsonb ->> {value}::text, {value}::text)"
+                params = [json.dumps(labels)]
+            elif labels:
+                whens = " ".join("WHEN %s THEN %s" for _label in labels)
+                expression = f"CASE {value}::text {whens} ELSE {value}::text END"
+                params = [item for pair in labels.items() for item in pair]
+            else:
+                expression, params = f"{value}::text", []
         elif kind == "user":
             names = _user_names() if names is None else names
             expression = f"coalesce(%s::jsonb ->> {value}::text, {value}::text)"
@@ -423,14 +436,16 @@ def copy_sql(built) -> tuple[str, list] | None:
         shown_params += params
         if text:
             outer.append(_NEUTRALISED.format(f"s.t{index}"))
-            outer_params += [_FORMULA_START, _NUMBER_LIKE]
+            outer_params.append(_NUMBER_LIKE)
         else:
             outer.append(f"s.t{index}")
     inner, inner_params = result_rows(built).query.sql_with_params()
     aliases = ", ".join(f"c{i}" for i in range(len(built.columns)))
+    # OFFSET 0 keeps the shown values a subquery of their own: flattened, each would be
+    # computed again wherever the neutralising CASE names it
     sql = (
         f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(shown)}"  # noqa: S608 - ours
-        f" FROM ({inner}) AS q({aliases})) AS s"
+        f" FROM ({inner}) AS q({aliases}) OFFSET 0) AS s"
     )
     return sql, [*outer_params, *shown_params, *inner_params]
 
