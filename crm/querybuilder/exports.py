@@ -117,7 +117,19 @@ def _converters(built) -> list[Callable]:
                     return value
                 return export_value(value, column)
 
-        else:  # choice, user and whatever a later app registers
+        elif kind in ("choice", "user"):
+            # a label or a name, the same for every row with that value: asked once each (a
+            # user's name is there once ``prepare`` has read it, before the first row with it)
+            def convert(value, column=column, shown={}):  # noqa: B006 - this column's own
+                try:
+                    return shown[value]
+                except KeyError:
+                    text = shown[value] = export_value(value, column)
+                    return text
+                except TypeError:  # a list of values
+                    return export_value(value, column)
+
+        else:  # whatever a later app registers
 
             def convert(value, column=column):
                 return export_value(value, column)
@@ -200,13 +212,15 @@ def write_xlsx(built, output, *, title: str, rows=None) -> int:
             cell.number_format = formats[column.type]
             styled[index] = cell
     neutralise = spreadsheets.neutralise
+    formula_start = spreadsheets.FORMULA_START
     count = 0
     for row in export_rows(built) if rows is None else rows:
         for index, value in enumerate(row):
             if value is None:
                 continue
             if type(value) is str:
-                row[index] = neutralise(value)
+                if value.startswith(formula_start):  # the only ones neutralise changes
+                    row[index] = neutralise(value)
             elif index in styled and not isinstance(value, bool):
                 cell = styled[index]
                 cell.value = value
