@@ -1,15 +1,15 @@
 """Exports of a query's result (issue 23): XLSX or CSV of the rows the user may see.
 
 ``querybuilder:export`` (POST) takes the query as a spec (JSON, field ``spec``) or a saved
-query's id (``query``; with a spec too, the spec is exported and the saved query named in the
-audit), the ``format`` (``xlsx`` or ``csv``), the CSV ``separator`` (``;`` or
-``,``) and the asked parameters' values (``params``, a JSON object, or one field
-``param:<name>`` each). A result of at most ``QUERY_EXPORT_INLINE_ROWS`` rows is written in
-the request; a larger one (or one PostgreSQL cannot count quickly) runs in Celery, and the
-user is sent to ``querybuilder:export_status``: a progress bar polled by HTMX, then a link to
-``querybuilder:export_download``. Every export is recorded (``ExportRecord``). Status and
-download are the record's user's only (404 for anybody else); exporting needs both
-``crm.run_query_builder`` and ``crm.export_data`` (403).
+query's id (``query`` or ``q``; with a spec too, the spec is exported and the saved query
+named in the audit), the ``format`` (``xlsx`` or ``csv``), the CSV ``separator`` (``;`` or
+``,``) and the asked parameters' values (``params``, a JSON object, or fields ``p_<name>``,
+several for "between" and "in", as the builder's form sends them). A result of at most
+``QUERY_EXPORT_INLINE_ROWS`` rows is written in the request; a larger one (or one PostgreSQL
+cannot count quickly) runs in Celery, and the user is sent to ``querybuilder:export_status``:
+a progress bar polled by HTMX, then a link to ``querybuilder:export_download``. Every export
+is recorded (``ExportRecord``). Status and download are the record's user's only (404 for
+anybody else); exporting needs both ``crm.run_query_builder`` and ``crm.export_data`` (403).
 """
 
 import json
@@ -53,8 +53,22 @@ def _record_or_404(request, pk: int) -> ExportRecord:
     return get_object_or_404(records, pk=pk, user_id=request.user.pk)
 
 
-def _params(post) -> dict:
-    """The asked parameters: the ``params`` JSON object, then ``param:<name>`` fields."""
+LISTED = ("between", "in")  # operators whose asked value is a list
+
+
+def _asked_ops(node, found: dict) -> dict:
+    """The operator of every asked parameter of a filter group: {name: op}."""
+    if isinstance(node, dict):
+        if node.get("ask") and isinstance(node.get("param"), str):
+            found[node["param"]] = node.get("op")
+        for child in (node.get("items") or []) + [node.get("filter")]:
+            _asked_ops(child, found)
+    return found
+
+
+def _params(post, spec: dict) -> dict:
+    """The asked parameters: the ``params`` JSON object (the run page), then ``p_<name>``
+    fields (the builder's form: several for "between" and "in") or ``param:<name>``."""
     params = {}
     raw = (post.get("params") or "").strip()
     if raw:
@@ -64,9 +78,15 @@ def _params(post) -> dict:
             params = None
         if not isinstance(params, dict):
             raise BadExport(_("The parameters could not be read."), _("Parameters"))
+    ops = _asked_ops(spec.get("filter") if isinstance(spec, dict) else None, {})
     for key in post:
-        if key.startswith("param:") and len(key) > len("param:"):
-            params[key[len("param:") :]] = post.get(key)
+        for prefix in ("p_", "param:"):
+            name = key[len(prefix) :] if key.startswith(prefix) else ""
+            if not name:
+                continue
+            values = [v for v in post.getlist(key) if v.strip()]
+            if values:  # an empty field keeps the saved value
+                params[name] = values if ops.get(name) in LISTED else values[0]
     return params
 
 
@@ -77,8 +97,9 @@ def _spec(request):
     from . import sharing
 
     saved = None
-    if request.POST.get("query"):
-        saved = sharing.get_visible_query(request.user, request.POST["query"])
+    pk = request.POST.get("query") or request.POST.get("q")  # the run page's, the builder's
+    if pk:
+        saved = sharing.get_visible_query(request.user, pk)
         if not (request.POST.get("spec") or "").strip():
             return saved.spec, saved
     try:
@@ -107,8 +128,8 @@ def export(request):
         separator = request.POST.get("separator") or ";"
         if separator not in exports.SEPARATORS:
             raise BadExport(_("The CSV separator is ';' or ','."), _("Separator"))
-        params = _params(request.POST)
         spec, saved = _spec(request)
+        params = _params(request.POST, spec)
         built = build(spec, request.user, params=params)
     except (BadExport, QueryError) as err:
         return _refused(request, err)

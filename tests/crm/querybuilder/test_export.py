@@ -215,6 +215,10 @@ def test_a_saved_query_is_exported_by_its_id_with_asked_parameters(client, org, 
         )
     )
     assert rows[1:] == [("Szegedi Szerszám Zrt.",)]
+    # the builder's form: the saved query as q, the parameter as p_<name>
+    client.force_login(org.supervisor)
+    response = client.post(EXPORT, {"q": saved.pk, "p_c": "CS", "format": "xlsx"})
+    assert list(sheet_of(response).iter_rows(values_only=True))[1:] == [("Szegedi Szerszám Zrt.",)]
     # the builder's edited copy of a saved query: its spec, the saved query in the audit
     edited = {**spec, "columns": ["name", "city"], "filter": {"items": []}}
     response = post(client, org.supervisor, edited, query=saved.pk)
@@ -560,3 +564,29 @@ def test_an_export_whose_worker_is_gone_ends_failed_instead_of_polling(client, o
     record.refresh_from_db()
     assert record.state == ExportState.FAILED and record.finished_at is not None
     assert f'hx-get="{status_url}"' not in page and record.error in page
+
+
+def test_an_asked_period_comes_as_two_fields(client, org, data):
+    from django.utils import timezone
+
+    spec = {
+        "base": "partners",
+        "columns": ["name"],
+        "filter": {
+            "items": [
+                {
+                    "field": "created_at",
+                    "op": "between",
+                    "value": ["2000. 01. 01.", "2000. 12. 31."],
+                    "ask": True,
+                    "param": "period",
+                }
+            ]
+        },
+    }
+    assert len(list(sheet_of(post(client, org.supervisor, spec)).iter_rows())) == 1
+    today = timezone.localdate()
+    period = [(today - datetime.timedelta(days=1)).isoformat(), today.isoformat()]
+    response = client.post(EXPORT, {"spec": json.dumps(spec), "p_period": period, "format": "xlsx"})
+    assert len(list(sheet_of(response).iter_rows())) == 1 + 3
+    assert ExportRecord.objects.latest("pk").params == {"period": period}
