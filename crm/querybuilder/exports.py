@@ -397,9 +397,26 @@ def _user_names() -> str:
     return json.dumps({str(u.pk): str(u) for u in users.iterator(chunk_size=2000)})
 
 
+def _has_floats(built) -> bool:
+    """Whether a value of the result is a float in Python (an average of whole numbers):
+    PostgreSQL's numeric text of it has other digits than Python shows."""
+    from django.core.exceptions import FieldError
+    from django.db.models import FloatField
+
+    for expression in built.queryset.query.annotations.values():
+        try:
+            if isinstance(expression.output_field, FloatField):
+                return True
+        except FieldError:
+            return True
+    return False
+
+
 def copy_sql(built) -> tuple[str, list] | None:
     """(SELECT of the rows' CSV cells, its parameters), or None when a column cannot be
     shown in SQL."""
+    if _has_floats(built):
+        return None
     date_format = _to_char_format(get_format("SHORT_DATE_FORMAT"))
     moment_format = _to_char_format(get_format("SHORT_DATETIME_FORMAT"))
     yes, no = _yes_no()

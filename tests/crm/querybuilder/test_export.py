@@ -517,13 +517,26 @@ def test_postgresql_writes_the_same_csv_as_python(org, data, hyperlink):
         },
         {"base": "observations", "columns": ["product", "competitor", "price", "created_at"]},
         {"base": "partners", "group": {"by": [{"field": "owner"}], "measures": [{"fn": "count"}]}},
+        {
+            "base": "partners",
+            "group": {
+                "by": [{"field": "county"}],
+                "measures": [
+                    {"fn": "avg", "field": "headcount"},
+                    {"fn": "sum", "field": "headcount"},
+                    {"fn": "max", "field": "headcount"},
+                ],
+            },
+        },
     ]
+    Partner.objects.filter(pk=data["pest2"].pk).update(headcount=7)
     for language in ("hu", "en"):
         with translation.override(language):
             for spec in specs:
                 for separator in (";", ","):
                     built = build(spec, fresh(org.supervisor))
-                    assert exports.copy_sql(built) is not None
+                    # an average of whole numbers is a float: Python writes it
+                    assert (exports.copy_sql(built) is None) == ("avg" in str(spec))
                     output = io.BytesIO()
                     rows = exports.write_csv(built, output, separator=separator)
                     python = "".join(exports.csv_lines(built, separator=separator)).encode()
