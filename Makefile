@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 NODE_STAMP := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format check messages env clean bench bench-scoping bench-outbox bench-import bench-activities bench-instructions
+.PHONY: help run test lint format check messages env clean bench bench-scoping bench-outbox bench-import bench-activities bench-instructions bench-queries
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ bench-outbox: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: 50,000 × BENCH_SCAL
 
 bench-activities: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: the timeline, home page and nightly check on 5M × BENCH_SCALE activities beside their SQL
 	@$(PY) scripts/stack.py bench bench/activities.py
+
+bench-queries: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: the query builder's screen page, grouped report and 100,000-row exports on 5M × BENCH_SCALE activities beside their SQL
+	@$(PY) scripts/stack.py bench bench/queries.py
 
 bench-instructions: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: instructions a page costs the web process (callgrind), steady on any machine (same BENCH_SCALE as make bench)
 	@$(PY) scripts/stack.py bench bench/instructions.py

@@ -241,6 +241,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Worker processes: two per core by default, because the outbox mostly waits on mail servers
 # and gateways (the benchmark bench/outbox.py measures it).
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2 * (os.cpu_count() or 1))
+# Task modules beside those autodiscovery finds (each app's tasks.py): the query builder's export.
+CELERY_IMPORTS = ["crm.querybuilder.export_tasks"]
 HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 30)
 # /healthz reports the worker as down when its last heartbeat is older than this.
 HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 120)
@@ -319,6 +321,9 @@ QUERY_COUNT_MILLISECONDS = env_int("QUERY_COUNT_MILLISECONDS", 300)
 QUERY_MAX_GROUPS = env_int("QUERY_MAX_GROUPS", 1000)
 # A screen's statements stop after this long with a message to narrow the query.
 QUERY_SCREEN_SECONDS = env_int("QUERY_SCREEN_SECONDS", 20)
+# A query's export of at most this many rows (capped count) is written in the request; a larger
+# one runs in Celery with a progress bar and a download link (crm/querybuilder/export_views.py).
+QUERY_EXPORT_INLINE_ROWS = env_int("QUERY_EXPORT_INLINE_ROWS", 5000)
 # The most rows an export of the partner or contact list holds (partners/export_views.py);
 # filters matching more are refused with a message asking to narrow them.
 LIST_EXPORT_MAX_ROWS = env_int("LIST_EXPORT_MAX_ROWS", 100_000)

@@ -56,11 +56,11 @@ def _excel_date_format(django_format: str) -> str:
     )
 
 
-def csv_lines(header: list[str], rows, *, show_date, show_number):
+def csv_lines(header: list[str], rows, *, show_date, show_number, delimiter: str = ";"):
     """The lines of a CSV for Excel in Hungary: UTF-8 with a BOM (else Excel reads it as
-    Windows-1250), ``;`` between cells (the comma is the decimal sign), every line ending in
-    CRLF. Text is neutralised (``neutralise``); dates and numbers are shown by ``show_date`` and
-    ``show_number`` (the language's formats)."""
+    Windows-1250), ``;`` between cells (the comma is the decimal sign; ``delimiter`` names
+    another), every line ending in CRLF. Text is neutralised (``neutralise``); dates and
+    numbers are shown by ``show_date`` and ``show_number`` (the language's formats)."""
     import csv
     import datetime
     import decimal
@@ -69,7 +69,7 @@ def csv_lines(header: list[str], rows, *, show_date, show_number):
         def write(self, text):
             return text
 
-    writer = csv.writer(_Line(), delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(_Line(), delimiter=delimiter, lineterminator="\r\n")
 
     def cell(value):
         if value is None:

@@ -197,3 +197,18 @@ def test_the_instructions_benchmark_counts_a_page(benches, partners_database):
     )
     assert "M instructions" in output
     assert "partner page" in output
+
+
+def test_the_query_builder_benchmark_measures_its_three_parts(benches, partners_database):
+    output = benches.run(
+        "bench/queries.py",
+        BENCH_WEB_WORKERS="1",
+        BENCH_RUNS="1",
+        BENCH_EXPORT_ROWS="200",
+        timeout=400,
+        **TINY,
+    )
+    assert "(a) A screen page" in output and "query page, engine" in output
+    assert "(b) A grouped report" in output and "engine / fastest SQL" in output
+    assert "XLSX, the query builder's export" in output and "CSV, COPY" in output
+    assert "peak memory of the exports" in output
