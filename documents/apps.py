@@ -6,3 +6,41 @@ class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from crm.groups import register_grants
+        from crm.menu import MenuItem, menu
+
+        from . import linkables
+        from .groups import DOCUMENT_GRANTS
+
+        register_grants(DOCUMENT_GRANTS)
+        linkables.register_defaults()
+        menu.register(
+            MenuItem(
+                key="documents",
+                label=_("Documents"),
+                url_name="documents:list",
+                icon="folder2-open",
+                order=40,
+                permission="documents.view_document",
+            )
+        )
+        from django.apps import apps
+
+        if apps.is_installed("partners"):
+            # The partner page's tab (partners.extensions: the page's hook for lower apps).
+            from partners.extensions import PageSection, partner_tabs
+
+            from .views import partner_documents_context
+
+            partner_tabs.register(
+                PageSection(
+                    key="documents",
+                    label=_("Documents"),
+                    template="documents/partials/record_documents.html",
+                    context=partner_documents_context,
+                    order=50,
+                    permission="documents.view_document",
+                )
+            )
