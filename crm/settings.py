@@ -273,6 +273,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 6 * 3600.0,
         "options": {"expires": 3600},
     },
+    # Stored files that no version names (an upload whose transaction rolled back later).
+    "documents-sweep-orphan-files": {
+        "task": "documents.sweep_orphan_files",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600},
+    },
     # Imports whose worker died, or that no worker took.
     "partners-sweep-imports": {
         "task": "partners.sweep_imports",

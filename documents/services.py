@@ -282,3 +282,47 @@ def _delete_files(names) -> None:
             default_storage.delete(name)
         except Exception:  # noqa: BLE001 - one missing file must not stop the rest
             log.exception("Could not delete %s from storage", name)
+
+
+def orphan_files_sweep(*, older_than: datetime.timedelta | None = None, months: int = 2) -> int:
+    """Deletes stored files of the last ``months`` months (the folders ``documents/<company>/
+    <year>/<month>/``) that no version names and that are older than ``older_than`` (an hour
+    by default, so an upload still in its transaction is left alone). These are the files of
+    transactions that rolled back after the upload's own block had finished (a caller's outer
+    transaction): Django has no hook for a rollback, so they are found afterwards. Returns
+    how many were deleted."""
+    older_than = datetime.timedelta(hours=1) if older_than is None else older_than
+    now = timezone.now()
+    months_wanted = set()
+    day = timezone.localdate()
+    for _month in range(months):
+        months_wanted.add(f"{day:%Y/%m}")
+        day = day.replace(day=1) - datetime.timedelta(days=1)
+    storage = default_storage
+    deleted = 0
+    try:
+        companies, _files = storage.listdir("documents")
+    except FileNotFoundError:
+        return 0
+    for company in companies:
+        for month in sorted(months_wanted):
+            folder = f"documents/{company}/{month}"
+            try:
+                _dirs, files = storage.listdir(folder)
+            except FileNotFoundError:
+                continue
+            names = [f"{folder}/{name}" for name in files]
+            known = set(
+                DocumentVersion.objects.filter(file__in=names).values_list("file", flat=True)
+            )
+            for name in names:
+                if name in known:
+                    continue
+                try:
+                    if now - storage.get_modified_time(name) < older_than:
+                        continue
+                except (FileNotFoundError, NotImplementedError):
+                    continue
+                storage.delete(name)
+                deleted += 1
+    return deleted

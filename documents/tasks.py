@@ -9,3 +9,11 @@ def empty_trash() -> int:
     from .services import trash_empty
 
     return trash_empty()
+
+
+@shared_task(name="documents.sweep_orphan_files", ignore_result=True)
+def sweep_orphan_files() -> int:
+    """Daily: files written for uploads whose transaction rolled back afterwards."""
+    from .services import orphan_files_sweep
+
+    return orphan_files_sweep()

@@ -53,6 +53,7 @@ def clean_name(name: str) -> str:
     200 characters with its extension kept."""
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(" " if c.isspace() else c for c in name)
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
     name = " ".join(name.split()).strip(". ")
     if not name:

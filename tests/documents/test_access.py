@@ -87,9 +87,7 @@ def test_a_deleted_document_is_visible_to_nobody(org):
 
 def test_detail_not_yours_is_404(org, client):
     document = make_document(org.owner)
-    check_access(
-        client, org, reverse("documents:detail", args=[document.pk]), allowed=HIERARCHY
-    )
+    check_access(client, org, reverse("documents:detail", args=[document.pk]), allowed=HIERARCHY)
 
 
 @pytest.mark.parametrize(
