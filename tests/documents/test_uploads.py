@@ -17,6 +17,8 @@ from .conftest import PDF, docx_bytes, make_document, office_zip, pdf, stored_fi
 
 pytestmark = pytest.mark.django_db
 
+NOT_ALLOWED = "Ilyen fájlt nem lehet tárolni"
+
 
 def upload(client, document, file, **query):
     url = reverse("documents:upload", args=[document.pk])
@@ -61,20 +63,20 @@ def test_allowed_types_are_known_by_their_content(name, content, mime):
 @pytest.mark.parametrize(
     ("name", "content", "says"),
     [
-        ("szerződés.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 200, "program"),
-        ("riport.pdf", b"\x7fELF\x02\x01\x01" + b"\0" * 200, "program"),
-        ("setup.doc.pdf", b"#!/bin/sh\nrm -rf /\n", "program"),
-        ("oldal.txt", b"<!DOCTYPE html><script>alert(1)</script>", "cannot be stored"),
-        ("kep.pdf", b'<?xml version="1.0"?><svg onload="alert(1)"/>', "cannot be stored"),
-        ("csomag.docx", office_zip({"a.txt": b"hello"}), "not a DOCX"),
+        ("szerződés.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 200, "Programot nem lehet"),
+        ("riport.pdf", b"\x7fELF\x02\x01\x01" + b"\0" * 200, "Programot nem lehet"),
+        ("setup.doc.pdf", b"#!/bin/sh\nrm -rf /\n", "Programot nem lehet"),
+        ("oldal.txt", b"<!DOCTYPE html><script>alert(1)</script>", NOT_ALLOWED),
+        ("kep.pdf", b'<?xml version="1.0"?><svg onload="alert(1)"/>', NOT_ALLOWED),
+        ("csomag.docx", office_zip({"a.txt": b"hello"}), "nem DOCX"),
         ("telepito.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, None),
-        ("ures.pdf", b"", "empty"),
+        ("ures.pdf", b"", "A fájl üres."),
     ],
 )
 def test_refused_files(name, content, says):
     if name == "telepito.doc":  # an OLE2 file under another name (an installer, say)
         name = "telepito.msi"
-        says = ".doc or .xls"
+        says = ".doc vagy .xls"
     with pytest.raises(ValidationError) as error:
         uploads.check(SimpleUploadedFile(name, content))
     assert says in " ".join(error.value.messages)
@@ -89,12 +91,12 @@ def test_a_zip_bomb_is_refused_from_its_directory(settings):
     assert len(bomb) < 100_000
     with pytest.raises(ValidationError) as error:
         uploads.check(SimpleUploadedFile("bomba.docx", bomb))
-    assert "ZIP bomb" in " ".join(error.value.messages)
+    assert "ZIP-bomba" in " ".join(error.value.messages)
     settings.DOCUMENTS_ZIP_MAX_RATIO = 100_000
     settings.DOCUMENTS_ZIP_MAX_UNCOMPRESSED = 4 * 1024 * 1024
     with pytest.raises(ValidationError) as error:
         uploads.check(SimpleUploadedFile("bomba.docx", bomb))
-    assert "ZIP bomb" in " ".join(error.value.messages)
+    assert "ZIP-bomba" in " ".join(error.value.messages)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +140,7 @@ def test_a_renamed_executable_is_refused_and_nothing_is_registered(org, client, 
     client.force_login(org.owner)
     response = upload(client, document, SimpleUploadedFile("szamla.pdf", b"MZ" + b"\0" * 500))
     assert response.status_code == 400
-    assert "program" in response.json()["error"]
+    assert "Programot nem lehet" in response.json()["error"]
     assert not DocumentVersion.objects.exists() and stored_files(media) == []
 
 
@@ -151,10 +153,10 @@ def test_over_the_size_limit_a_clear_message_and_nothing_half_registered(
     response = upload(client, document, pdf(body=b"0" * (300 * 1024)))
     assert response.status_code == 413
     error = response.json()["error"]
-    assert error.startswith("The file is larger than the 100") and "KB allowed." in error
+    assert error.startswith("A fájl nagyobb a megengedett 100") and "KB méretnél." in error
     # just under the request's margin, the file itself is over the limit
     response = upload(client, document, pdf(body=b"0" * (110 * 1024)))
-    assert response.status_code == 400 and "larger than" in response.json()["error"]
+    assert response.status_code == 400 and "nagyobb a megengedett" in response.json()["error"]
     assert not DocumentVersion.objects.exists() and stored_files(media) == []
     # the page tells the limit before anything is sent
     page = client.get(reverse("documents:files", args=[document.pk])).content.decode()

@@ -51,7 +51,7 @@ def test_checked_out_by_someone_else_new_versions_are_refused_naming_who(org, cl
     client.force_login(org.owner)
     response = new_version(client, document, pdf("uj.pdf", b"% uj\n"))
     follow = client.get(response["Location"]).content.decode()
-    assert "Fő Ferenc has checked this document out since" in follow
+    assert "A dokumentumot Fő Ferenc kivette" in follow
     assert document.versions.count() == 1
     response = client.post(
         reverse("documents:upload", args=[document.pk]),
