@@ -30,17 +30,16 @@ class DocumentsConfig(AppConfig):
 
         if apps.is_installed("partners"):
             # The partner page's tab (partners.extensions: the page's hook for lower apps).
-            from partners.extensions import PageSection, partner_tabs
+            from partners.extensions import PageSection, contact_sections, partner_tabs
 
-            from .views import partner_documents_context
+            from .views import record_documents_context
 
-            partner_tabs.register(
-                PageSection(
-                    key="documents",
-                    label=_("Documents"),
-                    template="documents/partials/record_documents.html",
-                    context=partner_documents_context,
-                    order=50,
-                    permission="documents.view_document",
-                )
-            )
+            section = {
+                "key": "documents",
+                "label": _("Documents"),
+                "template": "documents/partials/record_documents.html",
+                "context": record_documents_context,
+                "permission": "documents.view_document",
+            }
+            partner_tabs.register(PageSection(order=50, **section))
+            contact_sections.register(PageSection(order=50, **section))

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 import puremagic
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -199,3 +200,21 @@ def check(uploaded) -> Checked:
         raise ValidationError(too_big_message(size))
     mime = detect(uploaded, name)
     return Checked(name=name, size=size, sha256=_sha256(uploaded), mime=mime)
+
+
+class LimitedUploadHandler(TemporaryFileUploadHandler):
+    """Writes the upload to a temporary file on disk (never to memory, whatever its size) and
+    stops reading once a file passes the limit, even when the request did not announce its
+    length; the request is then marked (``documents_too_big``) for the view's message."""
+
+    def new_file(self, *args, **kwargs):
+        self.received = 0
+        return super().new_file(*args, **kwargs)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > max_bytes():
+            self.request.documents_too_big = True
+            self.file.close()
+            raise StopUpload(connection_reset=True)
+        return super().receive_data_chunk(raw_data, start)

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -214,7 +213,14 @@ def document_upload(request, pk: int):
     temporary file on disk (never to memory) and is checked before it is stored; a body over
     the limit is refused before it is read. CSRF is checked after the upload handlers are set
     (Django's recipe for per-view upload handlers)."""
-    request.upload_handlers = [TemporaryFileUploadHandler(request)]
+    length = _int(request.META.get("CONTENT_LENGTH")) or 0
+    if length > uploads.max_bytes() + 64 * 1024:  # refused before a byte of it is read
+        error = uploads.too_big_message()
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": error}, status=413)
+        messages.error(request, error)
+        return redirect("documents:detail", pk=pk)
+    request.upload_handlers = [uploads.LimitedUploadHandler(request)]
     return _upload(request, pk)
 
 
@@ -224,10 +230,9 @@ def document_upload(request, pk: int):
 def _upload(request, pk: int):
     user = request.user
     document = _editable_or_404(user, pk)
-    length = _int(request.META.get("CONTENT_LENGTH")) or 0
-    if length > uploads.max_bytes() + 64 * 1024:
-        return _upload_answer(request, document, error=uploads.too_big_message(), status=413)
     uploaded = request.FILES.get("file")
+    if getattr(request, "documents_too_big", False):
+        return _upload_answer(request, document, error=uploads.too_big_message(), status=413)
     if uploaded is None:
         return _upload_answer(request, document, error=_("Choose a file."), status=400)
     sibling = request.GET.get("sibling") == "1" and document.current_version_id is not None
@@ -575,19 +580,24 @@ def audit_export(request):
 TAB_SIZE = 50
 
 
-def partner_documents_context(request, record) -> dict:
-    """The partner page's "Documents" tab: the partner's documents the user sees, newest
-    first (one query), and the attach button pre-filled with the partner."""
+def record_documents_context(request, record) -> dict:
+    """The "Documents" tab of a partner page (and section of a contact page): the record's
+    documents the user sees, newest first (one query), and the attach button pre-filled with
+    the record."""
     user = request.user
+    kind = registry.for_model(type(record))
     documents = list(
         _rows()
         .filter(pk__in=Document.objects.visible_to(user).linked_to(record).values("pk"))
         .order_by("-id")[:TAB_SIZE]
     )
+    more_url = None
+    if kind is not None and kind.key == "partner":
+        more_url = reverse("documents:list") + f"?partner={record.pk}"
     return {
         "documents": documents,
-        "more_url": reverse("documents:list") + f"?partner={record.pk}",
+        "more_url": more_url,
         "has_more": len(documents) == TAB_SIZE,
-        "can_attach": user.has_perm("documents.add_document"),
-        "attach_url": reverse("documents:create") + f"?partner={record.pk}",
+        "can_attach": user.has_perm("documents.add_document") and kind is not None,
+        "attach_url": reverse("documents:create") + (f"?{kind.key}={record.pk}" if kind else ""),
     }

@@ -125,3 +125,17 @@ def test_audit_page_filters_and_exports_neutralised_cells(org, client, settings)
     page = client.get(reverse("documents:audit"))
     assert page.status_code == 200 and list(page.context["events"]) == []
     assert DocumentEvent.objects.count() >= 2
+
+
+def test_the_contact_page_lists_its_documents_with_an_attach_button(org, client):
+    from tests.partners.conftest import make_contact
+
+    partner = make_partner(org.owner)
+    contact = make_contact(partner)
+    make_document(org.boss, title="Névjegy-melléklet", links=[contact])
+    client.force_login(org.owner)
+    page = client.get(reverse("partners:contact-detail", args=[contact.pk])).content.decode()
+    assert 'data-testid="section-documents"' in page and "Névjegy-melléklet" in page
+    assert f"/documents/new/?contact={contact.pk}" in page
+    client.force_login(org.peer)
+    assert client.get(reverse("partners:contact-detail", args=[contact.pk])).status_code == 404

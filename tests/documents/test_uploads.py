@@ -154,9 +154,9 @@ def test_over_the_size_limit_a_clear_message_and_nothing_half_registered(
     assert response.status_code == 413
     error = response.json()["error"]
     assert error.startswith("A fájl nagyobb a megengedett 100") and "KB méretnél." in error
-    # just under the request's margin, the file itself is over the limit
+    # within the request's margin for the form's other parts: cut while it is read
     response = upload(client, document, pdf(body=b"0" * (110 * 1024)))
-    assert response.status_code == 400 and "nagyobb a megengedett" in response.json()["error"]
+    assert response.status_code == 413 and response.json()["error"] == error
     assert not DocumentVersion.objects.exists() and stored_files(media) == []
     # the page tells the limit before anything is sent
     page = client.get(reverse("documents:files", args=[document.pk])).content.decode()
@@ -242,3 +242,17 @@ def test_the_sweep_leaves_young_files_alone(org, media):
         1 / 0  # noqa: B018
     assert services.orphan_files_sweep() == 0
     assert len(stored_files(media)) == 1
+
+
+def test_a_body_without_a_length_is_cut_at_the_limit(settings, rf):
+    """A chunked upload (no Content-Length) stops being read once it passes the limit."""
+    from django.core.files.uploadhandler import StopUpload
+
+    settings.DOCUMENTS_MAX_UPLOAD_BYTES = 1000
+    request = rf.post("/")
+    handler = uploads.LimitedUploadHandler(request)
+    handler.new_file("file", "nagy.pdf", "application/pdf", None)
+    handler.receive_data_chunk(b"x" * 600, 0)
+    with pytest.raises(StopUpload):
+        handler.receive_data_chunk(b"x" * 600, 600)
+    assert request.documents_too_big
