@@ -1,11 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import BootstrapMixin
+
 from .linkables import registry
 from .models import DocumentType, Folder
 
 
-class AttachForm(forms.Form):
+class AttachForm(BootstrapMixin, forms.Form):
     """The first step of attaching: what the document is, where it goes, what it belongs to.
     The links come from the page it was started on (``?partner=12``), only records the user
     sees."""
@@ -18,7 +20,10 @@ class AttachForm(forms.Form):
     )
     type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
     folder = forms.ModelChoiceField(
-        label=_("Folder"), queryset=Folder.objects.none(), required=False
+        label=_("Folder"),
+        queryset=Folder.objects.none(),
+        required=False,
+        empty_label=_("– no folder –"),
     )
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -39,6 +44,7 @@ class AttachForm(forms.Form):
             self.fields[kind.key] = forms.IntegerField(
                 required=False, widget=forms.HiddenInput, min_value=1
             )
+        self.style_fields()
 
     def clean_tags(self):
         raw = self.cleaned_data.get("tags") or ""
@@ -71,7 +77,7 @@ class AttachForm(forms.Form):
         return cleaned
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(BootstrapMixin, forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     user = forms.CharField(label=_("User"), required=False, max_length=150)
     title = forms.CharField(label=_("Title"), required=False, max_length=200)
@@ -87,3 +93,4 @@ class AuditFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", _("Every action")), *Action.choices]
+        self.style_fields()

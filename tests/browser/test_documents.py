@@ -59,6 +59,7 @@ def test_a_rep_attaches_a_contract_from_the_partner_page(
     for n in range(2):
         assert bars.nth(n).evaluate("el => el.style.width") == "100%"
         assert "bg-success" in bars.nth(n).get_attribute("class")
+    page.wait_for_timeout(700)  # Bootstrap's bars slide to their width in 0.6 s
     screenshot(page, f"documents-files-{label}")
     page.get_by_test_id("finish").click()
     page.wait_for_url("**/documents/*/")
