@@ -71,3 +71,13 @@ def test_the_trash_is_emptied_after_the_retention_with_the_files(
     assert DocumentEvent.objects.filter(document_id=old.pk, action=Action.DELETE).exists()
     with django_capture_on_commit_callbacks(execute=True):
         assert empty_trash.delay().get() == 0
+
+
+def test_the_check_command_reports_a_missing_file(org, media):
+    from django.core.management import CommandError, call_command
+
+    document = make_document(org.owner)
+    call_command("check_document_files")
+    (media / document.current_version.file.name).unlink()
+    with pytest.raises(CommandError, match="1 stored file"):
+        call_command("check_document_files")
