@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import BootstrapMixin
@@ -75,6 +76,47 @@ class AttachForm(BootstrapMixin, forms.Form):
                     _("The %(kind)s to link is not found.") % {"kind": kind.label}
                 )
         return cleaned
+
+
+class DocumentEditForm(BootstrapMixin, forms.Form):
+    """The details of a document, changed later; ``version`` is the one the form was loaded
+    with, so a stale form does not overwrite a newer save (``crm.versioning``)."""
+
+    title = forms.CharField(label=_("Title"), max_length=250)
+    type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
+    folder = forms.ModelChoiceField(
+        label=_("Folder"),
+        queryset=Folder.objects.none(),
+        required=False,
+        empty_label=_("– no folder –"),
+    )
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    tags = forms.CharField(
+        label=_("Tags"), required=False, max_length=500, help_text=_("Separated by commas.")
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    clean_tags = AttachForm.clean_tags
+
+    def __init__(self, *args, user, document, **kwargs):
+        initial = {
+            "title": document.title,
+            "type": document.type,
+            "folder": document.folder_id,
+            "description": document.description,
+            "tags": ", ".join(document.tags),
+            "version": document.version,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        # the folders the user may write to, and the one it is in now
+        writable = Folder.objects.writable_by(user).values("pk")
+        self.fields["folder"].queryset = Folder.objects.filter(
+            Q(pk__in=writable) | Q(pk=document.folder_id or 0)
+        ).order_by("tree_id", "lft")
+        self.fields["folder"].label_from_instance = lambda f: "· " * f.level + f.name
+        self.style_fields()
 
 
 class AuditFilterForm(BootstrapMixin, forms.Form):

@@ -43,6 +43,18 @@ def document_create(*, user, company_id: int, links=(), **fields) -> Document:
     return document
 
 
+def document_update(*, document, user, expected_version: int, **fields) -> Document:
+    """Changes the details of ``document`` unless someone saved it since ``expected_version``
+    (``crm.versioning.Conflict``)."""
+    from crm.versioning import save_versioned
+
+    for name, value in fields.items():
+        setattr(document, name, value)
+    document.full_clean(exclude=["current_version", "checked_out_by", "deleted_by"])
+    save_versioned(document, expected_version=expected_version, fields=list(fields))
+    return document
+
+
 def link_records(*, document, records) -> None:
     DocumentLink.objects.bulk_create(
         [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     path("audit/export/", views.audit_export, name="audit-export"),
     path("<int:pk>/", views.document_detail, name="detail"),
+    path("<int:pk>/edit/", views.document_edit, name="edit"),
     path("<int:pk>/files/", views.document_files, name="files"),
     path("<int:pk>/upload/", views.document_upload, name="upload"),
     path("<int:pk>/download/", views.document_download, name="download"),

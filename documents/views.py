@@ -22,9 +22,10 @@ from django.views.decorators.http import require_POST
 
 from crm import keyset
 from crm.scoping import current_company_id
+from crm.versioning import Conflict
 
 from . import services, uploads
-from .forms import AttachForm, AuditFilterForm
+from .forms import AttachForm, AuditFilterForm, DocumentEditForm
 from .linkables import registry
 from .models import (
     Action,
@@ -33,6 +34,7 @@ from .models import (
     DocumentLink,
     DocumentType,
     Folder,
+    sees_all,
 )
 
 PAGE_SIZE = 50
@@ -129,7 +131,7 @@ def document_list(request):
             "partner": partner,
             "can_add": user.has_perm("documents.add_document"),
             "can_audit": user.has_perm("documents.view_documentevent"),
-            "can_trash": Document.objects.in_trash(user).exists() or user.is_staff,
+            "can_trash": user.is_staff or user.has_perm("documents.restore_document"),
             "attach_url": attach_url,
         },
     )
@@ -331,6 +333,38 @@ def document_detail(request, pk: int):
 
 
 @login_required
+def document_edit(request, pk: int):
+    user = request.user
+    document = _editable_or_404(user, pk)
+    form = DocumentEditForm(request.POST or None, user=user, document=document)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.document_update(
+                document=document,
+                user=user,
+                expected_version=data["version"],
+                title=data["title"],
+                type=data["type"],
+                folder=data["folder"],
+                description=data["description"],
+                tags=data["tags"],
+            )
+        except Conflict as conflict:
+            form.add_error(
+                None,
+                _("Someone saved this document meanwhile (%(who)s); reload the page and try again.")
+                % {"who": conflict.changed_by or "–"},
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(document.get_absolute_url())
+    return render(request, "documents/document_edit.html", {"form": form, "document": document})
+
+
+@login_required
 def document_download(request, pk: int, number: int | None = None):
     """The file, always as an attachment (never shown by the browser), streamed."""
     user = request.user
@@ -477,6 +511,9 @@ def _audit_events(request):
     events = DocumentEvent.objects.all()
     if company_id is not None:
         events = events.filter(company_id=company_id)
+    if not (user.is_superuser or sees_all(user)):
+        # the events of the documents the auditor sees (all of the company: "see all")
+        events = events.filter(document_id__in=Document.objects.visible_to(user).values("pk"))
     form = AuditFilterForm(request.GET or None)
     if form.is_valid():
         data = form.cleaned_data
