@@ -172,3 +172,34 @@ def test_only_writable_folders_are_offered(org, client):
     assert response.status_code == 302 and response["Location"].endswith(
         reverse("documents:files", args=[document.pk])
     )
+
+
+def test_an_activity_link_shows_the_document_to_those_who_see_the_activity(org, client):
+    import datetime
+
+    from django.utils import timezone
+
+    from activities.models import Activity, ActivityType
+    from activities.services import activity_create
+
+    partner = make_partner(org.owner)
+    meeting = activity_create(
+        user=org.owner,
+        activity=Activity(
+            type=ActivityType.objects.get(code="meeting"),
+            partner=partner,
+            subject="Tárgyalás",
+            starts_at=timezone.now() + datetime.timedelta(days=1),
+        ),
+    )
+    client.force_login(org.owner)
+    page = client.get(reverse("documents:create") + f"?activity={meeting.pk}").content.decode()
+    assert "Tárgyalás" in page
+    client.post(
+        reverse("documents:create") + f"?activity={meeting.pk}",
+        {"title": "Emlékeztető", "type": "other", "activity": meeting.pk},
+    )
+    document = Document.objects.get(title="Emlékeztető")
+    Document.objects.filter(pk=document.pk).update(owner=org.boss)
+    assert visible(org.owner, document) and visible(org.supervisor, document)
+    assert not visible(org.peer, document)
