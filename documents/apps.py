@@ -8,13 +8,15 @@ class DocumentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from crm.demo import register as register_demo
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
 
-        from . import linkables
+        from . import demo, linkables
         from .groups import DOCUMENT_GRANTS
 
         register_grants(DOCUMENT_GRANTS)
+        register_demo(demo.load_documents)
         linkables.register_defaults()
         menu.register(
             MenuItem(

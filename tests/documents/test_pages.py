@@ -139,3 +139,20 @@ def test_the_contact_page_lists_its_documents_with_an_attach_button(org, client)
     assert f"/documents/new/?contact={contact.pk}" in page
     client.force_login(org.peer)
     assert client.get(reverse("partners:contact-detail", args=[contact.pk])).status_code == 404
+
+
+def test_the_demo_has_folders_and_signed_contracts_the_reps_see(db, media):
+    from django.core.management import call_command
+
+    from crm.models import User
+    from documents.models import Document
+
+    call_command("load_demo")
+    anna = User.objects.get(username="kovacs.anna")
+    mine = Document.objects.visible_to(anna)
+    assert mine.filter(type="contract", current_version__mime="application/pdf").exists()
+    assert mine.filter(title="Árlista 2026").exists()  # the collateral folder's grant
+    assert Folder.objects.writable_by(anna).filter(name="Szerződések").exists()
+    assert not Folder.objects.writable_by(anna).filter(is_collateral=True).exists()
+    call_command("load_demo")  # once only
+    assert Folder.objects.count() == 2
