@@ -269,6 +269,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Documents in the trash for longer than DOCUMENTS_TRASH_DAYS, with their files.
+    "documents-empty-trash": {
+        "task": "documents.empty_trash",
+        "schedule": 6 * 3600.0,
+        "options": {"expires": 3600},
+    },
+    # Stored files that no version names (an upload whose transaction rolled back later).
+    "documents-sweep-orphan-files": {
+        "task": "documents.sweep_orphan_files",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600},
+    },
     # Imports whose worker died, or that no worker took.
     "partners-sweep-imports": {
         "task": "partners.sweep_imports",
@@ -440,6 +452,17 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Documents ----------------------------------------------------------------------------
+
+# One uploaded file at most (200 MB); uploads are streamed to a temporary file, then storage.
+DOCUMENTS_MAX_UPLOAD_BYTES = env_int("DOCUMENTS_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# The ZIP bomb guard of DOCX, XLSX, ODT and ODS: read from the zip's directory.
+DOCUMENTS_ZIP_MAX_UNCOMPRESSED = env_int("DOCUMENTS_ZIP_MAX_UNCOMPRESSED", 1024 * 1024 * 1024)
+DOCUMENTS_ZIP_MAX_RATIO = env_int("DOCUMENTS_ZIP_MAX_RATIO", 200)
+DOCUMENTS_ZIP_MAX_ENTRIES = env_int("DOCUMENTS_ZIP_MAX_ENTRIES", 10_000)
+# Deleted documents stay in the trash this many days, then go with their files.
+DOCUMENTS_TRASH_DAYS = env_int("DOCUMENTS_TRASH_DAYS", 30)
 
 # --- E-mail -------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("messages/", include("crm.messaging.urls")),
     path("partners/", include("partners.urls")),
     path("activities/", include("activities.urls")),
+    path("documents/", include("documents.urls")),
     path("search/", include("partners.search_urls")),
     path("reports/", include("crm.querybuilder.urls")),
     path("admin/", admin.site.urls),

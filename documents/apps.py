@@ -6,3 +6,42 @@ class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from crm.demo import register as register_demo
+        from crm.groups import register_grants
+        from crm.menu import MenuItem, menu
+
+        from . import demo, linkables
+        from .groups import DOCUMENT_GRANTS
+
+        register_grants(DOCUMENT_GRANTS)
+        register_demo(demo.load_documents)
+        linkables.register_defaults()
+        menu.register(
+            MenuItem(
+                key="documents",
+                label=_("Documents"),
+                url_name="documents:list",
+                icon="folder2-open",
+                order=40,
+                permission="documents.view_document",
+            )
+        )
+        from django.apps import apps
+
+        if apps.is_installed("partners"):
+            # The partner page's tab (partners.extensions: the page's hook for lower apps).
+            from partners.extensions import PageSection, contact_sections, partner_tabs
+
+            from .views import record_documents_context
+
+            section = {
+                "key": "documents",
+                "label": _("Documents"),
+                "template": "documents/partials/record_documents.html",
+                "context": record_documents_context,
+                "permission": "documents.view_document",
+            }
+            partner_tabs.register(PageSection(order=50, **section))
+            contact_sections.register(PageSection(order=50, **section))
