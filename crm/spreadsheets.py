@@ -128,3 +128,17 @@ def xlsx_file(title: str, header: list[str], rows, *, date_format: str):
     book.save(output)
     output.seek(0)
     return output
+
+
+def in_language(chunks):
+    """``chunks`` (a streamed response's body) read in the current language: a streamed
+    response is read after the view has returned, when the request's language is gone."""
+    from django.utils import translation
+
+    language = translation.get_language()
+
+    def read():
+        with translation.override(language):
+            yield from chunks
+
+    return read()

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
@@ -69,18 +69,6 @@ def _respond(fmt: str, name: str, head: list[str], rows):
     return response
 
 
-def _in_language(rows):
-    """``rows`` read in the request's language (a streamed response is read after the view
-    has returned)."""
-    language = translation.get_language()
-
-    def read():
-        with translation.override(language):
-            yield from rows
-
-    return read()
-
-
 @login_required
 def partner_export(request, fmt: str):
     if fmt not in FORMATS:
@@ -109,7 +97,7 @@ def partner_export(request, fmt: str):
             if not after:
                 return
 
-    return _respond(fmt, _("partners"), exports.header(columns), _in_language(rows()))
+    return _respond(fmt, _("partners"), exports.header(columns), spreadsheets.in_language(rows()))
 
 
 @login_required
@@ -139,4 +127,4 @@ def contact_export(request, fmt: str):
             if not after:
                 return
 
-    return _respond(fmt, _("contacts"), exports.header(columns), _in_language(rows()))
+    return _respond(fmt, _("contacts"), exports.header(columns), spreadsheets.in_language(rows()))

@@ -25,6 +25,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm import spreadsheets
+
 from . import exports
 from .engine import QueryError, build
 from .models import ExportRecord, ExportState
@@ -164,23 +166,11 @@ def export(request):
             output, as_attachment=True, filename=name, content_type=exports.XLSX_TYPE
         )
     response = StreamingHttpResponse(
-        _in_language(exports.csv_stream(built, separator=separator)),
+        spreadsheets.in_language(exports.csv_stream(built, separator=separator)),
         content_type=exports.CSV_TYPE,
     )
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
-
-
-def _in_language(chunks):
-    """``chunks`` read in the request's language (a streamed response is read after the view
-    has returned)."""
-    language = translation.get_language()
-
-    def read():
-        with translation.override(language):
-            yield from chunks
-
-    return read()
 
 
 @login_required
