@@ -63,7 +63,7 @@ def parse_spec(raw) -> dict:
         raise SpecError(_("The query is too long."))
     try:
         spec = json.loads(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         raise SpecError(_("The query could not be read (it is not valid JSON).")) from None
     if not isinstance(spec, dict):
         raise SpecError(_("The query could not be read (it is not valid JSON)."))

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -25,18 +25,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from . import sharing
+from .builtins import translated
 from .catalog import catalog as build_catalog
 from .engine import QueryError, build
-
-try:  # the SAVED helper's model; the builder works without it until it is merged
-    from .builtins import translated
-    from .models import SavedQuery
-except ImportError:  # pragma: no cover - only before the saved queries land
-    SavedQuery = None
-
-    def translated(query) -> None:
-        pass
-
+from .models import SavedQuery
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +40,6 @@ PRINT_ROWS = 1000
 COUNT_CAP = 10_000
 # More columns than this print on a landscape page.
 PORTRAIT_COLUMNS = 6
-# The largest spec the browser may send (a query, not a data set).
-MAX_SPEC_BYTES = 200_000
 # Groups inside groups looked through for asked parameters (the engine allows fewer).
 MAX_NESTING = 12
 
@@ -76,16 +67,9 @@ def _url(name: str, *args) -> str:
 
 
 def _saved_or_404(request, pk):
-    """A saved query the user may see; 404 for "missing" and "not yours" alike."""
-    if SavedQuery is None:
-        raise Http404
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    saved = SavedQuery.objects.visible_to(request.user).filter(pk=pk).first()
-    if saved is None:
-        raise Http404
+    """A saved query the user may see (``sharing.get_visible_query``: 404 for "missing" and
+    "not yours" alike), its name in the reader's language."""
+    saved = sharing.get_visible_query(request.user, pk)
     translated(saved)  # a built-in query's name and description in the reader's language
     return saved
 
@@ -103,19 +87,12 @@ class Problem:
 
 
 def _spec_from_post(request) -> dict:
-    """The spec the browser sent (a form field "spec" holding JSON)."""
-    text = request.POST.get("spec", "")
-    if not text.strip():
-        raise QueryError(_("The query is empty."), _("Query"))
-    if len(text) > MAX_SPEC_BYTES:
-        raise QueryError(_("The query is too large."), _("Query"))
+    """The spec the browser sent (a form field "spec" holding JSON), read as the saved
+    queries read it (``sharing.parse_spec``); a ``QueryError`` otherwise."""
     try:
-        spec = json.loads(text)
-    except (ValueError, RecursionError):
-        raise QueryError(_("The query is not valid JSON."), _("Query")) from None
-    if not isinstance(spec, dict):
-        raise QueryError(_("The query must be an object."), _("Query"))
-    return spec
+        return sharing.parse_spec(request.POST.get("spec", ""))
+    except sharing.SpecError as err:
+        raise QueryError(err.reason, _("Query")) from None
 
 
 # --- Parameters asked when a query is run ---------------------------------------------------
