@@ -10,7 +10,7 @@ query at fault, never a 500.
 import datetime
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from . import params as asking
 from . import sharing
 from .builtins import translated
 from .catalog import catalog as build_catalog
@@ -40,8 +41,6 @@ PRINT_ROWS = 1000
 COUNT_CAP = 10_000
 # More columns than this print on a landscape page.
 PORTRAIT_COLUMNS = 6
-# Groups inside groups looked through for asked parameters (the engine allows fewer).
-MAX_NESTING = 12
 
 
 def _allowed(view):
@@ -93,112 +92,6 @@ def _spec_from_post(request) -> dict:
         return sharing.parse_spec(request.POST.get("spec", ""))
     except sharing.SpecError as err:
         raise QueryError(err.reason, _("Query")) from None
-
-
-# --- Parameters asked when a query is run ---------------------------------------------------
-
-
-@dataclass
-class Param:
-    """A filter's value asked when the query is run (``ask: true`` and ``param``)."""
-
-    name: str
-    label: str
-    op: str
-    type: str
-    choices: list = field(default_factory=list)
-    value: object = None  # the saved value, or what the user gave
-
-    @property
-    def many(self) -> bool:
-        return self.op in ("in", "not_in")
-
-    @property
-    def pair(self) -> bool:
-        return self.op == "between"
-
-    @property
-    def values(self) -> list:
-        value = self.value
-        if value in (None, ""):
-            return []
-        return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
-
-    @property
-    def first(self) -> str:
-        return self.values[0] if self.values else ""
-
-    @property
-    def second(self) -> str:
-        return self.values[1] if len(self.values) > 1 else ""
-
-
-def _field_info(cat: dict, entity: str, path: str) -> dict | None:
-    """The catalog's field for a path of the entity ("city", or "partner.city" along a to-one
-    relation), or None when the catalog does not offer it to this user."""
-    entities = cat.get("entities", {})
-    parts = str(path).split(".")
-    for rel in parts[:-1]:
-        relations = {r["key"]: r for r in entities.get(entity, {}).get("relations", [])}
-        if rel not in relations:
-            return None
-        entity = relations[rel]["target"]
-    for item in entities.get(entity, {}).get("fields", []):
-        if item["key"] == parts[-1]:
-            return item
-    return None
-
-
-def _asked(spec: dict, cat: dict | None = None) -> list[Param]:
-    """The parameters the spec asks when run, in the order of its filters, each name once;
-    with the catalog (``cat``), each with its field's label, type and choices. Nesting deeper
-    than the engine allows is left to the engine to refuse."""
-    found: dict[str, Param] = {}
-    entities = (cat or {}).get("entities", {})
-
-    def walk(group, entity, depth=0):
-        if not isinstance(group, dict) or depth > MAX_NESTING:
-            return
-        items = group.get("items")
-        for item in items if isinstance(items, list) else []:
-            if not isinstance(item, dict):
-                continue
-            if "items" in item:
-                walk(item, entity, depth + 1)
-            elif "relation" in item:
-                relations = {r["key"]: r for r in entities.get(entity, {}).get("relations", [])}
-                target = relations.get(item.get("relation"), {}).get("target")
-                walk(item.get("filter"), target, depth + 1)
-            elif item.get("ask") and item.get("param"):
-                name = str(item["param"])
-                if name in found:
-                    continue
-                info = (_field_info(cat, entity, item.get("field", "")) if cat else None) or {}
-                choices = cat.get("users") if info.get("type") == "user" else info.get("choices")
-                found[name] = Param(
-                    name=name,
-                    label=info.get("label") or name,
-                    op=str(item.get("op", "")),
-                    type=info.get("type", "text"),
-                    choices=choices or [],
-                    value=item.get("value"),
-                )
-
-    walk(spec.get("filter"), spec.get("base"))
-    return list(found.values())
-
-
-def _params_from(data, asked: list[Param]) -> dict:
-    """The run's parameters from ``p_<name>`` fields (a list for "between" and "in"); a
-    parameter left empty keeps the saved value."""
-    params = {}
-    for param in asked:
-        values = [v for v in data.getlist(f"p_{param.name}") if v.strip()]
-        if not values:
-            continue
-        params[param.name] = values if (param.many or param.pair) else values[0]
-        param.value = params[param.name]
-    return params
 
 
 # --- Results --------------------------------------------------------------------------------
@@ -393,8 +286,8 @@ def preview(request):
     except QueryError as err:
         context["problem"] = Problem(part=str(err.part), message=str(err))
         return _render_result(request, context)
-    asked = _asked(spec)  # names and operators suffice to read the values
-    params = _params_from(request.POST, asked)
+    asked = asking.asked(spec)  # names and operators suffice to read the values
+    params = asking.params_from(request.POST, asked)
     result, problem = _run(
         spec,
         request.user,
@@ -421,7 +314,7 @@ def count(request):
     else:
         spec = _saved_or_404(request, request.GET.get("q")).spec or {}
         data = request.GET
-    params = _params_from(data, _asked(spec))
+    params = asking.params_from(data, asking.asked(spec))
     try:
         with transaction.atomic():
             found = build(spec, request.user, params=params or None).count(cap=COUNT_CAP)
@@ -437,8 +330,8 @@ def run(request):
     saved = _saved_or_404(request, request.GET.get("q"))
     spec = saved.spec or {}
     cat = build_catalog(request.user)
-    asked = _asked(spec, cat)
-    params = _params_from(request.GET, asked)
+    asked = asking.asked(spec, cat)
+    params = asking.params_from(request.GET, asked)
     result, problem = _run(
         spec,
         request.user,
@@ -491,8 +384,8 @@ def print_view(request):
         saved = _saved_or_404(request, data.get("q"))
         spec = saved.spec or {}
     cat = build_catalog(request.user)
-    asked = _asked(spec, cat)
-    params = _params_from(data, asked)
+    asked = asking.asked(spec, cat)
+    params = asking.params_from(data, asked)
     bases = {b["key"]: b["label"] for b in cat.get("bases", [])}
     title = _title(saved) or bases.get(spec.get("base"), "")
     context = {"saved": saved, "title": title, "now": timezone.now(), "problem": None}
