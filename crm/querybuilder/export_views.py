@@ -184,6 +184,22 @@ def export_status(request, pk: int):
     return render(request, "querybuilder/export_status.html", context)
 
 
+# The exports listed on "My exports": the newest first (older ones stay in the admin's audit).
+LISTED_EXPORTS = 50
+
+
+@login_required
+def export_list(request):
+    """The user's own newest exports with their state and, when ready, the file."""
+    _may_export(request)
+    records = (
+        ExportRecord.objects.filter(user_id=request.user.pk)
+        .select_related("saved_query")
+        .order_by("-created_at", "-pk")[:LISTED_EXPORTS]
+    )
+    return render(request, "querybuilder/export_list.html", {"records": records})
+
+
 @login_required
 def export_download(request, pk: int):
     record = _record_or_404(request, pk)

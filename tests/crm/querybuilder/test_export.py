@@ -603,3 +603,42 @@ def test_an_asked_period_comes_as_two_fields(client, org, data):
     response = client.post(EXPORT, {"spec": json.dumps(spec), "p_period": period, "format": "xlsx"})
     assert len(list(sheet_of(response).iter_rows())) == 1 + 3
     assert ExportRecord.objects.latest("pk").params == {"period": period}
+
+
+def test_my_exports_lists_the_users_own_exports_with_their_files_only(
+    client, org, data, django_assert_num_queries
+):
+    """ "My exports": the user's own exports, newest first, with the ready file's download;
+    another user's export is not listed, and a user without the export function gets 403."""
+    grant(org.supervisor)
+    grant(org.peer)
+    spec = {"base": "partners", "columns": ["name"]}
+    mine = ExportRecord.objects.create(
+        user=org.supervisor,
+        spec=spec,
+        format="xlsx",
+        rows=3,
+        state=ExportState.DONE,
+        file="querybuilder/exports/mine.xlsx",
+    )
+    running = ExportRecord.objects.create(
+        user=org.supervisor, spec=spec, format="csv", state=ExportState.RUNNING, progress=40
+    )
+    theirs = ExportRecord.objects.create(
+        user=org.peer,
+        spec=spec,
+        format="xlsx",
+        rows=9,
+        state=ExportState.DONE,
+        file="querybuilder/exports/theirs.xlsx",
+    )
+    client.force_login(org.supervisor)
+    url = reverse("querybuilder:export_list")
+    client.get(url)  # the session and the user's caches warm
+    with django_assert_num_queries(1):  # the exports (session, user, rights: cached)
+        page = client.get(url).content.decode()
+    assert reverse("querybuilder:export_download", args=[mine.pk]) in page
+    assert reverse("querybuilder:export_status", args=[running.pk]) in page
+    assert reverse("querybuilder:export_download", args=[theirs.pk]) not in page
+    client.force_login(org.outsider)
+    assert client.get(url).status_code == 403
