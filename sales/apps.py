@@ -6,3 +6,21 @@ class SalesConfig(AppConfig):
     name = "sales"
     verbose_name = _("Sales")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from crm.groups import register_grants
+        from crm.menu import MenuItem, menu
+
+        from .groups import CATALOGUE_GRANTS
+
+        register_grants(CATALOGUE_GRANTS)
+        menu.register(
+            MenuItem(
+                key="sales",
+                label=_("Sales"),
+                url_name="sales:products",
+                icon="graph-up-arrow",
+                order=15,
+                permission="sales.view_product",
+            )
+        )
