@@ -11,9 +11,10 @@ class SalesConfig(AppConfig):
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
 
-        from .groups import CATALOGUE_GRANTS
+        from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS
 
         register_grants(CATALOGUE_GRANTS)
+        register_grants(OPPORTUNITY_GRANTS)
         menu.register(
             MenuItem(
                 key="sales",

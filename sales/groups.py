@@ -21,3 +21,19 @@ CATALOGUE_GRANTS = {
         "sales.give_large_discount",
     ],
 }
+
+_OPPORTUNITY = [f"sales.{a}_opportunity" for a in ("view", "add", "change")]
+_READ_SETUP = ["sales.view_stage", "sales.view_subcontractor"]
+
+OPPORTUNITY_GRANTS = {
+    "sales_rep": [*_OPPORTUNITY, *_READ_SETUP],
+    "sales_manager": [*_OPPORTUNITY, *_READ_SETUP, "sales.add_subcontractor"],
+    "finance": ["sales.view_opportunity", *_READ_SETUP],
+    "administrator": [
+        *(
+            f"sales.{action}_{model}"
+            for model in ["opportunity", "stage", "subcontractor"]
+            for action in ("view", "add", "change", "delete")
+        ),
+    ],
+}

@@ -1,4 +1,5 @@
-"""The sales models, by concern: the catalogue with its prices and discounts (``catalogue``)."""
+"""The sales models, by concern: the catalogue with its prices and discounts (``catalogue``),
+opportunities with their lines and stages (``opportunities``)."""
 
 from .catalogue import (
     MONEY,
@@ -16,8 +17,30 @@ from .catalogue import (
     VatRate,
     vat_percent,
 )
+from .opportunities import (
+    STATUS_COLOURS,
+    Automation,
+    LostReason,
+    Opportunity,
+    OpportunityLine,
+    OpportunityStatus,
+    Source,
+    Stage,
+    StageChange,
+    Subcontractor,
+)
 
 __all__ = [
+    "STATUS_COLOURS",
+    "Automation",
+    "LostReason",
+    "Opportunity",
+    "OpportunityLine",
+    "OpportunityStatus",
+    "Source",
+    "Stage",
+    "StageChange",
+    "Subcontractor",
     "MONEY",
     "Currency",
     "DiscountMode",
