@@ -10,7 +10,9 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
+        from partners.extensions import PageSection, partner_tabs
 
+        from . import views
         from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS
 
         register_grants(CATALOGUE_GRANTS)
@@ -19,9 +21,19 @@ class SalesConfig(AppConfig):
             MenuItem(
                 key="sales",
                 label=_("Sales"),
-                url_name="sales:products",
+                url_name="sales:board",
                 icon="graph-up-arrow",
                 order=15,
-                permission="sales.view_product",
+                permission="sales.view_opportunity",
+            )
+        )
+        partner_tabs.register(
+            PageSection(
+                key="sales",
+                label=_("Sales"),
+                template="sales/partials/partner_tab.html",
+                context=views.partner_tab_context,
+                order=30,
+                permission="sales.view_opportunity",
             )
         )

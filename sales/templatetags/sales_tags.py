@@ -18,7 +18,9 @@ def money(value, currency="HUF"):
         return ""
     amount = round_money(Decimal(value), currency or "HUF")
     places = 0 if currency in ("HUF", "", None) else 2
-    return f"{number_format(amount, places, force_grouping=True)} {SYMBOLS.get(currency, currency)}"
+    return (
+        f"{number_format(amount, places, force_grouping=True)}\xa0{SYMBOLS.get(currency, currency)}"
+    )
 
 
 @register.filter
@@ -28,7 +30,9 @@ def price(value, currency="HUF"):
         return ""
     amount = Decimal(value)
     places = 0 if amount == amount.to_integral() and currency == "HUF" else 2
-    return f"{number_format(amount, places, force_grouping=True)} {SYMBOLS.get(currency, currency)}"
+    return (
+        f"{number_format(amount, places, force_grouping=True)}\xa0{SYMBOLS.get(currency, currency)}"
+    )
 
 
 @register.filter

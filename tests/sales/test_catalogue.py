@@ -97,7 +97,7 @@ def test_a_manager_saves_a_price_typed_the_hungarian_way(org, client):
     product = Product.objects.get(code="SRV-01")
     assert product.price_huf == D("12500.50")
     page = client.get(reverse("sales:product", args=[product.pk])).content.decode()
-    assert "12\xa0500,50 Ft" in page
+    assert "12\xa0500,50\xa0Ft" in page
 
 
 def test_a_negative_price_gets_a_message_not_a_save(org, client):
