@@ -341,6 +341,8 @@ QUERY_EXPORT_INLINE_ROWS = env_int("QUERY_EXPORT_INLINE_ROWS", 5000)
 LIST_EXPORT_MAX_ROWS = env_int("LIST_EXPORT_MAX_ROWS", 100_000)
 # The largest CSV or XLSX file the partner and contact import accepts, in bytes.
 PARTNERS_IMPORT_MAX_BYTES = env_int("PARTNERS_IMPORT_MAX_BYTES", 100 * 1024 * 1024)
+# The most rows a product import takes (checked whole, written in one transaction).
+SALES_IMPORT_MAX_ROWS = env_int("SALES_IMPORT_MAX_ROWS", 20_000)
 # Database connections that write an import's chunks in parallel (its history triggers cost
 # server CPU per row: a second server process nearly doubles the rows per second).
 PARTNERS_IMPORT_WRITERS = env_int("PARTNERS_IMPORT_WRITERS", 2)
