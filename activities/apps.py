@@ -12,8 +12,8 @@ class ActivitiesConfig(AppConfig):
         from crm.demo import register as register_demo
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
+        from crm.sections import PageSection, contact_sections, partner_tabs
         from crm.shell import ShellPoll, polls
-        from partners.extensions import PageSection, contact_sections, partner_tabs
 
         from . import demo, panels, queryables, reference, views  # noqa: F401 - reference: its signals
         from .groups import ACTIVITY_GRANTS, TASK_GRANTS

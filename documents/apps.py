@@ -28,20 +28,17 @@ class DocumentsConfig(AppConfig):
                 permission="documents.view_document",
             )
         )
-        from django.apps import apps
+        # The record pages' "Documents" tab and section (crm.sections: pages' hooks for apps).
+        from crm.sections import PageSection, contact_sections, partner_tabs
 
-        if apps.is_installed("partners"):
-            # The partner page's tab (partners.extensions: the page's hook for lower apps).
-            from partners.extensions import PageSection, contact_sections, partner_tabs
+        from .views import record_documents_context
 
-            from .views import record_documents_context
-
-            section = {
-                "key": "documents",
-                "label": _("Documents"),
-                "template": "documents/partials/record_documents.html",
-                "context": record_documents_context,
-                "permission": "documents.view_document",
-            }
-            partner_tabs.register(PageSection(order=50, **section))
-            contact_sections.register(PageSection(order=50, **section))
+        section = {
+            "key": "documents",
+            "label": _("Documents"),
+            "template": "documents/partials/record_documents.html",
+            "context": record_documents_context,
+            "permission": "documents.view_document",
+        }
+        partner_tabs.register(PageSection(order=50, **section))
+        contact_sections.register(PageSection(order=50, **section))
