@@ -28,8 +28,8 @@ class DocumentsConfig(AppConfig):
                 permission="documents.view_document",
             )
         )
-        # The record pages' "Documents" tab and section (crm.sections: pages' hooks for apps).
-        from crm.sections import PageSection, contact_sections, partner_tabs
+        # The record pages' "Documents" tab and sections (crm.sections: pages' hooks for apps).
+        from crm.sections import PageSection, activity_sections, contact_sections, partner_tabs
 
         from .views import record_documents_context
 
@@ -42,3 +42,4 @@ class DocumentsConfig(AppConfig):
         }
         partner_tabs.register(PageSection(order=50, **section))
         contact_sections.register(PageSection(order=50, **section))
+        activity_sections.register(PageSection(order=50, **section))
