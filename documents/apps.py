@@ -12,11 +12,12 @@ class DocumentsConfig(AppConfig):
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
 
-        from . import demo, linkables
+        from . import demo, demo_library, linkables
         from .groups import DOCUMENT_GRANTS
 
         register_grants(DOCUMENT_GRANTS)
         register_demo(demo.load_documents)
+        register_demo(demo_library.load_library)
         linkables.register_defaults()
         menu.register(
             MenuItem(
