@@ -68,6 +68,12 @@ class ActivitiesConfig(AppConfig):
         }
         partner_tabs.register(PageSection(key="timeline", order=15, **timeline))
         contact_sections.register(PageSection(key="timeline", order=10, **timeline))
+        # A sales collateral send is recorded on the partner's timeline.
+        from documents.collateral import register_send_recorder
+
+        from .collateral import record_send
+
+        register_send_recorder(record_send)
 
 
 def _forget_overdue(sender, instance, **kwargs) -> None:

@@ -480,6 +480,8 @@ DOCUMENTS_ZIP_MAX_RATIO = env_int("DOCUMENTS_ZIP_MAX_RATIO", 200)
 DOCUMENTS_ZIP_MAX_ENTRIES = env_int("DOCUMENTS_ZIP_MAX_ENTRIES", 10_000)
 # Deleted documents stay in the trash this many days, then go with their files.
 DOCUMENTS_TRASH_DAYS = env_int("DOCUMENTS_TRASH_DAYS", 30)
+# How much one sales collateral send may attach (within MESSAGING_MAX_BYTES).
+DOCUMENTS_COLLATERAL_MAX_BYTES = env_int("DOCUMENTS_COLLATERAL_MAX_BYTES", 8 * 1024 * 1024)
 
 # --- E-mail -------------------------------------------------------------------------------
 

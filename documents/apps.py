@@ -44,3 +44,15 @@ class DocumentsConfig(AppConfig):
         partner_tabs.register(PageSection(order=50, **section))
         contact_sections.register(PageSection(order=50, **section))
         activity_sections.register(PageSection(order=50, **section))
+        from .collateral_views import collateral_context
+
+        partner_tabs.register(
+            PageSection(
+                key="collateral",
+                label=_("Sales collateral"),
+                template="documents/partials/collateral_tab.html",
+                context=collateral_context,
+                order=55,
+                permission="documents.view_document",
+            )
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import subscription_views, views
+from . import collateral_views, subscription_views, views
 
 app_name = "documents"
 
@@ -16,6 +16,14 @@ urlpatterns = [
         "subscriptions/<int:pk>/delete/",
         subscription_views.subscription_delete,
         name="unsubscribe",
+    ),
+    path(
+        "collateral/send/<int:partner_pk>/",
+        collateral_views.collateral_send,
+        name="collateral-send",
+    ),
+    path(
+        "folders/<int:pk>/collateral/", collateral_views.folder_collateral, name="folder-collateral"
     ),
     path("<int:pk>/", views.document_detail, name="detail"),
     path("<int:pk>/edit/", views.document_edit, name="edit"),

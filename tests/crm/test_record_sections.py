@@ -20,7 +20,9 @@ def _context(request, record):
 @pytest.fixture
 def registered(settings, tmp_path):
     (tmp_path / "probe.html").write_text("<p data-testid='probe'>{{ seen }}</p>")
-    settings.TEMPLATES[0]["DIRS"] = [*settings.TEMPLATES[0]["DIRS"], tmp_path]
+    first = settings.TEMPLATES[0]
+    # a new list, so that Django's template engines are built again with the probe's folder
+    settings.TEMPLATES = [{**first, "DIRS": [*first["DIRS"], tmp_path]}, *settings.TEMPLATES[1:]]
     added = []
     for registry, permission in (
         (partner_tabs, None),

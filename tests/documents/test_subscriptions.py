@@ -220,3 +220,12 @@ def test_the_demo_has_a_digest_and_an_immediate_subscription(db, media):
         ("kovacs.anna", "Árlisták és termékismertetők", "immediate"),
         ("nagy.peter", "Szerződések", "daily"),
     ]
+    from crm.models import User
+    from documents.collateral import collateral_search
+
+    anna = User.objects.get(username="kovacs.anna")
+    titles = {d.title for d in collateral_search(anna)}
+    assert {"Árlista 2026", "Referencialista 2026"} <= titles
+    assert {d.title for d in collateral_search(anna, "fúrógép")} == {
+        "Termékismertető – DX-200 akkus fúrógép"
+    }
