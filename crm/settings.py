@@ -247,6 +247,11 @@ HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 30)
 # /healthz reports the worker as down when its last heartbeat is older than this.
 HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 120)
 # The beat schedule, in code. Every entry expires, so a backlog never runs stale copies.
+# The hour (Budapest time) the daily digest of document subscriptions is sent.
+DOCUMENTS_DIGEST_HOUR = env_int("DOCUMENTS_DIGEST_HOUR", 7)
+if not 0 <= DOCUMENTS_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured("DOCUMENTS_DIGEST_HOUR must be an hour, 0 to 23.")
+
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "crm.tasks.heartbeat",
@@ -280,6 +285,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "documents.sweep_orphan_files",
         "schedule": 24 * 3600.0,
         "options": {"expires": 3600},
+    },
+    # Document subscriptions: immediate notices left behind (their task was lost), and the
+    # daily digest of the others.
+    "documents-subscription-notices": {
+        "task": "documents.send_subscription_notices",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    "documents-subscription-digest": {
+        "task": "documents.send_subscription_digest",
+        "schedule": crontab(hour=DOCUMENTS_DIGEST_HOUR, minute=0),
+        "options": {"expires": 6 * 3600},
     },
     # Imports whose worker died, or that no worker took.
     "partners-sweep-imports": {
@@ -465,6 +482,8 @@ DOCUMENTS_ZIP_MAX_RATIO = env_int("DOCUMENTS_ZIP_MAX_RATIO", 200)
 DOCUMENTS_ZIP_MAX_ENTRIES = env_int("DOCUMENTS_ZIP_MAX_ENTRIES", 10_000)
 # Deleted documents stay in the trash this many days, then go with their files.
 DOCUMENTS_TRASH_DAYS = env_int("DOCUMENTS_TRASH_DAYS", 30)
+# How much one sales collateral send may attach (within MESSAGING_MAX_BYTES).
+DOCUMENTS_COLLATERAL_MAX_BYTES = env_int("DOCUMENTS_COLLATERAL_MAX_BYTES", 8 * 1024 * 1024)
 
 # --- E-mail -------------------------------------------------------------------------------
 

@@ -509,3 +509,7 @@ class DocumentEvent(models.Model):
     @property
     def action_colour(self) -> str:
         return ACTION_COLOURS.get(self.action, "light")
+
+
+# Subscriptions to folders and documents (issue 24, item 5) live in their own module.
+from .subscriptions import Notice, Subscription  # noqa: E402, F401

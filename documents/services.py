@@ -22,7 +22,10 @@ log = logging.getLogger(__name__)
 
 
 def record_event(*, document, action: str, user, ip: str | None = None, version=None) -> None:
-    DocumentEvent.objects.create(
+    """The audit row of ``action``; its subscribers' notices are written with it."""
+    from .subscriptions import event_recorded
+
+    event = DocumentEvent.objects.create(
         document_id=document.pk,
         company_id=document.company_id,
         title=document.title[:250],
@@ -31,6 +34,7 @@ def record_event(*, document, action: str, user, ip: str | None = None, version=
         user=user if getattr(user, "is_authenticated", False) else None,
         ip_address=ip or None,
     )
+    event_recorded(event=event, document=document)
 
 
 def document_create(*, user, company_id: int, links=(), **fields) -> Document:

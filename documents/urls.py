@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import collateral_views, subscription_views, views
 
 app_name = "documents"
 
@@ -10,6 +10,21 @@ urlpatterns = [
     path("trash/", views.trash, name="trash"),
     path("audit/", views.audit, name="audit"),
     path("audit/export/", views.audit_export, name="audit-export"),
+    path("subscriptions/", subscription_views.subscription_list, name="subscriptions"),
+    path("subscriptions/add/", subscription_views.subscription_add, name="subscribe"),
+    path(
+        "subscriptions/<int:pk>/delete/",
+        subscription_views.subscription_delete,
+        name="unsubscribe",
+    ),
+    path(
+        "collateral/send/<int:partner_pk>/",
+        collateral_views.collateral_send,
+        name="collateral-send",
+    ),
+    path(
+        "folders/<int:pk>/collateral/", collateral_views.folder_collateral, name="folder-collateral"
+    ),
     path("<int:pk>/", views.document_detail, name="detail"),
     path("<int:pk>/edit/", views.document_edit, name="edit"),
     path("<int:pk>/files/", views.document_files, name="files"),

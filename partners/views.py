@@ -28,9 +28,9 @@ from crm.scoping import (
     reaches_as_for_viewing,
     scope_for,
 )
+from crm.sections import contact_sections, partner_tabs
 
 from . import attributes, reference, services, tables
-from .extensions import contact_sections, partner_tabs
 from .financials import financials_formset, registry_rows_into
 from .forms import (
     AssignForm,
@@ -400,7 +400,7 @@ def _column_context(user, screen: str) -> dict:
 
 
 # The partner page's own tabs, with their places among those other apps add
-# (partners.extensions.partner_tabs).
+# (crm.sections.partner_tabs).
 TABS = {"overview": (gettext_lazy("Overview"), 0), "contacts": (gettext_lazy("Contacts"), 10)}
 LAST_TABS = {"history": (gettext_lazy("History"), 90)}
 
@@ -866,14 +866,7 @@ def contact_detail(request, pk: int):
             "consent_purposes": Consent._meta.get_field("purpose").choices,
             "consent_sources": ConsentSource.choices,
             "history": _contact_history(contact),
-            "sections": [
-                (
-                    section.key,
-                    section.label,
-                    (section.template, section.context(request, contact) | {"contact": contact}),
-                )
-                for section in contact_sections.for_user(user)
-            ],
+            "sections": contact_sections.drawn(request, contact, "contact"),
         },
     )
 
