@@ -25,11 +25,17 @@ UNAVAILABLE = _(
 )
 
 
+UNAVAILABLE_READ = _(
+    "The file store cannot be reached now, so the file cannot be downloaded. Please try again"
+    " in a few minutes; if it persists, tell the administrator."
+)
+
+
 class StorageUnavailable(ValidationError):
     """The store refused or could not be reached: nothing was registered."""
 
-    def __init__(self):
-        super().__init__(UNAVAILABLE, code="storage")
+    def __init__(self, message=UNAVAILABLE):
+        super().__init__(message, code="storage")
 
 
 def storage_errors() -> tuple[type[BaseException], ...]:
@@ -133,7 +139,7 @@ def open_stream(name: str, storage=None):
         raise
     except storage_errors() as error:
         log.warning("Reading %s failed: %r", name, error)
-        raise StorageUnavailable() from error
+        raise StorageUnavailable(UNAVAILABLE_READ) from error
 
 
 def delete_quietly(names) -> None:

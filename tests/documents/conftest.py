@@ -23,6 +23,17 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(params=["filesystem", "s3"])
+def backend(request, media):
+    """Each test twice: files under MEDIA_ROOT, then in a bucket of the S3 server (moto on
+    loopback). Yields a function listing the stored names."""
+    if request.param == "filesystem":
+        yield lambda: [str(p.relative_to(media)) for p in stored_files(media)]
+    else:
+        server, bucket = request.getfixturevalue("s3")
+        yield lambda: server.keys(bucket)
+
+
 def stored_files(media) -> list:
     return sorted(p for p in media.rglob("*") if p.is_file())
 

@@ -18,20 +18,9 @@ from django.utils import timezone
 from documents import services
 from documents.models import Document, DocumentVersion
 
-from .conftest import PDF, make_document, pdf, stored_files
+from .conftest import PDF, make_document, pdf
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(params=["filesystem", "s3"])
-def backend(request, media):
-    """Each test twice: files under MEDIA_ROOT, then in a bucket of the S3 server. Yields a
-    function listing the stored names."""
-    if request.param == "filesystem":
-        yield lambda: [str(p.relative_to(media)) for p in stored_files(media)]
-    else:
-        server, bucket = request.getfixturevalue("s3")
-        yield lambda: server.keys(bucket)
 
 
 def body(response) -> bytes:
