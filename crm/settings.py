@@ -499,6 +499,16 @@ DOCUMENTS_ZIP_MAX_RATIO = env_int("DOCUMENTS_ZIP_MAX_RATIO", 200)
 DOCUMENTS_ZIP_MAX_ENTRIES = env_int("DOCUMENTS_ZIP_MAX_ENTRIES", 10_000)
 # Deleted documents stay in the trash this many days, then go with their files.
 DOCUMENTS_TRASH_DAYS = env_int("DOCUMENTS_TRASH_DAYS", 30)
+# The optional virus scan of uploads by ClamAV's daemon (documents/virus.py): over TCP
+# (CLAMD_HOST, CLAMD_PORT) or its Unix socket (CLAMD_SOCKET); off when neither is set. When
+# clamd is down or cannot scan a file: refuse the upload (default) or accept it.
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310)
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 60)
+CLAMD_WHEN_DOWN = env.str("CLAMD_WHEN_DOWN", default="refuse").strip().lower()
+if CLAMD_WHEN_DOWN not in ("refuse", "accept"):
+    raise ImproperlyConfigured(f"CLAMD_WHEN_DOWN={CLAMD_WHEN_DOWN!r}: use refuse or accept.")
 
 # --- E-mail -------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from documents import services
 from documents.models import Document, DocumentType
 from tests.partners.conftest import make_partner, org  # noqa: F401 - fixtures
 
-from .servers import moto_server, relayed_s3, s3  # noqa: F401 - fixtures
+from .servers import clamd, moto_server, relayed_s3, s3  # noqa: F401 - fixtures
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
