@@ -25,6 +25,7 @@ from crm.scoping import current_company_id
 from crm.versioning import Conflict
 
 from . import services, storage, uploads
+from .folders import managed_by
 from .forms import AttachForm, AuditFilterForm, DocumentEditForm
 from .linkables import registry
 from .models import (
@@ -132,6 +133,7 @@ def document_list(request):
             "can_add": user.has_perm("documents.add_document"),
             "can_audit": user.has_perm("documents.view_documentevent"),
             "can_trash": user.is_staff or user.has_perm("documents.restore_document"),
+            "can_manage_folders": managed_by(user).exists(),
             "attach_url": attach_url,
         },
     )
