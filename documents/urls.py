@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import collateral_views, subscription_views, views
+from . import collateral_views, folder_views, link_views, subscription_views, views
 
 app_name = "documents"
 
@@ -38,4 +38,7 @@ urlpatterns = [
     path("<int:pk>/check-in/", views.document_check_in, name="check-in"),
     path("<int:pk>/delete/", views.document_delete, name="delete"),
     path("<int:pk>/undelete/", views.document_undelete, name="undelete"),
+    path("<int:pk>/links/", link_views.document_links, name="links"),
+    path("folders/", folder_views.folder_list, name="folders"),
+    path("folders/<int:pk>/", folder_views.folder_manage, name="folder-manage"),
 ]
