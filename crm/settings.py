@@ -463,6 +463,9 @@ DOCUMENTS_ZIP_MAX_RATIO = env_int("DOCUMENTS_ZIP_MAX_RATIO", 200)
 DOCUMENTS_ZIP_MAX_ENTRIES = env_int("DOCUMENTS_ZIP_MAX_ENTRIES", 10_000)
 # Deleted documents stay in the trash this many days, then go with their files.
 DOCUMENTS_TRASH_DAYS = env_int("DOCUMENTS_TRASH_DAYS", 30)
+# The full-text search reads at most this many characters of a file's text (a 300-page
+# contract is about 600,000); PostgreSQL's text search vectors cap what one row may hold.
+DOCUMENTS_TEXT_MAX_CHARS = env_int("DOCUMENTS_TEXT_MAX_CHARS", 500_000)
 
 # --- E-mail -------------------------------------------------------------------------------
 

@@ -12,12 +12,14 @@ class DocumentsConfig(AppConfig):
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
 
-        from . import demo, linkables
+        from . import demo, linkables, search, texts
         from .groups import DOCUMENT_GRANTS
 
         register_grants(DOCUMENT_GRANTS)
         register_demo(demo.load_documents)
         linkables.register_defaults()
+        texts.connect()
+        search.register()
         menu.register(
             MenuItem(
                 key="documents",

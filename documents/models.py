@@ -509,3 +509,7 @@ class DocumentEvent(models.Model):
     @property
     def action_colour(self) -> str:
         return ACTION_COLOURS.get(self.action, "light")
+
+
+# The full-text search's rows (documents.text_models): imported here so Django finds them.
+from .text_models import DocumentText  # noqa: E402, F401

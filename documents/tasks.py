@@ -17,3 +17,18 @@ def sweep_orphan_files() -> int:
     from .services import orphan_files_sweep
 
     return orphan_files_sweep()
+
+
+@shared_task(
+    name="documents.extract_text",
+    ignore_result=True,
+    autoretry_for=(OSError, ConnectionError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def extract_text(version_id: int) -> str | None:
+    """The text of a new version for the full-text search (queued after its upload commits).
+    Safe to run twice: a version already read is left alone."""
+    from .texts import text_extract
+
+    return text_extract(version_id=version_id)
