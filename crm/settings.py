@@ -530,6 +530,9 @@ CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 60)
 CLAMD_WHEN_DOWN = env.str("CLAMD_WHEN_DOWN", default="refuse").strip().lower()
 if CLAMD_WHEN_DOWN not in ("refuse", "accept"):
     raise ImproperlyConfigured(f"CLAMD_WHEN_DOWN={CLAMD_WHEN_DOWN!r}: use refuse or accept.")
+# The full-text search reads at most this many characters of a file's text (a 300-page
+# contract is about 600,000); PostgreSQL's text search vectors cap what one row may hold.
+DOCUMENTS_TEXT_MAX_CHARS = env_int("DOCUMENTS_TEXT_MAX_CHARS", 500_000)
 
 # --- E-mail -------------------------------------------------------------------------------
 

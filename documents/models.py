@@ -513,3 +513,6 @@ class DocumentEvent(models.Model):
 
 # Subscriptions to folders and documents (issue 24, item 5) live in their own module.
 from .subscriptions import Notice, Subscription  # noqa: E402, F401
+
+# The full-text search's rows (documents.text_models): imported here so Django finds them.
+from .text_models import DocumentText  # noqa: E402, F401

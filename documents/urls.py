@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import collateral_views, folder_views, link_views, subscription_views, views
+from . import collateral_views, folder_views, link_views, search_views, subscription_views, views
 
 app_name = "documents"
 
 urlpatterns = [
     path("", views.document_list, name="list"),
     path("new/", views.document_create, name="create"),
+    path("search/", search_views.document_search, name="search"),
     path("trash/", views.trash, name="trash"),
     path("audit/", views.audit, name="audit"),
     path("audit/export/", views.audit_export, name="audit-export"),

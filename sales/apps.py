@@ -10,7 +10,7 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
-        from partners.extensions import PageSection, partner_tabs
+        from crm.sections import PageSection, partner_tabs
 
         from . import views
         from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS
