@@ -16,6 +16,9 @@ class DocumentsConfig(AppConfig):
         from .groups import DOCUMENT_GRANTS
 
         register_grants(DOCUMENT_GRANTS)
+        from .generator_groups import GENERATOR_GRANTS
+
+        register_grants(GENERATOR_GRANTS)
         register_demo(demo.load_documents)
         linkables.register_defaults()
         menu.register(

@@ -509,3 +509,7 @@ class DocumentEvent(models.Model):
     @property
     def action_colour(self) -> str:
         return ACTION_COLOURS.get(self.action, "light")
+
+
+# The document generator's models live in their own module (templates, packs, generations).
+from .generator_models import DocumentTemplate, Generation, Pack, PackField, PackItem  # noqa: E402,F401,I001
