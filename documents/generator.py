@@ -135,7 +135,11 @@ def draw(*, template, source: templating.Source, context: dict | None = None) ->
     data, key = template_bytes(template)
     if context is None:
         context = templating.context(source)
-    content = engines.render(template.engine, data, context, key=key)
+    try:
+        content = engines.render(template.engine, data, context, key=key)
+    except engines.TemplateProblem as problem:
+        # the checker names the tag and its line, paragraph or cell; drawing alone may not
+        raise engines.TemplateProblem(template_problems(template) or problem.messages) from None
     title = f"{template.name} – {source.record}"[:250]
     name = uploads.clean_name(f"{title}.{template.output_extension}")
     return Drawn(template, template.document.current_version.number, content, name, title)

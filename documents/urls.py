@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import generator_views, views
 
 app_name = "documents"
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("<int:pk>/check-in/", views.document_check_in, name="check-in"),
     path("<int:pk>/delete/", views.document_delete, name="delete"),
     path("<int:pk>/undelete/", views.document_undelete, name="undelete"),
+    *generator_views.urlpatterns,  # templates, packs and generating (documents/generator.py)
 ]
