@@ -20,6 +20,9 @@ class DocumentsConfig(AppConfig):
 
         register_grants(GENERATOR_GRANTS)
         register_demo(demo.load_documents)
+        from . import generator_demo
+
+        register_demo(generator_demo.load_templates)  # after the folders of load_documents
         linkables.register_defaults()
         menu.register(
             MenuItem(
