@@ -12,6 +12,7 @@ DOCX, the cell of an XLSX), so a template author sees what to fix, never an erro
 import io
 import re
 import sys
+import threading
 from dataclasses import dataclass
 
 import jinja2
@@ -307,14 +308,33 @@ def render_html(data: bytes, context: dict, *, key=None) -> str:
     return _compiled_html(key, data).render(context)
 
 
+_local = threading.local()
+
+
+def _weasyprint_kit():
+    """The font configuration, base stylesheet and fetcher, made once per thread: a new
+    ``FontConfiguration`` reads every installed font's description, which costs more than
+    drawing a short letter, and WeasyPrint's documentation shares one between documents."""
+    kit = getattr(_local, "kit", None)
+    if kit is None:
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts = FontConfiguration()
+        fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+        base = weasyprint.CSS(string=BASE_CSS, font_config=fonts, url_fetcher=fetcher)
+        kit = _local.kit = (fonts, base, fetcher)
+    return kit
+
+
 def html_to_pdf(html: str) -> bytes:
     """The PDF of ``html`` (WeasyPrint), the base CSS first; nothing is fetched from outside
     (``data:`` URLs only), so a template cannot read files or reach other servers."""
     import weasyprint
 
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+    fonts, base, fetcher = _weasyprint_kit()
     document = weasyprint.HTML(string=html, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[weasyprint.CSS(string=BASE_CSS)])
+    return document.write_pdf(stylesheets=[base], font_config=fonts)
 
 
 def render_docx(data: bytes, context: dict) -> bytes:
