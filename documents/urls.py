@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import collateral_views, folder_views, link_views, search_views, subscription_views, views
+from . import (
+    collateral_views,
+    folder_views,
+    generator_views,
+    link_views,
+    search_views,
+    subscription_views,
+    views,
+)
 
 app_name = "documents"
 
@@ -42,4 +50,5 @@ urlpatterns = [
     path("<int:pk>/links/", link_views.document_links, name="links"),
     path("folders/", folder_views.folder_list, name="folders"),
     path("folders/<int:pk>/", folder_views.folder_manage, name="folder-manage"),
+    *generator_views.urlpatterns,  # templates, packs and generating (documents/generator.py)
 ]
