@@ -11,7 +11,7 @@ class SalesConfig(AppConfig):
         from crm.demo import register as register_demo
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
-        from partners.extensions import PageSection, partner_tabs
+        from crm.sections import PageSection, partner_tabs
 
         from . import demo, queryables, views
         from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS
