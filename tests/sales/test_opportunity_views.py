@@ -332,3 +332,8 @@ def test_a_call_back_is_planned_from_the_page(org, client, opp):
     task = Activity.objects.get()
     assert task.owner == org.owner and "Csarnok fűtése" in task.subject
     assert OpportunityLine.objects.count() == 1
+
+
+def test_the_change_history_is_for_those_who_see_the_opportunity(org, client, opp):
+    url = reverse("record_history", args=["sales.opportunity", opp.pk])
+    check_access(client, org, url, allowed=SEE_OWNERS)
