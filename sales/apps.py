@@ -14,10 +14,11 @@ class SalesConfig(AppConfig):
         from crm.sections import PageSection, partner_tabs
 
         from . import demo, queryables, views
-        from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS
+        from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS, QUOTE_GRANTS
 
         register_grants(CATALOGUE_GRANTS)
         register_grants(OPPORTUNITY_GRANTS)
+        register_grants(QUOTE_GRANTS)
         queryables.register()
         register_demo(demo.load_sales)
         menu.register(
