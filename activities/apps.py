@@ -21,6 +21,9 @@ class ActivitiesConfig(AppConfig):
         register_grants(ACTIVITY_GRANTS)
         register_grants(TASK_GRANTS)
         queryables.register()
+        from . import templating
+
+        templating.register()  # what document templates may say about activities
         # Whether the user must close meetings first is asked on every page: read it in the
         # same round trip as the access generation.
         from crm.access import with_generation

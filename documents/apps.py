@@ -12,13 +12,21 @@ class DocumentsConfig(AppConfig):
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
 
-        from . import demo, demo_library, linkables
+        from . import demo, demo_library, linkables, search, texts
         from .groups import DOCUMENT_GRANTS
 
         register_grants(DOCUMENT_GRANTS)
+        from .generator_groups import GENERATOR_GRANTS
+
+        register_grants(GENERATOR_GRANTS)
         register_demo(demo.load_documents)
         register_demo(demo_library.load_library)
+        from . import generator_demo
+
+        register_demo(generator_demo.load_templates)  # after the folders of load_documents
         linkables.register_defaults()
+        texts.connect()
+        search.register()
         menu.register(
             MenuItem(
                 key="documents",

@@ -34,3 +34,18 @@ def send_subscription_digest() -> int:
     from .subscriptions import digest_send
 
     return digest_send()
+
+
+@shared_task(
+    name="documents.extract_text",
+    ignore_result=True,
+    autoretry_for=(OSError, ConnectionError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def extract_text(version_id: int) -> str | None:
+    """The text of a new version for the full-text search (queued after its upload commits).
+    Safe to run twice: a version already read is left alone."""
+    from .texts import text_extract
+
+    return text_extract(version_id=version_id)

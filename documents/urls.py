@@ -1,12 +1,21 @@
 from django.urls import path
 
-from . import collateral_views, subscription_views, views
+from . import (
+    collateral_views,
+    folder_views,
+    generator_views,
+    link_views,
+    search_views,
+    subscription_views,
+    views,
+)
 
 app_name = "documents"
 
 urlpatterns = [
     path("", views.document_list, name="list"),
     path("new/", views.document_create, name="create"),
+    path("search/", search_views.document_search, name="search"),
     path("trash/", views.trash, name="trash"),
     path("audit/", views.audit, name="audit"),
     path("audit/export/", views.audit_export, name="audit-export"),
@@ -38,4 +47,8 @@ urlpatterns = [
     path("<int:pk>/check-in/", views.document_check_in, name="check-in"),
     path("<int:pk>/delete/", views.document_delete, name="delete"),
     path("<int:pk>/undelete/", views.document_undelete, name="undelete"),
+    path("<int:pk>/links/", link_views.document_links, name="links"),
+    path("folders/", folder_views.folder_list, name="folders"),
+    path("folders/<int:pk>/", folder_views.folder_manage, name="folder-manage"),
+    *generator_views.urlpatterns,  # templates, packs and generating (documents/generator.py)
 ]

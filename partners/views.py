@@ -28,6 +28,7 @@ from crm.scoping import (
     reaches_as_for_viewing,
     scope_for,
 )
+from crm.search import providers
 from crm.sections import contact_sections, partner_tabs
 
 from . import attributes, reference, services, tables
@@ -996,7 +997,15 @@ def search(request):
     e-mail and phone; answers as one types (HTMX fragment), or as a page."""
     text = request.GET.get("q", "").strip()[:100]
     partners, contacts = search_box(request.user, text, limit=SEARCH_LIMIT)
-    context = {"q": text, "partners": partners, "contacts": contacts, "limit": SEARCH_LIMIT}
+    # What the other apps find (crm.search: documents, …), each in its own section.
+    sections = providers.sections(request.user, text, SEARCH_LIMIT) if len(text) >= 3 else []
+    context = {
+        "q": text,
+        "partners": partners,
+        "contacts": contacts,
+        "sections": sections,
+        "limit": SEARCH_LIMIT,
+    }
     if request.htmx:
         return render(request, "partners/partials/search_results.html", context)
     return render(request, "partners/search.html", context)

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0009_visibility_sort_key'),
-        ('documents', '0002_defaults'),
+        ('documents', '0004_generator'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
