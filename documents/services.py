@@ -22,7 +22,10 @@ log = logging.getLogger(__name__)
 
 
 def record_event(*, document, action: str, user, ip: str | None = None, version=None) -> None:
-    DocumentEvent.objects.create(
+    """The audit row of ``action``; its subscribers' notices are written with it."""
+    from .subscriptions import event_recorded
+
+    event = DocumentEvent.objects.create(
         document_id=document.pk,
         company_id=document.company_id,
         title=document.title[:250],
@@ -31,6 +34,7 @@ def record_event(*, document, action: str, user, ip: str | None = None, version=
         user=user if getattr(user, "is_authenticated", False) else None,
         ip_address=ip or None,
     )
+    event_recorded(event=event, document=document)
 
 
 def document_create(*, user, company_id: int, links=(), **fields) -> Document:
@@ -130,15 +134,27 @@ def _refuse_if_checked_out(document, user) -> None:
         )
 
 
-def version_add(*, document, uploaded, user, ip: str | None = None):
+def _refuse_if_sealed(document) -> None:
+    """A generated PDF keeps the one file whose hash was recorded (documents/generator.py)."""
+    from .generator_models import Generation
+
+    if Generation.objects.filter(document_id=document.pk, sealed=True).exists():
+        raise ValidationError(
+            _("This is a generated PDF, sealed with its hash: it takes no new version.")
+        )
+
+
+def version_add(*, document, uploaded, user, ip: str | None = None, checked=None):
     """Stores ``uploaded`` (a Django UploadedFile) as the next version of ``document``, after
-    the upload checks (``documents.uploads.check``). Returns (version, duplicates): the other
-    documents of the company that hold the same file."""
-    checked = uploads.check(uploaded)
+    the upload checks (``documents.uploads.check``; ``checked``: a caller's own, such as the
+    generator's for HTML templates). Returns (version, duplicates): the other documents of the
+    company that hold the same file."""
+    checked = checked or uploads.check(uploaded)
     written: list[str] = []
     with _stored_file_cleanup(written), transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
         _refuse_if_checked_out(document, user)
+        _refuse_if_sealed(document)
         first = document.current_version_id is None
         if first and not document.title:  # "empty: the file's name"
             document.title = checked.name.rsplit(".", 1)[0][:250] or checked.name
@@ -202,6 +218,7 @@ def version_restore(*, document, version, user, ip: str | None = None):
     with _stored_file_cleanup(written), transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
         _refuse_if_checked_out(document, user)
+        _refuse_if_sealed(document)
         old = document.versions.get(pk=version.pk)
         checked = uploads.Checked(
             name=old.original_name, size=old.size, sha256=old.sha256, mime=old.mime

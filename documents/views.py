@@ -645,4 +645,7 @@ def record_documents_context(request, record) -> dict:
         "has_more": len(documents) == TAB_SIZE,
         "can_attach": user.has_perm("documents.add_document") and kind is not None,
         "attach_url": reverse("documents:create") + (f"?{kind.key}={record.pk}" if kind else ""),
+        # the document generator (documents/generator_views.py), from the same record
+        "generate_url": reverse("documents:generate")
+        + (f"?{kind.key}={record.pk}" if kind else ""),
     }
