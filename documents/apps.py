@@ -12,11 +12,12 @@ class DocumentsConfig(AppConfig):
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
 
-        from . import demo, linkables, search, texts
+        from . import demo, linkables, search, search_demo, texts
         from .groups import DOCUMENT_GRANTS
 
         register_grants(DOCUMENT_GRANTS)
         register_demo(demo.load_documents)
+        register_demo(search_demo.load_search_documents)
         linkables.register_defaults()
         texts.connect()
         search.register()
