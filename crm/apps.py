@@ -8,10 +8,11 @@ class CrmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import access, checks, home, reference  # noqa: F401 - checks: registers them
+        from . import access, checks, home, reference, templating  # noqa: F401 - checks: registers them
 
         access.connect_signals()
         # The reference lists' generation is read with the user on every request.
         access.with_generation_constant(reference.GENERATION_KEY)
         home.register_panels()
         home.register_menu()
+        templating.register_platform()  # the document templates' own company, user, today

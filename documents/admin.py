@@ -16,3 +16,6 @@ class FolderAdmin(MPTTModelAdmin):
     list_filter = ["company", "is_collateral"]
     search_fields = ["name"]
     inlines = [FolderGrantInline]
+
+
+from . import generator_admin  # noqa: E402,F401 - the generator's templates and packs

@@ -19,6 +19,23 @@ def sweep_orphan_files() -> int:
     return orphan_files_sweep()
 
 
+@shared_task(name="documents.send_subscription_notices", ignore_result=True)
+def send_subscription_notices(event_id: int | None = None) -> int:
+    """After a document's change (one event), and every few minutes for any left behind: the
+    subscribers told at once. Safe to run twice (notices are claimed and marked once)."""
+    from .subscriptions import notices_send
+
+    return notices_send(event_id=event_id)
+
+
+@shared_task(name="documents.send_subscription_digest", ignore_result=True)
+def send_subscription_digest() -> int:
+    """Daily: each subscriber's digest of the changes of the day (one run at a time)."""
+    from .subscriptions import digest_send
+
+    return digest_send()
+
+
 @shared_task(
     name="documents.extract_text",
     ignore_result=True,

@@ -13,11 +13,12 @@ class PartnersConfig(AppConfig):
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
 
-        from . import demo, queryables, reference  # noqa: F401 - reference: its signals
+        from . import demo, queryables, reference, templating  # noqa: F401 - reference: signals
         from .groups import PARTNER_GRANTS
 
         register_grants(PARTNER_GRANTS)
         queryables.register()
+        templating.register()  # what document templates may say about partners
         # The lists' column choices: read in the same round trip as the access generation.
         for key_of in reference.column_keys():
             with_generation(key_of)

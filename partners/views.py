@@ -29,9 +29,9 @@ from crm.scoping import (
     scope_for,
 )
 from crm.search import providers
+from crm.sections import contact_sections, partner_tabs
 
 from . import attributes, reference, services, tables
-from .extensions import contact_sections, partner_tabs
 from .financials import financials_formset, registry_rows_into
 from .forms import (
     AssignForm,
@@ -401,7 +401,7 @@ def _column_context(user, screen: str) -> dict:
 
 
 # The partner page's own tabs, with their places among those other apps add
-# (partners.extensions.partner_tabs).
+# (crm.sections.partner_tabs).
 TABS = {"overview": (gettext_lazy("Overview"), 0), "contacts": (gettext_lazy("Contacts"), 10)}
 LAST_TABS = {"history": (gettext_lazy("History"), 90)}
 
@@ -867,14 +867,7 @@ def contact_detail(request, pk: int):
             "consent_purposes": Consent._meta.get_field("purpose").choices,
             "consent_sources": ConsentSource.choices,
             "history": _contact_history(contact),
-            "sections": [
-                (
-                    section.key,
-                    section.label,
-                    (section.template, section.context(request, contact) | {"contact": contact}),
-                )
-                for section in contact_sections.for_user(user)
-            ],
+            "sections": contact_sections.drawn(request, contact, "contact"),
         },
     )
 

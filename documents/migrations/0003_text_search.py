@@ -21,20 +21,11 @@ END $$;
 """
 
 TRIGGERS = """
--- Two readings of a text: accents removed, then stemmed (what the search configuration does to
--- what is typed), and stemmed with its accents, then the accents removed from the stems: the
--- Hungarian stemmer knows the endings by their accents (-ről, -ból, -től), so kötbérről is
--- kotberrol in the first reading and kotber, like kötbért, in the second.
-CREATE FUNCTION documents_hu_vector(body text) RETURNS tsvector LANGUAGE sql STABLE AS $$
-    SELECT to_tsvector('hungarian_unaccent', body)
-        || unaccent(to_tsvector('hungarian', body)::text)::tsvector
-$$;
-
 CREATE FUNCTION documents_text_vector(title text, description text, body text)
 RETURNS tsvector LANGUAGE sql STABLE AS $$
-    SELECT setweight(documents_hu_vector(coalesce(title, '')), 'A')
-        || setweight(documents_hu_vector(coalesce(description, '')), 'B')
-        || setweight(documents_hu_vector(coalesce(body, '')), 'D')
+    SELECT setweight(to_tsvector('hungarian_unaccent', coalesce(title, '')), 'A')
+        || setweight(to_tsvector('hungarian_unaccent', coalesce(description, '')), 'B')
+        || setweight(to_tsvector('hungarian_unaccent', coalesce(body, '')), 'D')
 $$;
 
 -- The vector of a text row, whenever its text is written.
@@ -79,7 +70,6 @@ DROP FUNCTION IF EXISTS documents_text_retitle();
 DROP FUNCTION IF EXISTS documents_text_create();
 DROP FUNCTION IF EXISTS documents_text_refresh() CASCADE;
 DROP FUNCTION IF EXISTS documents_text_vector(text, text, text);
-DROP FUNCTION IF EXISTS documents_hu_vector(text);
 """
 
 
