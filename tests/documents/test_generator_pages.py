@@ -13,9 +13,15 @@ from documents.models import Document, FolderGrant, Level
 from tests.access import check_access
 
 from .conftest import make_partner
-from .generator_kit import CONTRACT_HTML, docx_file, make_template, templates_folder
+from .generator_kit import (
+    CONTRACT_HTML,
+    docx_file,
+    english,  # noqa: F401 - a fixture
+    make_template,
+    templates_folder,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 # who sees the owner's partner and can generate (the superuser has no own company here)
 GENERATORS = {"owner", "supervisor", "second_supervisor", "boss"}
