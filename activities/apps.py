@@ -12,8 +12,8 @@ class ActivitiesConfig(AppConfig):
         from crm.demo import register as register_demo
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
+        from crm.sections import PageSection, contact_sections, partner_tabs
         from crm.shell import ShellPoll, polls
-        from partners.extensions import PageSection, contact_sections, partner_tabs
 
         from . import demo, panels, queryables, reference, views  # noqa: F401 - reference: its signals
         from .groups import ACTIVITY_GRANTS, TASK_GRANTS
@@ -71,6 +71,12 @@ class ActivitiesConfig(AppConfig):
         }
         partner_tabs.register(PageSection(key="timeline", order=15, **timeline))
         contact_sections.register(PageSection(key="timeline", order=10, **timeline))
+        # A sales collateral send is recorded on the partner's timeline.
+        from documents.collateral import register_send_recorder
+
+        from .collateral import record_send
+
+        register_send_recorder(record_send)
 
 
 def _forget_overdue(sender, instance, **kwargs) -> None:

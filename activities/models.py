@@ -353,10 +353,12 @@ class Activity(ScopedModel):
             models.Index(fields=["contact", "-starts_at"], name="activities_contact"),
             # the activity list of a manager or a "see all" user, newest first: walked in order
             # until a page of the team's rows is found; the scope's columns ride along, so the
-            # rows of people outside the team are skipped without reading the table
+            # rows of people outside the team are skipped without reading the table. The
+            # partner rides along too: the query builder's "activities of partners that …"
+            # tests each row's partner while walking, without a read of the row first.
             models.Index(
                 fields=["company", "-starts_at", "-id"],
-                include=["owner", "type"],
+                include=["owner", "type", "partner"],
                 name="activities_company_start",
             ),
             # one's calendar and day

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from crm import keyset
 from crm.edits import add_errors, save_edit
 from crm.scoping import current_company_id, get_visible_or_404
+from crm.sections import activity_sections
 from crm.versioning import Conflict
 from partners.models import Contact, Partner
 
@@ -180,6 +181,8 @@ def activity_detail(request, pk: int):
             "follow_up_types": services.follow_up_types(user=user, activity=activity)
             if user.has_perm("activities.add_activity")
             else [],
+            # what other apps show on the page (crm.sections.activity_sections)
+            "sections": activity_sections.drawn(request, activity, "activity"),
         },
     )
 

@@ -247,6 +247,11 @@ HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 30)
 # /healthz reports the worker as down when its last heartbeat is older than this.
 HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 120)
 # The beat schedule, in code. Every entry expires, so a backlog never runs stale copies.
+# The hour (Budapest time) the daily digest of document subscriptions is sent.
+DOCUMENTS_DIGEST_HOUR = env_int("DOCUMENTS_DIGEST_HOUR", 7)
+if not 0 <= DOCUMENTS_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured("DOCUMENTS_DIGEST_HOUR must be an hour, 0 to 23.")
+
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "crm.tasks.heartbeat",
@@ -280,6 +285,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "documents.sweep_orphan_files",
         "schedule": 24 * 3600.0,
         "options": {"expires": 3600},
+    },
+    # Document subscriptions: immediate notices left behind (their task was lost), and the
+    # daily digest of the others.
+    "documents-subscription-notices": {
+        "task": "documents.send_subscription_notices",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    "documents-subscription-digest": {
+        "task": "documents.send_subscription_digest",
+        "schedule": crontab(hour=DOCUMENTS_DIGEST_HOUR, minute=0),
+        "options": {"expires": 6 * 3600},
     },
     # Imports whose worker died, or that no worker took.
     "partners-sweep-imports": {
@@ -341,6 +358,8 @@ QUERY_EXPORT_INLINE_ROWS = env_int("QUERY_EXPORT_INLINE_ROWS", 5000)
 LIST_EXPORT_MAX_ROWS = env_int("LIST_EXPORT_MAX_ROWS", 100_000)
 # The largest CSV or XLSX file the partner and contact import accepts, in bytes.
 PARTNERS_IMPORT_MAX_BYTES = env_int("PARTNERS_IMPORT_MAX_BYTES", 100 * 1024 * 1024)
+# The most rows a product import takes (checked whole, written in one transaction).
+SALES_IMPORT_MAX_ROWS = env_int("SALES_IMPORT_MAX_ROWS", 20_000)
 # Database connections that write an import's chunks in parallel (its history triggers cost
 # server CPU per row: a second server process nearly doubles the rows per second).
 PARTNERS_IMPORT_WRITERS = env_int("PARTNERS_IMPORT_WRITERS", 2)
@@ -451,6 +470,42 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+
+# Where uploaded files (documents) live: the file system under MEDIA_ROOT, or an S3-compatible
+# store (django-storages) that several web servers share. Empty keys: boto3's own chain.
+FILE_STORAGE = env.str("FILE_STORAGE", default="filesystem").strip().lower()
+if FILE_STORAGE == "s3":
+    from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config as BotoConfig
+
+    _s3_timeout = env_int("S3_TIMEOUT", 10)
+    # Parts of 8 MB, at most 4 of them in memory: a 200 MB upload costs ~32 MB, not 80 MB.
+    _s3_transfer = TransferConfig(multipart_chunksize=8 * 1024 * 1024, max_concurrency=2)
+    _s3_transfer.max_in_memory_upload_chunks = 4
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env_secret("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default="").strip("/"),
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": True,  # names are random (documents.models.version_path)
+            "transfer_config": _s3_transfer,
+            # an outage is told to the user in seconds, not after boto3's minute of retries
+            "client_config": BotoConfig(
+                connect_timeout=_s3_timeout,
+                read_timeout=_s3_timeout * 3,
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        },
+    }
+elif FILE_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f"FILE_STORAGE={FILE_STORAGE!r}: use filesystem or s3.")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Documents ----------------------------------------------------------------------------
@@ -463,6 +518,21 @@ DOCUMENTS_ZIP_MAX_RATIO = env_int("DOCUMENTS_ZIP_MAX_RATIO", 200)
 DOCUMENTS_ZIP_MAX_ENTRIES = env_int("DOCUMENTS_ZIP_MAX_ENTRIES", 10_000)
 # Deleted documents stay in the trash this many days, then go with their files.
 DOCUMENTS_TRASH_DAYS = env_int("DOCUMENTS_TRASH_DAYS", 30)
+# How much one sales collateral send may attach (within MESSAGING_MAX_BYTES).
+DOCUMENTS_COLLATERAL_MAX_BYTES = env_int("DOCUMENTS_COLLATERAL_MAX_BYTES", 8 * 1024 * 1024)
+# The optional virus scan of uploads by ClamAV's daemon (documents/virus.py): over TCP
+# (CLAMD_HOST, CLAMD_PORT) or its Unix socket (CLAMD_SOCKET); off when neither is set. When
+# clamd is down or cannot scan a file: refuse the upload (default) or accept it.
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310)
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 60)
+CLAMD_WHEN_DOWN = env.str("CLAMD_WHEN_DOWN", default="refuse").strip().lower()
+if CLAMD_WHEN_DOWN not in ("refuse", "accept"):
+    raise ImproperlyConfigured(f"CLAMD_WHEN_DOWN={CLAMD_WHEN_DOWN!r}: use refuse or accept.")
+# The full-text search reads at most this many characters of a file's text (a 300-page
+# contract is about 600,000); PostgreSQL's text search vectors cap what one row may hold.
+DOCUMENTS_TEXT_MAX_CHARS = env_int("DOCUMENTS_TEXT_MAX_CHARS", 500_000)
 
 # --- E-mail -------------------------------------------------------------------------------
 

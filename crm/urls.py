@@ -15,6 +15,7 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("activities/", include("activities.urls")),
     path("documents/", include("documents.urls")),
+    path("sales/", include("sales.urls")),
     path("search/", include("partners.search_urls")),
     path("reports/", include("crm.querybuilder.urls")),
     path("admin/", admin.site.urls),

@@ -12,7 +12,7 @@ class DocumentsConfig(AppConfig):
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
 
-        from . import demo, linkables
+        from . import demo, demo_library, linkables, search, texts
         from .groups import DOCUMENT_GRANTS
 
         register_grants(DOCUMENT_GRANTS)
@@ -20,10 +20,13 @@ class DocumentsConfig(AppConfig):
 
         register_grants(GENERATOR_GRANTS)
         register_demo(demo.load_documents)
+        register_demo(demo_library.load_library)
         from . import generator_demo
 
         register_demo(generator_demo.load_templates)  # after the folders of load_documents
         linkables.register_defaults()
+        texts.connect()
+        search.register()
         menu.register(
             MenuItem(
                 key="documents",
@@ -34,20 +37,30 @@ class DocumentsConfig(AppConfig):
                 permission="documents.view_document",
             )
         )
-        from django.apps import apps
+        # The record pages' "Documents" tab and sections (crm.sections: pages' hooks for apps).
+        from crm.sections import PageSection, activity_sections, contact_sections, partner_tabs
 
-        if apps.is_installed("partners"):
-            # The partner page's tab (partners.extensions: the page's hook for lower apps).
-            from partners.extensions import PageSection, contact_sections, partner_tabs
+        from .views import record_documents_context
 
-            from .views import record_documents_context
+        section = {
+            "key": "documents",
+            "label": _("Documents"),
+            "template": "documents/partials/record_documents.html",
+            "context": record_documents_context,
+            "permission": "documents.view_document",
+        }
+        partner_tabs.register(PageSection(order=50, **section))
+        contact_sections.register(PageSection(order=50, **section))
+        activity_sections.register(PageSection(order=50, **section))
+        from .collateral_views import collateral_context
 
-            section = {
-                "key": "documents",
-                "label": _("Documents"),
-                "template": "documents/partials/record_documents.html",
-                "context": record_documents_context,
-                "permission": "documents.view_document",
-            }
-            partner_tabs.register(PageSection(order=50, **section))
-            contact_sections.register(PageSection(order=50, **section))
+        partner_tabs.register(
+            PageSection(
+                key="collateral",
+                label=_("Sales collateral"),
+                template="documents/partials/collateral_tab.html",
+                context=collateral_context,
+                order=55,
+                permission="documents.view_document",
+            )
+        )

@@ -511,5 +511,10 @@ class DocumentEvent(models.Model):
         return ACTION_COLOURS.get(self.action, "light")
 
 
+# Subscriptions to folders and documents (issue 24, item 5) live in their own module.
 # The document generator's models live in their own module (templates, packs, generations).
 from .generator_models import DocumentTemplate, Generation, Pack, PackField, PackItem  # noqa: E402,F401,I001
+from .subscriptions import Notice, Subscription  # noqa: E402, F401
+
+# The full-text search's rows (documents.text_models): imported here so Django finds them.
+from .text_models import DocumentText  # noqa: E402, F401

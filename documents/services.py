@@ -15,14 +15,17 @@ from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from . import uploads
+from . import storage, uploads
 from .models import Action, Document, DocumentEvent, DocumentLink, DocumentVersion
 
 log = logging.getLogger(__name__)
 
 
 def record_event(*, document, action: str, user, ip: str | None = None, version=None) -> None:
-    DocumentEvent.objects.create(
+    """The audit row of ``action``; its subscribers' notices are written with it."""
+    from .subscriptions import event_recorded
+
+    event = DocumentEvent.objects.create(
         document_id=document.pk,
         company_id=document.company_id,
         title=document.title[:250],
@@ -31,6 +34,7 @@ def record_event(*, document, action: str, user, ip: str | None = None, version=
         user=user if getattr(user, "is_authenticated", False) else None,
         ip_address=ip or None,
     )
+    event_recorded(event=event, document=document)
 
 
 def document_create(*, user, company_id: int, links=(), **fields) -> Document:
@@ -84,15 +88,13 @@ def _stored_file_cleanup(names: list[str]):
     try:
         yield
     except BaseException:
-        for name in names:
-            try:
-                default_storage.delete(name)
-            except Exception:  # noqa: BLE001 - the original error matters more
-                log.exception("Could not remove %s after a failed upload", name)
+        storage.delete_quietly(names)
         raise
 
 
-def _save_version(*, document, uploaded, checked, user, written: list[str], **extra):
+def _save_version(
+    *, document, uploaded, checked, user, written: list[str], copy_of: str = "", **extra
+):
     number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = DocumentVersion(
         document=document,
@@ -104,9 +106,12 @@ def _save_version(*, document, uploaded, checked, user, written: list[str], **ex
         uploaded_by=user,
         **extra,
     )
-    # Streams the file to storage in chunks (temporary uploaded files are moved or copied).
-    version.file.save(checked.name, uploaded, save=False)
-    written.append(version.file.name)
+    # Streams the file to storage in chunks (its name is in ``written`` before the first byte,
+    # so a write that fails half-way is deleted too); a restore copies inside the store.
+    if copy_of:
+        storage.copy(version.file, copy_of, checked.name, written=written)
+    else:
+        storage.save(version.file, checked.name, uploaded, written=written)
     version.save()
     document.current_version = version
     document.updated_at = timezone.now()
@@ -218,17 +223,17 @@ def version_restore(*, document, version, user, ip: str | None = None):
         checked = uploads.Checked(
             name=old.original_name, size=old.size, sha256=old.sha256, mime=old.mime
         )
-        with old.file.open("rb") as source:
-            copy = _save_version(
-                document=document,
-                uploaded=source,
-                checked=checked,
-                user=user,
-                written=written,
-                restored_from=old,
-                text_state=old.text_state,
-                text_error=old.text_error,
-            )
+        copy = _save_version(
+            document=document,
+            uploaded=None,
+            copy_of=old.file.name,
+            checked=checked,
+            user=user,
+            written=written,
+            restored_from=old,
+            text_state=old.text_state,
+            text_error=old.text_error,
+        )
         record_event(document=document, action=Action.RESTORE, user=user, ip=ip, version=copy)
     return copy
 
@@ -297,16 +302,8 @@ def trash_empty(*, days: int | None = None, now: datetime.datetime | None = None
         )
         Document.objects.filter(pk__in=ids).update(current_version=None)
         Document.objects.filter(pk__in=ids).delete()
-        transaction.on_commit(lambda: _delete_files(names))
+        transaction.on_commit(lambda: storage.delete_quietly(names))
     return len(ids)
-
-
-def _delete_files(names) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:  # noqa: BLE001 - one missing file must not stop the rest
-            log.exception("Could not delete %s from storage", name)
 
 
 def orphan_files_sweep(*, older_than: datetime.timedelta | None = None, months: int = 2) -> int:
@@ -323,17 +320,17 @@ def orphan_files_sweep(*, older_than: datetime.timedelta | None = None, months: 
     for _month in range(months):
         months_wanted.add(f"{day:%Y/%m}")
         day = day.replace(day=1) - datetime.timedelta(days=1)
-    storage = default_storage
+    store = default_storage
     deleted = 0
     try:
-        companies, _files = storage.listdir("documents")
+        companies, _files = store.listdir("documents")
     except FileNotFoundError:
         return 0
     for company in companies:
         for month in sorted(months_wanted):
             folder = f"documents/{company}/{month}"
             try:
-                _dirs, files = storage.listdir(folder)
+                _dirs, files = store.listdir(folder)
             except FileNotFoundError:
                 continue
             names = [f"{folder}/{name}" for name in files]
@@ -344,10 +341,10 @@ def orphan_files_sweep(*, older_than: datetime.timedelta | None = None, months: 
                 if name in known:
                     continue
                 try:
-                    if now - storage.get_modified_time(name) < older_than:
+                    if now - store.get_modified_time(name) < older_than:
                         continue
                 except (FileNotFoundError, NotImplementedError):
                     continue
-                storage.delete(name)
+                store.delete(name)
                 deleted += 1
     return deleted

@@ -9,12 +9,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+import olefile
 import puremagic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from . import virus
 
 HEAD_BYTES = 8192
 
@@ -33,9 +36,10 @@ CSV = "text/csv"
 # What the zip formats must hold (an OOXML part; an OpenDocument "mimetype" entry).
 OOXML_PARTS = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX}
 OPENDOCUMENT = {ODT, ODS}
-# The legacy Office formats share OLE2 with installers (.msi) and others: accepted under
-# their own extensions only.
-OLE_EXTENSIONS = {".doc": DOC, ".xls": XLS}
+# The legacy Office formats share OLE2 with installers (.msi) and others: told apart by the
+# streams inside (olefile), whatever the file's name.
+OLE_STREAMS = {"WordDocument": DOC, "Workbook": XLS, "Book": XLS}
+MSI_CLSID = "000C1084-0000-0000-C000-000000000046"
 
 ALLOWED_DESCRIPTION = "PDF, DOCX, XLSX, ODT, ODS, DOC, XLS, PNG, JPEG, TXT, CSV"
 
@@ -131,6 +135,28 @@ def _zip_type(uploaded) -> str:
     raise ValidationError(_("A zip archive that is not a DOCX, XLSX, ODT or ODS document."))
 
 
+def _ole_type(uploaded) -> str:
+    """DOC or XLS by the streams of the OLE2 container (its directory, read by olefile; the
+    streams themselves are not read); an installer (MSI) or any other OLE2 file is refused."""
+    uploaded.seek(0)
+    try:
+        with olefile.OleFileIO(uploaded) as ole:
+            clsid = (ole.root.clsid or "").upper() if ole.root else ""
+            streams = {"/".join(path) for path in ole.listdir(streams=True, storages=False)}
+    except Exception:  # noqa: BLE001 - olefile raises many kinds for a damaged file
+        raise ValidationError(_("The file is a damaged Office document.")) from None
+    finally:
+        uploaded.seek(0)
+    if clsid == MSI_CLSID:
+        raise ValidationError(_("A program cannot be stored as a document."))
+    for stream, mime in OLE_STREAMS.items():
+        if stream in streams:
+            return mime
+    raise ValidationError(
+        _("An Office file of the old format that is neither a Word (DOC) nor an Excel (XLS) file.")
+    )
+
+
 TEXT_CONTROLS = set(range(32)) - {9, 10, 12, 13}
 MARKUP_STARTS = ("<!doctype", "<html", "<svg", "<?xml", "<script", "<head", "<body")
 
@@ -172,10 +198,7 @@ def detect(uploaded, name: str) -> str:
     if extensions & {".jpg", ".jpeg", ".jfif", ".jpe"} and head.startswith(b"\xff\xd8\xff"):
         return JPEG
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        mime = OLE_EXTENSIONS.get(PurePosixPath(name.lower()).suffix)
-        if mime:
-            return mime
-        raise ValidationError(_("An Office file of the old format must be named .doc or .xls."))
+        return _ole_type(uploaded)
     if head.startswith(b"PK\x03\x04"):
         return _zip_type(uploaded)
     if head.startswith((b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe")):
@@ -199,6 +222,7 @@ def check(uploaded) -> Checked:
     if size > max_bytes():
         raise ValidationError(too_big_message(size))
     mime = detect(uploaded, name)
+    virus.scan(uploaded, name)  # when clamd is configured
     return Checked(name=name, size=size, sha256=_sha256(uploaded), mime=mime)
 
 

@@ -24,7 +24,8 @@ from crm import keyset
 from crm.scoping import current_company_id
 from crm.versioning import Conflict
 
-from . import services, uploads
+from . import services, storage, uploads
+from .folders import managed_by
 from .forms import AttachForm, AuditFilterForm, DocumentEditForm
 from .linkables import registry
 from .models import (
@@ -132,6 +133,7 @@ def document_list(request):
             "can_add": user.has_perm("documents.add_document"),
             "can_audit": user.has_perm("documents.view_documentevent"),
             "can_trash": user.is_staff or user.has_perm("documents.restore_document"),
+            "can_manage_folders": managed_by(user).exists(),
             "attach_url": attach_url,
         },
     )
@@ -248,6 +250,8 @@ def _upload(request, pk: int):
             version, same = services.version_add(
                 document=document, uploaded=uploaded, user=user, ip=client_ip(request)
             )
+    except storage.StorageUnavailable as error:
+        return _upload_answer(request, document, error=" ".join(error.messages), status=503)
     except ValidationError as error:
         return _upload_answer(request, document, error=" ".join(error.messages), status=400)
     finally:
@@ -375,9 +379,12 @@ def document_download(request, pk: int, number: int | None = None):
     if version is None:
         raise Http404
     try:
-        handle = version.file.open("rb")
+        handle = storage.open_stream(version.file.name)
     except FileNotFoundError:
         raise Http404 from None
+    except storage.StorageUnavailable as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(document.get_absolute_url())
     services.record_event(
         document=document,
         action=Action.DOWNLOAD,
@@ -388,6 +395,7 @@ def document_download(request, pk: int, number: int | None = None):
     response = FileResponse(
         handle, as_attachment=True, filename=version.original_name, content_type=version.mime
     )
+    response["Content-Length"] = version.size
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

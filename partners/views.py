@@ -28,9 +28,10 @@ from crm.scoping import (
     reaches_as_for_viewing,
     scope_for,
 )
+from crm.search import providers
+from crm.sections import contact_sections, partner_tabs
 
 from . import attributes, reference, services, tables
-from .extensions import contact_sections, partner_tabs
 from .financials import financials_formset, registry_rows_into
 from .forms import (
     AssignForm,
@@ -400,7 +401,7 @@ def _column_context(user, screen: str) -> dict:
 
 
 # The partner page's own tabs, with their places among those other apps add
-# (partners.extensions.partner_tabs).
+# (crm.sections.partner_tabs).
 TABS = {"overview": (gettext_lazy("Overview"), 0), "contacts": (gettext_lazy("Contacts"), 10)}
 LAST_TABS = {"history": (gettext_lazy("History"), 90)}
 
@@ -866,14 +867,7 @@ def contact_detail(request, pk: int):
             "consent_purposes": Consent._meta.get_field("purpose").choices,
             "consent_sources": ConsentSource.choices,
             "history": _contact_history(contact),
-            "sections": [
-                (
-                    section.key,
-                    section.label,
-                    (section.template, section.context(request, contact) | {"contact": contact}),
-                )
-                for section in contact_sections.for_user(user)
-            ],
+            "sections": contact_sections.drawn(request, contact, "contact"),
         },
     )
 
@@ -1003,7 +997,15 @@ def search(request):
     e-mail and phone; answers as one types (HTMX fragment), or as a page."""
     text = request.GET.get("q", "").strip()[:100]
     partners, contacts = search_box(request.user, text, limit=SEARCH_LIMIT)
-    context = {"q": text, "partners": partners, "contacts": contacts, "limit": SEARCH_LIMIT}
+    # What the other apps find (crm.search: documents, …), each in its own section.
+    sections = providers.sections(request.user, text, SEARCH_LIMIT) if len(text) >= 3 else []
+    context = {
+        "q": text,
+        "partners": partners,
+        "contacts": contacts,
+        "sections": sections,
+        "limit": SEARCH_LIMIT,
+    }
     if request.htmx:
         return render(request, "partners/partials/search_results.html", context)
     return render(request, "partners/search.html", context)

@@ -6,3 +6,34 @@ class SalesConfig(AppConfig):
     name = "sales"
     verbose_name = _("Sales")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from crm.groups import register_grants
+        from crm.menu import MenuItem, menu
+        from crm.sections import PageSection, partner_tabs
+
+        from . import views
+        from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS
+
+        register_grants(CATALOGUE_GRANTS)
+        register_grants(OPPORTUNITY_GRANTS)
+        menu.register(
+            MenuItem(
+                key="sales",
+                label=_("Sales"),
+                url_name="sales:board",
+                icon="graph-up-arrow",
+                order=15,
+                permission="sales.view_opportunity",
+            )
+        )
+        partner_tabs.register(
+            PageSection(
+                key="sales",
+                label=_("Sales"),
+                template="sales/partials/partner_tab.html",
+                context=views.partner_tab_context,
+                order=30,
+                permission="sales.view_opportunity",
+            )
+        )

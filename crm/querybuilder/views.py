@@ -329,8 +329,10 @@ def run(request):
     """A saved query run with its asked parameters (a small form above the result)."""
     saved = _saved_or_404(request, request.GET.get("q"))
     spec = saved.spec or {}
-    cat = build_catalog(request.user)
-    asked = asking.asked(spec, cat)
+    # The catalog (every field, choice and colleague the user may ask about: a few hundred
+    # rows made into objects) only labels the asked values' inputs: read it when there are any.
+    cat = build_catalog(request.user) if asking.asked(spec) else {}
+    asked = asking.asked(spec, cat) if cat else []
     params = asking.params_from(request.GET, asked)
     result, problem = _run(
         spec,

@@ -25,7 +25,7 @@ def static_fragment(context, template_name: str):
 def page_section(context, section):
     """``{% page_section section %}``, ``section`` a (template name, values) pair: the text of
     ``render_to_string(name, values, request)`` (a partner page's tab, a contact page's
-    section: partners.extensions), drawn inside the page's own context, so that the context
+    section: crm.sections), drawn inside the page's own context, so that the context
     processors run once a page instead of once more a section. The section sees what it would
     see alone: its values and the processors' (which win, as in a context of its own), not the
     page view's."""

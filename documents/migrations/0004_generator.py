@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
         ('crm', '0009_visibility_sort_key'),
-        ('documents', '0002_defaults'),
+        ('documents', '0003_text_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -11,6 +11,8 @@ from documents import services
 from documents.models import Document, DocumentType
 from tests.partners.conftest import make_partner, org  # noqa: F401 - fixtures
 
+from .servers import clamd, moto_server, relayed_s3, s3  # noqa: F401 - fixtures
+
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -19,6 +21,17 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(params=["filesystem", "s3"])
+def backend(request, media):
+    """Each test twice: files under MEDIA_ROOT, then in a bucket of the S3 server (moto on
+    loopback). Yields a function listing the stored names."""
+    if request.param == "filesystem":
+        yield lambda: [str(p.relative_to(media)) for p in stored_files(media)]
+    else:
+        server, bucket = request.getfixturevalue("s3")
+        yield lambda: server.keys(bucket)
 
 
 def stored_files(media) -> list:

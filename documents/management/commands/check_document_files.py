@@ -5,6 +5,7 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
 from documents.models import DocumentVersion
+from documents.storage import storage_errors
 
 
 class Command(BaseCommand):
@@ -16,7 +17,11 @@ class Command(BaseCommand):
             "pk", "document_id", "number", "file"
         )
         for pk, document_id, number, name in versions.iterator(chunk_size=2000):
-            if not default_storage.exists(name):
+            try:
+                found = default_storage.exists(name)
+            except storage_errors() as error:
+                raise CommandError(f"The file store cannot be reached: {error}") from None
+            if not found:
                 missing += 1
                 self.stdout.write(f"document {document_id} version {number} (#{pk}): {name}")
         if missing:

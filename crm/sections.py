@@ -1,9 +1,11 @@
-"""Places on the partner and contact pages that later apps fill in (DESIGN.md, section 2):
-the partner page's tabs after overview, contacts and history, and the contact page's sections.
+"""Places on the record pages that lower apps fill in (DESIGN.md, section 2): the partner
+page's tabs after overview, contacts and history, the contact page's sections and the activity
+page's sections. They live in ``crm`` so that any app may add to any page without importing
+the app that draws it (``documents`` adds its tab without importing ``partners``).
 
 An app registers its own in ``AppConfig.ready()``::
 
-    from partners.extensions import PageSection, partner_tabs
+    from crm.sections import PageSection, partner_tabs
 
     partner_tabs.register(PageSection(
         key="timeline", label=_("Timeline"), template="activities/partials/timeline.html",
@@ -18,7 +20,7 @@ queries and starts from the app's ``visible_to(request.user)``. The page draws t
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from crm.registry import Registry
+from .registry import Registry
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,19 @@ class SectionRegistry(Registry[PageSection]):
         section = self._entries.get(key)
         return section if section is not None and section.allowed(user) else None
 
+    def drawn(self, request, record, name: str) -> list[tuple]:
+        """(key, label, (template, context)) of each section ``request.user`` may see, the
+        record in the context as ``name``: what ``{% page_section %}`` draws."""
+        return [
+            (
+                section.key,
+                section.label,
+                (section.template, section.context(request, record) | {name: record}),
+            )
+            for section in self.for_user(request.user)
+        ]
+
 
 partner_tabs = SectionRegistry()
 contact_sections = SectionRegistry()
+activity_sections = SectionRegistry()

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import board, catalogue_views, views
+
+app_name = "sales"
+
+urlpatterns = [
+    path("", board.board, name="board"),
+    path("board/move/", board.board_move, name="board-move"),
+    path("opportunities/", views.opportunity_list, name="opportunities"),
+    path("opportunities/new/", views.opportunity_start, name="opportunity-start"),
+    path(
+        "opportunities/new/<int:partner_pk>/", views.opportunity_create, name="opportunity-create"
+    ),
+    path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity"),
+    path("opportunities/<int:pk>/edit/", views.opportunity_edit, name="opportunity-edit"),
+    path("opportunities/<int:pk>/move/", views.move, name="opportunity-move"),
+    path("opportunities/<int:pk>/call-back/", views.callback, name="opportunity-callback"),
+    path("opportunities/<int:pk>/lines/", views.line_add, name="line-add"),
+    path("opportunities/<int:pk>/lines/<int:line_pk>/", views.line_edit, name="line-edit"),
+    path(
+        "opportunities/<int:pk>/lines/<int:line_pk>/delete/",
+        views.line_delete,
+        name="line-delete",
+    ),
+    path("products/", catalogue_views.product_list, name="products"),
+    path("products/new/", catalogue_views.product_create, name="product-create"),
+    path("products/import/", catalogue_views.product_import, name="product-import"),
+    path("products/<int:pk>/", catalogue_views.product_detail, name="product"),
+    path("products/<int:pk>/edit/", catalogue_views.product_edit, name="product-edit"),
+    path("price-lists/", catalogue_views.pricelist_list, name="pricelists"),
+    path("price-lists/<int:pk>/", catalogue_views.pricelist_detail, name="pricelist"),
+]
