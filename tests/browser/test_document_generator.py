@@ -150,4 +150,15 @@ def test_an_assistant_generates_the_contract_pack_from_a_partner(
     assert NAME in letter and "12 500 000 Ft" in letter and "Szőce, Fő utca 1." in letter
     page.goto(f"/partners/{partner.pk}/?tab=documents")
     assert "Szállítási keretszerződés – " + NAME in page.content()
+    page.goto("/documents/templates/")
+    page.get_by_test_id("template-list").get_by_text("Szállítási keretszerződés").click()
+    page.get_by_test_id("template-ok").wait_for()
+    assert (
+        "contact_of_type.donteshozo.name"
+        in page.get_by_test_id("variables-contact_of_type").inner_text()
+    )
+    screenshot(page, f"generator-template-{label}")
+    page.goto("/documents/templates/")
+    screenshot(page, f"generator-templates-{label}")
+    # the only answer of 400 or more: the form sent back with the wrong amount
     assert not page.errors or all("/documents/generate/" in e for e in page.errors)
