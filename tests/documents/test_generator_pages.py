@@ -241,3 +241,16 @@ def test_the_choice_of_templates_costs_the_same_queries_for_1_and_10(org, client
             org.boss, f"Levél {n}", f"l{n}.html", "<p>{{ partner.name }}</p>", folder=folder
         )
     assert count() == one
+
+
+def test_generating_from_a_contact_links_the_contact(org, client, setup):
+    partner, template = setup
+    contact = partner.contacts.create(family_name="Szőke", given_name="Győző")
+    url = reverse("documents:generate") + f"?contact={contact.pk}&template={template.pk}"
+    check_access(client, org, url, allowed=GENERATORS, denied_status=(403, 404))
+    client.force_login(org.owner)
+    assert client.post(url).status_code == 302
+    generation = Generation.objects.get(object_id=contact.pk)
+    assert generation.document.links.get().object_id == contact.pk
+    page = client.get(reverse("partners:contact-detail", args=[contact.pk])).content.decode()
+    assert f"?contact={contact.pk}" in page and generation.document.title in page
