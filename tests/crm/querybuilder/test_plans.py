@@ -130,3 +130,22 @@ def test_many_values_are_asked_of_their_link_table_with_the_orms_rows(org, data,
     sql = str(build(spec, fresh(org.supervisor)).filtered.query)
     assert '"partners_contactrole"' in sql
     assert 'JOIN "partners_contactrole"' not in sql  # not the contact joined to it again
+
+
+def test_the_result_cells_are_escaped_localised_and_dashed_when_empty():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from crm.querybuilder.results import Column
+
+    moment = timezone.make_aware(datetime.datetime(2026, 11, 22, 9, 30))
+    row = [("<b>Kft.</b>", "text"), (None, "date"), (moment, "datetime"), (1234567, "number")]
+    with translation.override("hu"):
+        html = render_to_string(
+            "querybuilder/partials/result.html",
+            {"mode": "run", "columns": [Column("c", "C", "text")], "rows": [row]},
+        )
+    assert '<td class="qb-type-text">&lt;b&gt;Kft.&lt;/b&gt;</td>' in html
+    assert '<td class="qb-type-date"><span class="text-body-secondary">–</span></td>' in html
+    assert "2026. 11. 22." in html
+    assert "<b>" not in html
