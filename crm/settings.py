@@ -281,6 +281,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
         "options": {"expires": 3600},
     },
+    # Query builder exports whose worker died, or that no worker took.
+    "querybuilder-sweep-exports": {
+        "task": "querybuilder.sweep_exports",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
     # Imports whose worker died, or that no worker took.
     "partners-sweep-imports": {
         "task": "partners.sweep_imports",
