@@ -77,7 +77,12 @@ def _quote(source: Source) -> dict:
                 "name": line.name,
                 "quantity": hungarian_number(line.quantity.normalize()),
                 "unit": line.unit,
-                "unit_price": hungarian_number(line.unit_price, 2 if currency != "HUF" else None),
+                "unit_price": hungarian_number(
+                    line.unit_price,
+                    0
+                    if currency == "HUF" and line.unit_price == line.unit_price.to_integral()
+                    else 2,
+                ),
                 "discount": hungarian_number(line.discount_percent.normalize())
                 if line.discount_percent
                 else "",
