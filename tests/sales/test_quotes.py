@@ -131,3 +131,36 @@ def test_quote_screens_are_for_those_who_see_the_opportunity(org, client):
     quote.refresh_from_db()
     opp.refresh_from_db()
     assert quote.status == "sent" and opp.stage.name_en == "Quoted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbers_taken_at_once_by_many_never_repeat_nor_skip():
+    """Eight threads, each its own database connection, take five numbers each at once."""
+    import threading
+
+    from django.db import connection
+
+    from crm.models import Company
+
+    company = Company.objects.create(name="Párhuzamos Kft.", tax_number="23451672-2-09")
+    taken, errors = [], []
+    start = threading.Barrier(8)
+
+    def worker():
+        try:
+            start.wait()
+            for _ in range(5):
+                with transaction.atomic():
+                    taken.append(next_number(company_id=company.pk, kind="quote", year=2026))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(taken) == [f"AJ-2026-{n:04d}" for n in range(1, 41)]
