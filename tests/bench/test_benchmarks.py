@@ -212,3 +212,14 @@ def test_the_query_builder_benchmark_measures_its_three_parts(benches, partners_
     assert "(b) A grouped report" in output and "engine / fastest SQL" in output
     assert "XLSX, the query builder's export" in output and "CSV, COPY" in output
     assert "peak memory of the exports" in output
+
+
+def test_the_documents_upload_benchmark_measures_the_web_workers_memory(benches):
+    benches.fresh("crm_bench_documents")
+    try:
+        output = benches.run("bench/documents_upload.py", BENCH_UPLOAD_MB="2")
+    finally:
+        benches.drop("crm_bench_documents")
+    assert "web worker RSS, idle" in output
+    assert "peak during the 2 MB upload" in output and "above idle" in output
+    assert "plain streamed copy to the same disk" in output
