@@ -134,6 +134,11 @@ def test_the_documents_story_of_issue_24(browser, live_server, org, eager, smtp_
         org.company,
         "marketing",
     )
+    from partners.models import ContactType
+
+    # the contact types the contract names (a transactional test before may have emptied them)
+    ContactType.objects.get_or_create(name_hu="Döntéshozó", defaults={"single": True, "order": 1})
+    ContactType.objects.get_or_create(name_hu="Ügyvezető", defaults={"single": True, "order": 2})
     contract_pack(org)
     helper = logged_in(browser, live_server, assistant.username)
     helper.goto(f"/partners/{partner.pk}/?tab=documents")
