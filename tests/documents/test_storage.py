@@ -92,6 +92,8 @@ def test_the_settings_build_the_s3_store_from_the_environment(moto_server, tmp_p
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "crm.settings",
+        "DEBUG": "true",
+        "SECRET_KEY": "storage-settings-test-" + "x" * 50,
         "FILE_STORAGE": "s3",
         "S3_BUCKET": bucket,
         "S3_ENDPOINT_URL": moto_server.url,
