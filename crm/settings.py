@@ -298,6 +298,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=DOCUMENTS_DIGEST_HOUR, minute=0),
         "options": {"expires": 6 * 3600},
     },
+    # Query builder exports whose worker died, or that no worker took.
+    "querybuilder-sweep-exports": {
+        "task": "querybuilder.sweep_exports",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
     # Imports whose worker died, or that no worker took.
     "partners-sweep-imports": {
         "task": "partners.sweep_imports",

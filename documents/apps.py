@@ -12,7 +12,7 @@ class DocumentsConfig(AppConfig):
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
 
-        from . import demo, demo_library, linkables, search, texts
+        from . import demo, demo_library, linkables, search, search_demo, texts
         from .groups import DOCUMENT_GRANTS
 
         register_grants(DOCUMENT_GRANTS)
@@ -24,6 +24,7 @@ class DocumentsConfig(AppConfig):
         from . import generator_demo
 
         register_demo(generator_demo.load_templates)  # after the folders of load_documents
+        register_demo(search_demo.load_search_documents)
         linkables.register_defaults()
         texts.connect()
         search.register()

@@ -11,18 +11,18 @@ recorded on the partner's timeline by the apps below this one: ``send_recorders`
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchRank
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import services
+from . import search, services
 from .models import Document, Folder, Level
 
 MAX_RESULTS = 50
-MAX_QUERY_WORDS = 8
 
 # Callables ``(user, partner, contact, documents, message, note) -> record | None`` that
 # record a send (on the partner's timeline); the documents are linked to what they return.
@@ -84,27 +84,31 @@ def collateral_of(user):
 
 
 def collateral_search(user, text: str = ""):
-    """The collateral ``user`` sees whose title, description or tags hold every word of
-    ``text`` (case ignored), newest first, at most ``MAX_RESULTS``."""
-    documents = collateral_of(user)
-    for word in (text or "").split()[:MAX_QUERY_WORDS]:
-        documents = documents.filter(
-            Q(title__icontains=word) | Q(description__icontains=word) | Q(tags__icontains=word)
+    """The collateral ``user`` sees matching ``text`` through the documents' full-text search
+    (``documents.search``: title, description and the file's text, Hungarian stems, accents
+    ignored, the last word as a prefix) or holding it as a tag; best first (newest first with
+    nothing typed), at most ``MAX_RESULTS``."""
+    documents = collateral_of(user).select_related("folder", "current_version")
+    query = search.text_query(text, prefix=True)
+    if query is None:
+        documents = documents.order_by("-updated_at", "-pk")
+    else:
+        documents = (
+            documents.filter(Q(fulltext__vector=query) | Q(tags__icontains=text.strip()))
+            .annotate(rank=SearchRank(F("fulltext__vector"), query))
+            .order_by(F("rank").desc(nulls_last=True), "-pk")
         )
-    return (
-        documents.select_related("folder", "current_version")
-        .only(
-            "title",
-            "type",
-            "tags",
-            "description",
-            "folder__name",
-            "current_version__size",
-            "current_version__original_name",
-            "current_version__number",
-        )
-        .order_by("-updated_at", "-pk")[:MAX_RESULTS]
-    )
+    return documents.only(
+        "title",
+        "type",
+        "tags",
+        "description",
+        "updated_at",
+        "folder__name",
+        "current_version__size",
+        "current_version__original_name",
+        "current_version__number",
+    )[:MAX_RESULTS]
 
 
 # ----------------------------------------------------------------------------- sending

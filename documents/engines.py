@@ -145,8 +145,10 @@ class Known:
     top: set
 
     @classmethod
-    def of(cls, names) -> "Known":
-        leaves, inner, top = set(), set(), set()
+    def of(cls, names, tops=()) -> "Known":
+        """``tops``: top-level names that exist even without a variable listed (a provider
+        whose list comes from the database and is empty)."""
+        leaves, inner, top = set(), set(tops), set(tops)
         for name in names:
             parts = name.replace("[]", "").split(".")
             top.add(parts[0])

@@ -69,7 +69,7 @@ def field_variables(fields) -> list[templating.Variable]:
 def known(fields=()) -> engines.Known:
     names = [v.name for _provider, variables in templating.listed_variables() for v in variables]
     names += [v.name for v in field_variables(fields)]
-    return engines.Known.of(names)
+    return engines.Known.of(names, tops=[p.key for p in templating.providers.ordered()])
 
 
 _bytes: dict = {}

@@ -45,7 +45,7 @@ Megrendelő pedig vállalja azok átvételét és ellenértékük megfizetését
 <p>A keretszerződés értéke: <strong>{{ shared.contract_value }}</strong> + ÁFA.
 A szerződés {{ shared.start_date }} napján lép hatályba, határozatlan időre szól.</p>
 <h2>3. Teljesítés helye</h2>
-<p>Az átadás-átvétel helye: {{ shared.handover_place }}.</p>
+<p>Az átadás-átvétel helye: {{ shared.handover_place }}</p>
 <h2>4. Kapcsolattartók</h2>
 <p>Szállító részéről: {{ owner.name }} ({{ owner.email }})<br>
 Megrendelő részéről: {{ contact_of_type.donteshozo.name or contact_of_type.ugyvezeto.name
@@ -87,7 +87,7 @@ COVER_LETTER = [
     ' or "Partnerünk" }}!',
     "Mellékelten megküldjük a {{ shared.contract_value }} értékű szállítási keretszerződést,"
     " amely {{ shared.start_date }} napján lép hatályba. Az első átadás helye:"
-    " {{ shared.handover_place }}.",
+    " {{ shared.handover_place }}",
     "Kérjük, a szerződést aláírva juttassák vissza részünkre.",
     "Budapest, {{ today.long }}",
     "Üdvözlettel:",

@@ -8,31 +8,45 @@ vector, so it is capped: the best of the first ``CANDIDATES`` matches are shown 
 so when there are more; more words narrow it), ``PAGE_SIZE`` a page, at most ``MAX_PAGES`` pages.
 """
 
+import contextlib
 import datetime
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db.models import F
-from django.db.models.functions import Left
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchQueryCombinable,
+    SearchQueryField,
+    SearchRank,
+)
+from django.db import connection, transaction
+from django.db.models import F, Func, Value
+from django.db.models.functions import Greatest, Left, Lower, StrIndex, Substr
 from django.utils.translation import gettext_lazy as _
 
 from .extraction import MARKS
 from .models import Document, Folder
 from .text_models import CONFIG
 
-CANDIDATES = 1000
+CANDIDATES = 200
 PAGE_SIZE = 20
 MAX_PAGES = 10
 MAX_QUERY = 200
-# ts_headline parses the text it shows: only the start of a very long one.
-HEADLINE_CHARS = 200_000
+# ts_headline parses (and stems) every word of the text it is given, a few milliseconds for
+# 10,000 characters: it gets a window of the text around the first place where the start of
+# a typed word stands (found with a plain substring search on the unaccented text), within
+# the first HEADLINE_CHARS characters.
+HEADLINE_CHARS = 100_000
+WINDOW_BEFORE = 150
+WINDOW = 1200
 HEADLINE_OPTIONS = 'MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
 WORD = re.compile(r"\w+")
 
 
-def text_query(text: str, *, prefix: bool = False) -> SearchQuery | None:
+def text_query(text: str, *, prefix: bool = False):
     """The text query of ``text``: web-search syntax (``"…"`` phrases, ``or``, ``-word``), or
     with ``prefix`` (the box, as one types) every word must match, the last one as a prefix.
     None when nothing searchable was typed."""
@@ -43,8 +57,49 @@ def text_query(text: str, *, prefix: bool = False) -> SearchQuery | None:
     if prefix:
         raw = " & ".join(f"'{word}'" for word in words[:-1])
         raw += (" & " if raw else "") + f"'{words[-1]}':*"
-        return SearchQuery(raw, config=CONFIG, search_type="raw")
-    return SearchQuery(text, config=CONFIG, search_type="websearch")
+        return SearchQuery(raw, config=CONFIG, search_type="raw") | StemmedFirst(raw, "to_tsquery")
+    return SearchQuery(text, config=CONFIG, search_type="websearch") | StemmedFirst(
+        text, "websearch_to_tsquery"
+    )
+
+
+class StemmedFirst(SearchQueryCombinable, Func):
+    """The second reading of what was typed (as the vectors have it, migration 0003): stemmed
+    in Hungarian with its accents, then the accents removed from the stems."""
+
+    output_field = SearchQueryField()
+
+    def __init__(self, text: str, function: str):
+        self.template = (
+            f"unaccent({function}('hungarian'::regconfig, %(expressions)s)::text)::tsquery"
+        )
+        super().__init__(Value(text))
+
+
+def needle(text: str) -> str:
+    """What the headline's window looks for: the start of the first typed word (not one
+    excluded with ``-``), without accents, short enough to stand before any ending
+    (``kötbérrel`` → ``kotbe``)."""
+    for match in re.finditer(r"(^|\s)(-?)(\w+)", text or ""):
+        word = match.group(3)
+        if match.group(2) or len(word) < 3:
+            continue
+        plain = unicodedata.normalize("NFKD", word.lower())
+        plain = "".join(c for c in plain if not unicodedata.combining(c))
+        return plain[: max(4, len(plain) - 4)]
+    return ""
+
+
+@contextlib.contextmanager
+def index_plans():
+    """The matches found through the GIN index, never by testing every row's vector: for a
+    common word the planner would otherwise read (and decompress) thousands of vectors one by
+    one to fill the capped candidate list, 10-100 times slower (bench/documents_search.py).
+    Sequential and plain index scans are off for the statements of this block (bitmap scans
+    remain, which is how a GIN index is read)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        yield
 
 
 @dataclass
@@ -73,15 +128,16 @@ class Filters:
         return documents
 
 
-def matches(user, query: SearchQuery, filters: Filters | None = None):
+def matches(user, query, filters: Filters | None = None):
     """The documents ``user`` sees that match ``query`` (unordered, uncapped)."""
     documents = Document.objects.visible_to(user).filter(fulltext__vector=query)
     return filters.apply(documents) if filters else documents
 
 
-def ranked(user, query: SearchQuery, filters: Filters | None = None, *, headline: bool = True):
-    """The best of the first ``CANDIDATES`` matches, best first, with ``rank`` and (with
-    ``headline``) ``headline``, the snippet as ts_headline gives it (``snippet_html``)."""
+def ranked(user, query, filters: Filters | None = None, *, headline: str = ""):
+    """The best of the first ``CANDIDATES`` matches, best first, with ``rank`` and (given
+    ``headline``, the typed text) ``headline``, the snippet as ts_headline gives it
+    (``snippet_html``). Run it inside ``index_plans()``."""
     candidates = matches(user, query, filters).values("pk")[:CANDIDATES]
     found = (
         Document.objects.filter(pk__in=candidates)
@@ -92,7 +148,7 @@ def ranked(user, query: SearchQuery, filters: Filters | None = None, *, headline
     if headline:
         found = found.annotate(
             headline=SearchHeadline(
-                Left("fulltext__body", HEADLINE_CHARS),
+                _window(needle(headline)),
                 query,
                 config=CONFIG,
                 start_sel=MARKS[0],
@@ -106,6 +162,15 @@ def ranked(user, query: SearchQuery, filters: Filters | None = None, *, headline
     return found
 
 
+def _window(start: str):
+    """The part of the text the headline is made from (``HEADLINE_CHARS``)."""
+    body = F("fulltext__body")
+    if not start:
+        return Left(body, WINDOW)
+    found = StrIndex(Lower(Func(Left(body, HEADLINE_CHARS), function="unaccent")), Value(start))
+    return Substr(body, Greatest(found - WINDOW_BEFORE, Value(1)), WINDOW)
+
+
 def snippet_html(headline: str) -> str:
     """The snippet as safe HTML: the text escaped, then its matches in ``<mark>``."""
     text = " ".join((headline or "").split())
@@ -113,7 +178,7 @@ def snippet_html(headline: str) -> str:
     return text.replace(MARKS[0], "<mark>").replace(MARKS[1], "</mark>")
 
 
-def count_capped(user, query: SearchQuery, filters: Filters | None = None) -> int:
+def count_capped(user, query, filters: Filters | None = None) -> int:
     """How many documents match, counted up to ``CANDIDATES`` + 1 (more: "over 1,000")."""
     return matches(user, query, filters).values("pk")[: CANDIDATES + 1].count()
 
@@ -128,7 +193,8 @@ def find_for_box(user, text: str, limit: int):
     query = text_query(text, prefix=True)
     if query is None or len(text.strip()) < 3:
         return []
-    rows = ranked(user, query, headline=False)[:limit]
+    with index_plans():
+        rows = list(ranked(user, query)[:limit])
     return [
         SearchHit(
             url=document.get_absolute_url(),

@@ -90,10 +90,16 @@ def document_search(request):
             filters.partner = partner
             page = _page(request.GET.get("page"))
             start = (page - 1) * search.PAGE_SIZE
-            rows = list(search.ranked(user, query, filters)[start : start + search.PAGE_SIZE + 1])
+            text = form.cleaned_data["q"]
+            with search.index_plans():
+                rows = list(
+                    search.ranked(user, query, filters, headline=text)[
+                        start : start + search.PAGE_SIZE + 1
+                    ]
+                )
+                total = search.count_capped(user, query, filters)
             for document in rows:
                 document.snippet = search.snippet_html(document.headline)
-            total = search.count_capped(user, query, filters)  # always: constant queries
             context.update(
                 searched=True,
                 results=rows[: search.PAGE_SIZE],

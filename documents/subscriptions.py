@@ -16,6 +16,7 @@ How it works:
   names it, so nothing is sent twice.
 """
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 # The events subscribers hear of: a new file, a new version (a restore is one too), a deletion.
 TOLD = {Action.UPLOAD, Action.NEW_VERSION, Action.RESTORE, Action.DELETE}
+NOTICE_DAYS = 30  # how long a sent notice is kept
 DIGEST_LOCK = 724_105  # pg_try_advisory_xact_lock key of the digest run: one at a time
 
 
@@ -187,9 +189,19 @@ def event_recorded(*, event: DocumentEvent, document: Document) -> None:
         [Notice(user_id=u, event=event, mode=m) for u, m in modes.items()], ignore_conflicts=True
     )
     if Mode.IMMEDIATE in modes.values():
-        from .tasks import send_subscription_notices
+        event_id = event.pk
+        transaction.on_commit(lambda: _enqueue(event_id))
 
-        send_subscription_notices.delay_on_commit(event.pk)
+
+def _enqueue(event_id: int) -> None:
+    """Hands the event's immediate notices to Celery; with the broker down, the beat task
+    that sends those left behind sends them a few minutes later."""
+    from .tasks import send_subscription_notices
+
+    try:
+        send_subscription_notices.delay(event_id)
+    except Exception:  # noqa: BLE001 - the change is saved; the mail follows later
+        log.warning("Subscription notices of event %s wait for the next sweep", event_id)
 
 
 class _AliveOrNot(DocumentQuerySet):
@@ -285,7 +297,8 @@ def notices_send(*, event_id: int | None = None) -> int:
 def digest_send() -> int:
     """The daily digest: one mail per user and company with their daily notices not sent
     yet. One run at a time (an advisory lock; a second run meanwhile does nothing); each user's
-    mail and the marking of their notices are one transaction. Returns how many mails."""
+    mail and the marking of their notices are one transaction. Notices done with more than
+    ``NOTICE_DAYS`` ago are deleted. Returns how many mails."""
     sent = 0
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -306,4 +319,7 @@ def digest_send() -> int:
                 for group in by_company.values():
                     key = f"documents-digest:{user_id}:{group[0].pk}"
                     sent += _send(group[0].user, group, key=key, digest=True)
+        # Notices done with for a while are of no more use (the outbox keeps the mails).
+        kept = timezone.now() - datetime.timedelta(days=NOTICE_DAYS)
+        Notice.objects.filter(done_at__lt=kept).delete()
     return sent

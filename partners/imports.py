@@ -154,6 +154,10 @@ def check_upload(uploaded) -> str:
     return suffix[1:]
 
 
+# How much of each workbook part is read for a DOCTYPE before its root element.
+XML_PROLOG_BYTES = 64 * 1024
+
+
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
 
@@ -331,10 +335,30 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def _refuse_doctypes(handle) -> None:
+    """A workbook part with a DOCTYPE (where XML entities are declared: "billion laughs") is
+    refused before openpyxl parses it; with lxml installed openpyxl does not use defusedxml. A
+    DOCTYPE can only stand before the root element, so each part's start is enough."""
+    not_xlsx = _("This is not a valid XLSX (Excel) file. Save it again as an Excel workbook.")
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            for info in archive.infolist():
+                if not info.filename.endswith((".xml", ".rels")):
+                    continue
+                with archive.open(info) as member:
+                    start = member.read(XML_PROLOG_BYTES)
+                if b"<!DOCTYPE" in start or not re.search(rb"<[A-Za-z_]", start):
+                    _refuse(not_xlsx, "not_xlsx")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        _refuse(not_xlsx, "not_xlsx")
+    handle.seek(0)
+
+
 class XlsxTable(Table):
     def __init__(self, handle):
         import openpyxl
 
+        _refuse_doctypes(handle)
         try:
             self._book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
             sheet = self._book.active or self._book.worksheets[0]

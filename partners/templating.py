@@ -118,9 +118,12 @@ def _by_type(source: Source) -> dict:
 
 
 def _by_type_variables() -> list[Variable]:
-    variables = []
+    variables, seen = [], set()
     for contact_type in _contact_types():
         key = type_key(contact_type)
+        if key in seen:  # two types of the same name: the first one is meant
+            continue
+        seen.add(key)
         variables += [
             Variable(f"contact_of_type.{key}.{name}", f"{contact_type}: {label}", example)
             for name, label, example in CONTACT_FIELDS[:4]

@@ -7,6 +7,8 @@ from .models import (
     Product,
     ProductCategory,
     SalesSettings,
+    Stage,
+    Subcontractor,
 )
 
 
@@ -88,3 +90,20 @@ class DiscountRuleAdmin(admin.ModelAdmin):
 @admin.register(SalesSettings)
 class SalesSettingsAdmin(admin.ModelAdmin):
     list_display = ["company", "discount_mode", "manual_discount_limit"]
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    """Each own company's stages: their order, meaning, default probability and automation."""
+
+    list_display = ["name_hu", "company", "status", "probability", "automation", "order", "active"]
+    list_filter = ["company", "status", "active"]
+    list_editable = ["order", "probability", "active"]
+
+
+@admin.register(Subcontractor)
+class SubcontractorAdmin(admin.ModelAdmin):
+    list_display = ["partner", "company", "trade", "active"]
+    list_filter = ["company", "active"]
+    search_fields = ["partner__name", "trade"]
+    autocomplete_fields = ["partner"]

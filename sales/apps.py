@@ -8,15 +8,19 @@ class SalesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from crm.demo import register as register_demo
         from crm.groups import register_grants
         from crm.menu import MenuItem, menu
         from crm.sections import PageSection, partner_tabs
 
-        from . import views
-        from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS
+        from . import demo, queryables, views
+        from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS, QUOTE_GRANTS
 
         register_grants(CATALOGUE_GRANTS)
         register_grants(OPPORTUNITY_GRANTS)
+        register_grants(QUOTE_GRANTS)
+        queryables.register()
+        register_demo(demo.load_sales)
         menu.register(
             MenuItem(
                 key="sales",

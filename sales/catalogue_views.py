@@ -17,7 +17,8 @@ from crm.versioning import save_versioned
 
 from . import imports
 from .catalogue_forms import ImportForm, ProductFilterForm, ProductForm
-from .models import PriceList, Product
+from .models import DiscountRule, PriceList, Product, SalesSettings
+from .views import _company
 
 PAGE_SIZE = 50
 
@@ -155,7 +156,7 @@ def product_import(request):
 @login_required
 def pricelist_list(request):
     _need(request.user, "sales.view_pricelist")
-    company_id = current_company_id(request.user)
+    company_id = _company(request.user)
     lists = PriceList.objects.filter(company_id=company_id).select_related("partner", "tag")
     return render(request, "sales/pricelist_list.html", {"rows": list(lists)})
 
@@ -163,7 +164,7 @@ def pricelist_list(request):
 @login_required
 def pricelist_detail(request, pk: int):
     _need(request.user, "sales.view_pricelist")
-    company_id = current_company_id(request.user)
+    company_id = _company(request.user)
     price_list = (
         PriceList.objects.filter(company_id=company_id, pk=pk)
         .select_related("partner", "tag")
@@ -174,4 +175,19 @@ def pricelist_detail(request, pk: int):
     items = price_list.items.select_related("product")
     return render(
         request, "sales/pricelist_detail.html", {"price_list": price_list, "items": list(items)}
+    )
+
+
+@login_required
+def discount_list(request):
+    """The company's discount rules and its pricing setting, for everybody who prices lines."""
+    _need(request.user, "sales.view_discountrule")
+    company_id = _company(request.user)
+    rules = DiscountRule.objects.filter(company_id=company_id).select_related(
+        "product", "category", "partner", "tag", "with_product"
+    )
+    return render(
+        request,
+        "sales/discount_list.html",
+        {"rows": list(rules), "settings": SalesSettings.of(company_id)},
     )

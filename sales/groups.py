@@ -37,3 +37,12 @@ OPPORTUNITY_GRANTS = {
         ),
     ],
 }
+
+_QUOTE = [f"sales.{a}_quote" for a in ("view", "add", "change")]
+
+QUOTE_GRANTS = {
+    "sales_rep": _QUOTE,
+    "sales_manager": _QUOTE,
+    "finance": ["sales.view_quote"],
+    "administrator": [f"sales.{a}_quote" for a in ("view", "add", "change", "delete")],
+}

@@ -29,5 +29,6 @@ urlpatterns = [
     path("products/<int:pk>/", catalogue_views.product_detail, name="product"),
     path("products/<int:pk>/edit/", catalogue_views.product_edit, name="product-edit"),
     path("price-lists/", catalogue_views.pricelist_list, name="pricelists"),
+    path("discounts/", catalogue_views.discount_list, name="discounts"),
     path("price-lists/<int:pk>/", catalogue_views.pricelist_detail, name="pricelist"),
 ]

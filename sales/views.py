@@ -165,7 +165,9 @@ def _may_edit(user, opportunity) -> bool:
     return True
 
 
-def _lines_context(request, opportunity, *, may_edit: bool, form=None, editing=None) -> dict:
+def _lines_context(
+    request, opportunity, *, may_edit: bool, form=None, editing=None, adding=False
+) -> dict:
     lines = list(
         opportunity.lines.select_related("product").prefetch_related("subcontractors__partner")
     )
@@ -179,6 +181,8 @@ def _lines_context(request, opportunity, *, may_edit: bool, form=None, editing=N
         else (LineForm(company_id=opportunity.company_id) if editable else None),
         "editing": editing,
         "edit_form": form if editing is not None else None,
+        # after a line was added the form stays open for the next one
+        "adding": adding,
     }
 
 
@@ -246,7 +250,7 @@ def line_add(request, pk: int):
             add_errors(form, error)
         else:
             opportunity.refresh_from_db()
-            return _lines_response(request, opportunity)
+            return _lines_response(request, opportunity, adding=True)
     return _lines_response(request, opportunity, form=form)
 
 

@@ -139,6 +139,7 @@ class _Builder(Conditions):
             annotated=filtered.annotate(**shown),
             order=order,
             builder=self,
+            by_key=rows.annotate(**shown),
         )
 
     def grouped(self, entity, rows, level, condition) -> "Built":

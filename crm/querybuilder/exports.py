@@ -596,21 +596,39 @@ STALE_AFTER = datetime.timedelta(hours=1)
 
 def export_expire_stale(record):
     """``record`` ended as failed when its worker is gone (``STALE_AFTER``); the record."""
-    from .models import ExportRecord, ExportState
+    from .models import ExportState
 
     waiting = (ExportState.QUEUED, ExportState.RUNNING)
-    now = timezone.now()
-    if record.state in waiting and record.created_at < now - STALE_AFTER:
-        ExportRecord.objects.filter(pk=record.pk, state__in=waiting).update(
-            state=ExportState.FAILED,
-            error=_(
-                "The export stopped before it finished (no worker took it, or it ended)."
-                " Export the query again."
-            ),
-            finished_at=now,
-        )
+    if record.state in waiting and record.created_at < timezone.now() - STALE_AFTER:
+        _expire(type(record).objects.filter(pk=record.pk))
         record.refresh_from_db()
     return record
+
+
+def exports_expire_stale() -> int:
+    """Every export still queued or running ``STALE_AFTER`` after it was asked for ends as
+    failed (the beat's sweep: no worker took it, or its worker died), whether or not anybody
+    is looking at its progress; how many."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from .models import ExportRecord
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return _expire(ExportRecord.objects.filter(created_at__lt=timezone.now() - STALE_AFTER))
+
+
+def _expire(records) -> int:
+    from .models import ExportState
+
+    return records.filter(state__in=(ExportState.QUEUED, ExportState.RUNNING)).update(
+        state=ExportState.FAILED,
+        error=_(
+            "The export stopped before it finished (no worker took it, or it ended)."
+            " Export the query again."
+        ),
+        finished_at=timezone.now(),
+    )
 
 
 def export_run(*, record_id: int, language: str | None = None, separator: str = ";") -> bool:

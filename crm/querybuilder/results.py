@@ -72,6 +72,9 @@ class Built:
     annotated: object  # row mode: ``filtered`` with the columns and sort keys
     order: list[str]
     builder: object  # engine._Builder: the spec, the user, the paths
+    # Row mode: the scoped rows with the columns, without the filters, which chose the page's
+    # keys already (a page's 50 rows are read by key without testing their conditions again).
+    by_key: object = None
     _names: dict = field(default_factory=dict)
     _groups: list | None = None
 
@@ -134,7 +137,10 @@ class Built:
             )
             fetched = {
                 row[0]: row[1:]
-                for row in self.annotated.filter(pk__in=keys).order_by().values_list("pk", *names)
+                for row in (self.by_key if self.by_key is not None else self.annotated)
+                .filter(pk__in=keys)
+                .order_by()
+                .values_list("pk", *names)
             }
         rows = [fetched[key] for key in keys if key in fetched]
         self.prepare(rows)

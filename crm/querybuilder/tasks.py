@@ -9,3 +9,12 @@ def send_scheduled_reports() -> None:
     from .schedules import reports_send_due
 
     reports_send_due()
+
+
+@shared_task(name="querybuilder.sweep_exports", ignore_result=True)
+def sweep_exports() -> int:
+    """Every few minutes: background exports that no worker took, or whose worker died, end as
+    failed with a message saying to export again, instead of a progress bar forever."""
+    from .exports import exports_expire_stale
+
+    return exports_expire_stale()

@@ -1,5 +1,5 @@
 """The sales models, by concern: the catalogue with its prices and discounts (``catalogue``),
-opportunities with their lines and stages (``opportunities``)."""
+opportunities with their lines and stages (``opportunities``), quotes (``quotes``)."""
 
 from .catalogue import (
     MONEY,
@@ -29,8 +29,15 @@ from .opportunities import (
     StageChange,
     Subcontractor,
 )
+from .quotes import QUOTE_COLOURS, Counter, Quote, QuoteEvent, QuoteLine, QuoteStatus
 
 __all__ = [
+    "QUOTE_COLOURS",
+    "Counter",
+    "Quote",
+    "QuoteEvent",
+    "QuoteLine",
+    "QuoteStatus",
     "STATUS_COLOURS",
     "Automation",
     "LostReason",

@@ -2,7 +2,9 @@
 
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from documents import generator
 from documents.models import DocumentType, Folder, FolderGrant, Level
@@ -97,3 +99,12 @@ def pdf_fonts(data: bytes) -> set[str]:
         for font in (page["/Resources"].get("/Font") or {}).values():
             names.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
     return names
+
+
+@pytest.fixture
+def english(client):
+    """Messages in English, in the test and in the test client's pages (the catalogue's
+    Hungarian is checked by the browser test)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield

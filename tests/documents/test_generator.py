@@ -16,10 +16,11 @@ from documents.models import Action, Document, DocumentEvent, DocumentLink
 from partners.models import ContactRole, ContactType
 
 from .conftest import make_partner
-from .generator_kit import (
+from .generator_kit import (  # noqa: F401 - english: a fixture
     CONTRACT_HTML,
     docx_file,
     docx_text,
+    english,
     make_template,
     output,
     pdf_fonts,
@@ -28,7 +29,7 @@ from .generator_kit import (
     xlsx_values,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NAME = "Őrség-Űrtechnika Kft."
 

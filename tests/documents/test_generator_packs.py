@@ -13,9 +13,10 @@ from documents.generator_models import FieldKind, Generation, Pack, PackField, P
 from documents.models import Document, DocumentLink
 
 from .conftest import make_partner
-from .generator_kit import (
+from .generator_kit import (  # noqa: F401 - english: a fixture
     docx_file,
     docx_text,
+    english,
     make_template,
     output,
     pdf_text,
@@ -23,7 +24,7 @@ from .generator_kit import (
     xlsx_values,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NBSP = "\xa0"
 

@@ -13,9 +13,15 @@ from documents.models import Document, FolderGrant, Level
 from tests.access import check_access
 
 from .conftest import make_partner
-from .generator_kit import CONTRACT_HTML, docx_file, make_template, templates_folder
+from .generator_kit import (
+    CONTRACT_HTML,
+    docx_file,
+    english,  # noqa: F401 - a fixture
+    make_template,
+    templates_folder,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 # who sees the owner's partner and can generate (the superuser has no own company here)
 GENERATORS = {"owner", "supervisor", "second_supervisor", "boss"}
@@ -190,3 +196,61 @@ def test_the_partner_tab_and_activity_page_offer_generating(org, client, setup):
     client.force_login(org.owner)
     tab = client.get(reverse("partners:detail", args=[partner.pk]) + "?tab=documents")
     assert generate_url(partner) in tab.content.decode()
+
+
+def test_the_activity_page_offers_generating_and_the_document_page_tells_the_origin(
+    org, client, setup
+):
+    from tests.activities.test_activities import plan
+
+    partner, template = setup
+    activity = plan(org.owner, partner, "meeting", subject="Bejárás")
+    client.force_login(org.owner)
+    page = client.get(reverse("activities:detail", args=[activity.pk])).content.decode()
+    assert reverse("documents:generate") + f"?activity={activity.pk}" in page
+    response = client.post(
+        reverse("documents:generate") + f"?activity={activity.pk}&template={template.pk}"
+    )
+    assert response.status_code == 302
+    generation = Generation.objects.get(object_id=activity.pk)
+    detail = client.get(reverse("documents:detail", args=[generation.document_id]))
+    html = detail.content.decode()
+    assert generation.sha256 in html and reverse("documents:template", args=[template.pk]) in html
+    page = client.get(reverse("documents:detail", args=[template.document_id])).content.decode()
+    assert reverse("documents:template", args=[template.pk]) in page
+
+
+def test_the_choice_of_templates_costs_the_same_queries_for_1_and_10(org, client, setup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    partner, template = setup
+    client.force_login(org.owner)
+    url = generate_url(partner)
+
+    def count():
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    one = count()
+    folder = template.document.folder
+    for n in range(9):
+        make_template(
+            org.boss, f"Levél {n}", f"l{n}.html", "<p>{{ partner.name }}</p>", folder=folder
+        )
+    assert count() == one
+
+
+def test_generating_from_a_contact_links_the_contact(org, client, setup):
+    partner, template = setup
+    contact = partner.contacts.create(family_name="Szőke", given_name="Győző")
+    url = reverse("documents:generate") + f"?contact={contact.pk}&template={template.pk}"
+    check_access(client, org, url, allowed=GENERATORS, denied_status=(403, 404))
+    client.force_login(org.owner)
+    assert client.post(url).status_code == 302
+    generation = Generation.objects.get(object_id=contact.pk)
+    assert generation.document.links.get().object_id == contact.pk
+    page = client.get(reverse("partners:contact-detail", args=[contact.pk])).content.decode()
+    assert f"?contact={contact.pk}" in page and generation.document.title in page

@@ -10,9 +10,14 @@ from documents.engines import TemplateProblem
 from documents.models import Document
 
 from .conftest import make_partner
-from .generator_kit import docx_file, make_template, xlsx_file
+from .generator_kit import (
+    docx_file,
+    english,  # noqa: F401 - a fixture
+    make_template,
+    xlsx_file,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def problems_of(org, name, content):
@@ -88,3 +93,8 @@ def test_a_template_file_must_be_docx_xlsx_or_utf8_html(org):
     damaged = make_template(org.owner, "Sérült", "x.html", "<p>ok</p>")
     damaged.engine = "docx"
     assert "cannot be read" in generator.template_problems(damaged)[0]
+
+
+def test_an_unknown_contact_type_is_named_with_its_provider(org):
+    found = problems_of(org, "e.html", "<p>{{ contact_of_type.nincs_ilyen.name }}</p>")
+    assert "contact_of_type.nincs_ilyen" in found[0]

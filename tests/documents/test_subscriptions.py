@@ -2,10 +2,13 @@
 loopback, at once or in a daily digest, sent once, never about a document the subscriber does
 not see at send time, never to the one who made the change; the pages as every persona."""
 
+import datetime
+
 import psycopg
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.messaging.services import deliver
 from documents import services
@@ -93,6 +96,10 @@ def test_the_daily_digest_gathers_the_changes_in_one_mail_sent_once(org, contrac
     body = text_of(mail)
     assert body.count("Szállítási szerződés") == 2 and body.count("Bérleti szerződés") == 2
     assert not Notice.objects.filter(done_at__isnull=True).exists()
+    # a month later the notices done with are deleted by the digest run
+    Notice.objects.update(done_at=timezone.now() - datetime.timedelta(days=31))
+    digest_send()
+    assert not Notice.objects.exists()
 
 
 def test_documents_out_of_sight_at_send_time_are_not_mentioned(org, contracts, smtp_server):
@@ -127,6 +134,7 @@ def test_a_digest_running_elsewhere_holds_this_one_back(org, contracts):
         other.execute("SELECT pg_advisory_lock(%s)", [DIGEST_LOCK])
         assert digest_send() == 0
         assert Notice.objects.filter(done_at__isnull=True).count() == 1
+        other.execute("SELECT pg_advisory_unlock(%s)", [DIGEST_LOCK])
     assert digest_send() == 1
 
 

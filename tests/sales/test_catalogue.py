@@ -270,3 +270,31 @@ def test_the_most_specific_valid_price_list_gives_the_base_price(org):
     )
     assert stranger.bases[nails.pk][0] == 1
     assert bolt.pk not in stranger.bases  # no EUR price at all
+
+
+def test_price_lists_and_discounts_are_the_current_companys(org, client):
+    from sales.models import DiscountRule
+
+    ours = PriceList.objects.create(company=org.company, name="Saját lista")
+    theirs = PriceList.objects.create(company=org.other_company, name="Idegen lista")
+    DiscountRule.objects.create(
+        company=org.company, name="Nyári akció", kind="category", percent=D(5)
+    )
+    DiscountRule.objects.create(
+        company=org.other_company, name="Más cég akciója", kind="category", percent=D(7)
+    )
+    everyone = EVERY_STAFF
+    for url in (reverse("sales:pricelists"), reverse("sales:discounts")):
+        check_access(client, org, url, allowed=everyone, denied_status=(403,))
+    check_access(
+        client,
+        org,
+        reverse("sales:pricelist", args=[ours.pk]),
+        allowed=EVERY_STAFF - {"other_company_user"},
+        denied_status=(403, 404),
+    )
+    client.force_login(org.other_company_user)
+    assert client.get(reverse("sales:pricelist", args=[ours.pk])).status_code == 404
+    assert client.get(reverse("sales:pricelist", args=[theirs.pk])).status_code == 200
+    page = client.get(reverse("sales:discounts")).content.decode()
+    assert "Más cég akciója" in page and "Nyári akció" not in page

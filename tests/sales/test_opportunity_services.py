@@ -5,9 +5,11 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from activities.defaults import ensure_defaults
 from activities.models import Activity, Kind
 from crm.versioning import Conflict
 from sales import pipeline
@@ -236,6 +238,7 @@ def test_subcontractors_are_the_companys_and_lines_of_a_closed_deal_are_fixed(or
 
 
 def test_a_call_back_is_a_task_of_the_rep(org):
+    ensure_defaults(django_apps)  # a transactional test before may have flushed the types
     opp = make_opportunity(org.owner)
     when = timezone.now() + datetime.timedelta(days=2)
     task = callback_schedule(user=org.owner, opportunity=opp, on=when, note="Árajánlat után")

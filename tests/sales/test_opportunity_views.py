@@ -3,10 +3,12 @@
 from decimal import Decimal as D
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from activities.defaults import ensure_defaults
 from activities.models import Activity
 from sales.models import Opportunity, OpportunityLine
 from tests.access import check_access
@@ -320,6 +322,7 @@ def test_the_partner_page_lists_its_opportunities(org, client, opp):
 
 
 def test_a_call_back_is_planned_from_the_page(org, client, opp):
+    ensure_defaults(django_apps)  # a transactional test before may have flushed the types
     client.force_login(org.owner)
     response = client.post(
         reverse("sales:opportunity-callback", args=[opp.pk]),
@@ -329,3 +332,8 @@ def test_a_call_back_is_planned_from_the_page(org, client, opp):
     task = Activity.objects.get()
     assert task.owner == org.owner and "Csarnok fűtése" in task.subject
     assert OpportunityLine.objects.count() == 1
+
+
+def test_the_change_history_is_for_those_who_see_the_opportunity(org, client, opp):
+    url = reverse("record_history", args=["sales.opportunity", opp.pk])
+    check_access(client, org, url, allowed=SEE_OWNERS)

@@ -579,6 +579,36 @@ def test_an_export_whose_worker_is_gone_ends_failed_instead_of_polling(client, o
     assert f'hx-get="{status_url}"' not in page and record.error in page
 
 
+def test_the_beats_sweep_ends_stale_exports_that_nobody_watches(org, data, settings):
+    from crm.querybuilder.exports import STALE_AFTER
+    from crm.querybuilder.tasks import sweep_exports
+
+    assert settings.CELERY_BEAT_SCHEDULE["querybuilder-sweep-exports"]["task"] == (
+        sweep_exports.name
+    )
+    old = datetime.datetime.now(datetime.UTC) - STALE_AFTER - datetime.timedelta(minutes=1)
+    made = {}
+    for name, state in (
+        ("queued_long_ago", ExportState.QUEUED),
+        ("running_long_ago", ExportState.RUNNING),
+        ("done_long_ago", ExportState.DONE),
+        ("running_now", ExportState.RUNNING),
+    ):
+        record = ExportRecord.objects.create(
+            user=org.supervisor, spec={"base": "partners"}, format="xlsx", state=state
+        )
+        if name.endswith("long_ago"):
+            ExportRecord.objects.filter(pk=record.pk).update(created_at=old)
+        made[name] = record.pk
+    assert sweep_exports() == 2
+    states = dict(ExportRecord.objects.values_list("pk", "state"))
+    assert states[made["queued_long_ago"]] == states[made["running_long_ago"]] == "failed"
+    assert states[made["done_long_ago"]] == "done" and states[made["running_now"]] == "running"
+    failed = ExportRecord.objects.get(pk=made["running_long_ago"])
+    assert failed.finished_at is not None and failed.error
+    assert sweep_exports() == 0
+
+
 def test_an_asked_period_comes_as_two_fields(client, org, data):
     from django.utils import timezone
 

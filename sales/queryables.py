@@ -1,0 +1,158 @@
+"""Opportunities, their lines and the products as the query builder offers them (registered in
+``SalesConfig.ready``). Opportunities and lines start from ``visible_to``; the prices a line was
+given (its base price, discount and where they came from) are need-to-know: only users who may
+read the discount rules are offered them."""
+
+from django.db.models import DecimalField, ExpressionWrapper, F
+from django.utils.translation import gettext_lazy as _
+
+from crm.querybuilder.registry import Entity, Field, Relation, queryables
+
+from .models import (
+    Currency,
+    LostReason,
+    Opportunity,
+    OpportunityLine,
+    OpportunityStatus,
+    Product,
+    ProductCategory,
+    ProductKind,
+    Source,
+    Stage,
+    Unit,
+    VatRate,
+)
+
+DISCOUNTS = "sales.view_discountrule"
+
+
+def _stages():
+    return [(s.pk, str(s)) for s in Stage.objects.order_by("company_id", "order", "pk")]
+
+
+def _categories():
+    return [(c.pk, str(c)) for c in ProductCategory.objects.all()]
+
+
+def _weighted(context, prefix):
+    return ExpressionWrapper(
+        F(prefix + "value") * F(prefix + "probability") / 100,
+        output_field=DecimalField(max_digits=18, decimal_places=2),
+    )
+
+
+OPPORTUNITY_FIELDS = [
+    Field("name", _("Name"), "text"),
+    Field("stage", _("Stage"), "choice", path="stage_id", choices=_stages),
+    Field("status", _("Status"), "choice", choices=OpportunityStatus.choices),
+    Field("owner", _("Owner"), "user", path="owner_id"),
+    Field("probability", _("Probability (%)"), "number"),
+    Field("expected_close", _("Expected close"), "date"),
+    Field("currency", _("Currency"), "choice", choices=Currency.choices),
+    Field("value", _("Value"), "money"),
+    Field("weighted_value", _("Weighted value"), "money", expression=_weighted),
+    Field("source", _("Source"), "choice", choices=Source.choices),
+    Field("source_detail", _("Source campaign or detail"), "text"),
+    Field("lost_reason", _("Reason lost"), "choice", choices=LostReason.choices),
+    Field("closed_on", _("Closed on"), "date"),
+    Field("created_at", _("Created"), "datetime"),
+]
+
+LINE_FIELDS = [
+    Field("quantity", _("Quantity offered"), "number"),
+    Field("quantity_fulfilled", _("Quantity fulfilled"), "number"),
+    Field("unit", _("Unit"), "choice", choices=Unit.choices),
+    Field("vat_rate", _("VAT"), "choice", choices=VatRate.choices),
+    Field("unit_price", _("Unit price"), "money"),
+    Field("value", _("Value"), "money"),
+    Field("base_price", _("Base price"), "money", permission=DISCOUNTS),
+    Field("discount_percent", _("Discount (%)"), "number", permission=DISCOUNTS),
+    Field("price_source", _("Price from"), "text", permission=DISCOUNTS, groupable=False),
+    Field("manual", _("Priced by hand"), "boolean", permission=DISCOUNTS),
+]
+
+PRODUCT_FIELDS = [
+    Field("code", _("Code"), "text"),
+    Field("name_hu", _("Name"), "text"),
+    Field("kind", _("Kind"), "choice", choices=ProductKind.choices),
+    Field("unit", _("Unit"), "choice", choices=Unit.choices),
+    Field("vat_rate", _("VAT"), "choice", choices=VatRate.choices),
+    Field("category", _("Category"), "choice", path="category_id", choices=_categories),
+    Field("price_huf", _("List price (HUF)"), "money"),
+    Field("price_eur", _("List price (EUR)"), "money"),
+    Field("active", _("Active"), "boolean"),
+]
+
+
+def register() -> None:
+    queryables.register(
+        Entity(
+            key="opportunities",
+            label=_("Opportunities"),
+            model=Opportunity,
+            base=True,
+            order=40,
+            fields=OPPORTUNITY_FIELDS,
+            relations=[
+                Relation("partner", _("Partner"), "partners", "partner"),
+                Relation("contact", _("Contact"), "contacts", "contact"),
+                Relation(
+                    "lines",
+                    _("Lines"),
+                    "opportunity_lines",
+                    "lines",
+                    many=True,
+                    back="opportunity",
+                ),
+            ],
+            default_columns=(
+                "name",
+                "partner.name",
+                "stage",
+                "owner",
+                "expected_close",
+                "value",
+                "weighted_value",
+            ),
+            audience={"partner": "partner_id", "contact": "contact_id"},
+        )
+    )
+    queryables.register(
+        Entity(
+            key="opportunity_lines",
+            label=_("Opportunity lines"),
+            model=OpportunityLine,
+            base=True,
+            order=41,
+            fields=LINE_FIELDS,
+            scope=lambda user: OpportunityLine.objects.filter(
+                opportunity__in=Opportunity.objects.visible_to(user).values("pk")
+            ),
+            permission="sales.view_opportunity",
+            relations=[
+                Relation("opportunity", _("Opportunity"), "opportunities", "opportunity"),
+                Relation("product", _("Product"), "products", "product"),
+            ],
+            default_columns=(
+                "opportunity.name",
+                "product.code",
+                "product.name_hu",
+                "quantity",
+                "unit_price",
+                "value",
+            ),
+            audience={"partner": "opportunity__partner_id"},
+        )
+    )
+    queryables.register(
+        Entity(
+            key="products",
+            label=_("Products"),
+            model=Product,
+            base=True,
+            order=45,
+            fields=PRODUCT_FIELDS,
+            scope=lambda user: Product.objects.all(),
+            default_columns=("code", "name_hu", "unit", "vat_rate", "price_huf"),
+        )
+    )
