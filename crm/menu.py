@@ -8,7 +8,9 @@ its entries::
     menu.register(MenuItem(key="partners", label=_("Partners"), url_name="partners:list",
                            icon="building", order=10, permission="partners.view_partner"))
 
-``crm`` never imports a domain app; the apps come to it (see DESIGN.md, section 2).
+``order`` places an entry and says how much it is used: on a desktop the top bar keeps the
+first ones that fit and folds the last (the less used) into "More" (``inc/topbar.html``,
+crm.js). ``crm`` never imports a domain app; the apps come to it (see DESIGN.md, section 2).
 """
 
 from dataclasses import dataclass

@@ -92,6 +92,8 @@ def test_the_settings_build_the_s3_store_from_the_environment(moto_server, tmp_p
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "crm.settings",
+        "DEBUG": "true",
+        "SECRET_KEY": "storage-settings-test-" + "x" * 50,
         "FILE_STORAGE": "s3",
         "S3_BUCKET": bucket,
         "S3_ENDPOINT_URL": moto_server.url,
@@ -121,3 +123,19 @@ def test_the_settings_build_the_s3_store_from_the_environment(moto_server, tmp_p
         check=False,
     )
     assert wrong.returncode != 0 and "FILE_STORAGE='ftp'" in wrong.stderr
+
+
+def test_check_document_files_lists_and_deletes_files_no_version_names(org, backend, capsys):
+    from django.core.files.base import ContentFile
+
+    kept = make_document(org.owner)
+    company = org.owner.current_company_id
+    stray = default_storage.save(f"documents/{company}/2025/01/maradek.pdf", ContentFile(PDF))
+    call_command("check_document_files")  # without --orphans: only missing files matter
+    with pytest.raises(CommandError, match="1 stored file.*no version names"):
+        call_command("check_document_files", "--orphans")
+    assert f"no version names it: {stray}" in capsys.readouterr().out
+    call_command("check_document_files", "--delete-orphans")  # younger than an hour: kept
+    assert sorted(backend()) == sorted([kept.current_version.file.name, stray])
+    call_command("check_document_files", "--delete-orphans", "--older-than", "0")
+    assert backend() == [kept.current_version.file.name]

@@ -125,3 +125,58 @@ document.addEventListener("htmx:responseError", (event) => {
     });
   });
 })();
+
+// The top bar on a desktop (templates/inc/topbar.html): the menu's entries that fit stay in the
+// bar, the last ones fold into "More" (each has its copy there, data-crm-fold-copy). Measured
+// again when the window, the fonts or the bar change; below 1200 px (the collapsed phone menu)
+// every entry is in the list and "More" is hidden.
+(() => {
+  const nav = document.querySelector(".crm-topbar");
+  const more = nav && nav.querySelector("[data-crm-more]");
+  if (!more) return;
+  const box = nav.querySelector(".container-fluid");
+  const collapse = nav.querySelector(".navbar-collapse");
+  const entries = [...nav.querySelectorAll("[data-crm-fold]")];
+  const copies = new Map(
+    [...more.querySelectorAll("[data-crm-fold-copy]")].map((li) => [li.dataset.crmFoldCopy, li]),
+  );
+  const toggle = more.querySelector(".dropdown-toggle");
+  const wide = window.matchMedia("(min-width: 1200px)");
+  // The server's stand-in (the first five in the bar) gives way to the measured folding.
+  const show = (element, shown) => {
+    element.classList.remove("d-none", "d-xl-none", "d-xl-block");
+    element.hidden = !shown;
+  };
+  const overflows = () =>
+    box.scrollWidth > box.clientWidth + 1 || collapse.scrollWidth > collapse.clientWidth + 1;
+  const fold = () => {
+    entries.forEach((entry) => {
+      show(entry, true);
+      show(copies.get(entry.dataset.crmFold), false);
+    });
+    show(more, false);
+    if (wide.matches) {
+      for (let n = entries.length - 1; n >= 0 && overflows(); n--) {
+        show(more, true);
+        show(entries[n], false);
+        show(copies.get(entries[n].dataset.crmFold), true);
+      }
+    }
+    const folded = [...copies.values()].filter((li) => !li.hidden);
+    toggle.classList.toggle("active", folded.some((li) => li.querySelector(".active")));
+  };
+  fold();
+  let pending = false;
+  const later = () => {
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        fold();
+      });
+    }
+  };
+  window.addEventListener("resize", later);
+  wide.addEventListener("change", later);
+  if (document.fonts) document.fonts.ready.then(later);
+})();
