@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -24,6 +25,7 @@ from .builtins import translated
 from .catalog import catalog as build_catalog
 from .engine import QueryError, build
 from .forms import ScheduleEditForm
+from .values import BadValue, parse_date
 
 
 def _recipients(company_id: int):
@@ -33,6 +35,18 @@ def _recipients(company_id: int):
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
+
+
+def _hungarian_dates(value):
+    """``2026-11-22`` (a saved query's own form) as ``2026. 11. 22.``; others as they are."""
+    many = value if isinstance(value, list | tuple) else [value]
+    shown = []
+    for one in many:
+        try:
+            shown.append(formats.date_format(parse_date(one), "SHORT_DATE_FORMAT"))
+        except BadValue:
+            shown.append(one)
+    return shown if isinstance(value, list | tuple) else shown[0]
 
 
 def _param_errors(spec: dict, user, params: dict) -> tuple[dict, str]:
@@ -62,9 +76,11 @@ def saved_schedule_edit(request, pk: int):
     spec = query.spec or {}
     cat = build_catalog(user) if asking.asked(spec) else {}
     asked = asking.asked(spec, cat) if cat else []
-    for param in asked:  # the schedule's own values over the query's
+    for param in asked:  # the schedule's own values over the query's, dates as Hungarians write
         if param.name in (schedule.params or {}):
             param.value = schedule.params[param.name]
+        if param.type in ("date", "datetime") and param.op != "relative":
+            param.value = _hungarian_dates(param.value)
     recipients = _recipients(schedule.company_id)
     context = {"schedule": schedule, "query": query, "asked": asked}
     context["relative"] = cat.get("relative", [])

@@ -79,6 +79,7 @@ def test_the_maker_edits_recipients_day_and_parameters(client, org, schedule):
     client.force_login(org.supervisor)
     page = client.get(_url(schedule)).content.decode()
     assert 'data-testid="schedule-edit-form"' in page and 'name="p_county"' in page
+    assert 'value="2000. 01. 01."' in page  # the query's own date, as Hungarians write it
     listed = client.get(reverse("querybuilder:saved_schedules", args=[schedule.saved_query_id]))
     assert _url(schedule) in listed.content.decode()
 
@@ -89,6 +90,8 @@ def test_the_maker_edits_recipients_day_and_parameters(client, org, schedule):
     assert schedule.params == {"county": "PE", "made": ["2020. 01. 01.", "2099. 12. 31."]}
     assert set(schedule.recipients.all()) == {org.owner, org.peer}
     assert schedule.version == 2
+    listed = client.get(reverse("querybuilder:saved_schedules", args=[schedule.saved_query_id]))
+    assert 'data-testid="schedule-own-params"' in listed.content.decode()
     # the page shows the schedule's own values, not the query's
     page = client.get(_url(schedule)).content.decode()
     assert 'value="2020. 01. 01."' in page
