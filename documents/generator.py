@@ -141,7 +141,8 @@ def draw(*, template, source: templating.Source, context: dict | None = None) ->
         # the checker names the tag and its line, paragraph or cell; drawing alone may not
         raise engines.TemplateProblem(template_problems(template) or problem.messages) from None
     title = f"{template.name} – {source.record}"[:250]
-    name = uploads.clean_name(f"{title}.{template.output_extension}")
+    # "… Kft." + ".pdf" would give "Kft..pdf"
+    name = uploads.clean_name(f"{title.rstrip('. ')}.{template.output_extension}")
     return Drawn(template, template.document.current_version.number, content, name, title)
 
 

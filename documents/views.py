@@ -591,7 +591,7 @@ def audit_export(request):
         _("Title"),
         _("Version"),
         _("User"),
-        _("Address"),
+        _("IP address"),
     ]
 
     def rows():

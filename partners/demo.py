@@ -10,6 +10,7 @@ fictional (``.example``), so no GDPR notice is queued for them.
 
 import datetime
 import random
+from importlib import import_module
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -154,7 +155,18 @@ def _partners() -> list[dict]:
 
 
 @transaction.atomic
+def ensure_contact_types() -> None:
+    """The default contact types of the data migration, which a test's flush empties: the demo's
+    contacts and the generator's demo templates name them."""
+    defaults = import_module("partners.migrations.0002_defaults")
+    for order, (hu, en, single) in enumerate(defaults.CONTACT_TYPES):
+        ContactType.objects.get_or_create(
+            name_hu=hu, defaults={"name_en": en, "single": single, "order": order}
+        )
+
+
 def load_partners() -> None:
+    ensure_contact_types()
     if Partner.objects.filter(tax_number=COMPANIES[1]["tax_number"]).exists():
         return
     User = get_user_model()

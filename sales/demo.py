@@ -6,8 +6,11 @@ company, with lines. Loading twice changes nothing (it stops when opportunities 
 import datetime
 import random
 from decimal import Decimal as D
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 
 from crm.models import Company
@@ -21,10 +24,12 @@ from .models import (
     PriceListItem,
     Product,
     ProductCategory,
+    Quote,
     SalesSettings,
     Subcontractor,
 )
 from .pipeline import opportunity_move, stages_of
+from .quotes import quote_from_opportunity, quote_set_status
 from .services import line_save, opportunity_create
 
 REPS = ["kovacs.anna", "toth.balazs", "horvath.zsofia", "varga.mate", "molnar.david"]
@@ -329,3 +334,42 @@ def load_sales() -> None:
                 if stage.name_en == "Lost"
                 else "",
             )
+        if stage_name == "Quoted":  # its quote went out
+            quote = quote_from_opportunity(user=row.user, opportunity=opportunity)
+            quote_set_status(user=row.user, quote=quote, status="sent")
+    # The quote's PDF template goes into the templates folder that the document store's demo
+    # makes, whose loader runs after this one (and makes nothing once any template exists):
+    # so after the demo's transaction.
+    transaction.on_commit(load_quote_template)
+
+
+QUOTE_TEMPLATE = Path(__file__).resolve().parent / "data" / "quote_template.html"
+
+
+def load_quote_template() -> None:
+    """The demo's quote template ("Árajánlat (PDF)") and the PDF of one sent quote."""
+    from documents import generator
+    from documents.generator_models import DocumentTemplate
+    from documents.models import DocumentType, Folder
+
+    company = Company.objects.order_by("pk").first()
+    author = get_user_model().objects.filter(username="szabo.gabor").first()
+    folder = Folder.objects.filter(company=company, parent=None, name="Sablonok").first()
+    if (
+        folder is None
+        or author is None
+        or DocumentTemplate.objects.filter(company=company, name="Árajánlat (PDF)").exists()
+    ):
+        return
+    template = generator.template_create(
+        user=author,
+        company_id=company.pk,
+        name="Árajánlat (PDF)",
+        uploaded=ContentFile(QUOTE_TEMPLATE.read_bytes(), name="Árajánlat.html"),
+        folder=folder,
+        output_type=DocumentType.OFFER,
+        description="Az értékesítési lehetőség tételeiből készült árajánlat, ÁFA-összesítővel.",
+    )
+    quote = Quote.objects.filter(company=company, status="sent").order_by("pk").first()
+    if quote is not None:
+        generator.generate(template=template, kind="quote", record=quote, user=quote.owner)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import board, catalogue_views, views
+from . import board, catalogue_views, quote_views, views
 
 app_name = "sales"
 
@@ -23,6 +23,9 @@ urlpatterns = [
         views.line_delete,
         name="line-delete",
     ),
+    path("opportunities/<int:pk>/quote/", quote_views.quote_create, name="quote-create"),
+    path("quotes/<int:pk>/", quote_views.quote_detail, name="quote"),
+    path("quotes/<int:pk>/status/", quote_views.quote_status, name="quote-status"),
     path("products/", catalogue_views.product_list, name="products"),
     path("products/new/", catalogue_views.product_create, name="product-create"),
     path("products/import/", catalogue_views.product_import, name="product-import"),

@@ -22,7 +22,7 @@ from partners.services import acting_company
 
 from . import services
 from .forms import CallbackForm, LineForm, MoveForm, OpportunityFilterForm, OpportunityForm
-from .models import Opportunity, OpportunityLine, OpportunityStatus, StageChange
+from .models import Opportunity, OpportunityLine, OpportunityStatus, Quote, StageChange
 from .pipeline import opportunity_move, stages_of
 
 PAGE_SIZE = 50
@@ -209,6 +209,13 @@ def opportunity_detail(request, pk: int):
         if may_edit
         else None,
         "callback_form": CallbackForm() if user.has_perm("activities.add_activity") else None,
+        "quotes": list(
+            Quote.objects.visible_to(user).filter(opportunity=opportunity).order_by("-pk")[:20]
+        ),
+        "may_quote": may_edit
+        and opportunity.is_open
+        and user.has_perm("sales.add_quote")
+        and bool(context["lines"]),
         "may_change": may_edit,
     }
     return render(request, "sales/opportunity_detail.html", context)

@@ -387,6 +387,26 @@ class DiscountRule(AuditedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.percent.normalize():f} %)"
 
+    def conditions(self) -> list[str]:
+        """The rule's conditions as a line of the discount page says them."""
+        from django.utils.formats import number_format
+
+        parts = []
+        if self.product_id:
+            parts.append(str(self.product))
+        if self.category_id:
+            parts.append(str(self.category))
+        if self.min_quantity is not None:
+            quantity = number_format(self.min_quantity.normalize(), force_grouping=True)
+            parts.append(_("from %(q)s") % {"q": quantity})
+        if self.partner_id:
+            parts.append(str(self.partner))
+        if self.tag_id:
+            parts.append(str(self.tag))
+        if self.with_product_id:
+            parts.append(_("with %(p)s") % {"p": self.with_product.name})
+        return parts
+
     def clean(self):
         needs = {
             RuleKind.QUANTITY: (

@@ -6,7 +6,8 @@ import pytest
 
 from tests.bench.test_benchmarks import benches  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.bench
+# The build, a web server, pgbench and WeasyPrint's files take longer than a test's 300 s.
+pytestmark = [pytest.mark.bench, pytest.mark.timeout(600)]
 
 DATABASE = "crm_bench_documents_s0_0005"  # bench.documents_search.database_for(0.0005)
 
@@ -21,7 +22,7 @@ def test_the_document_search_benchmark_measures_search_and_extraction(benches): 
             BENCH_CLIENTS="1",
             BENCH_WEB_WORKERS="1",
             BENCH_FILES="3",
-            timeout=400,
+            timeout=500,
         )
     finally:
         benches.drop(DATABASE)

@@ -150,6 +150,7 @@ def test_an_assistant_generates_the_contract_pack_from_a_partner(
     assert NAME in letter and "12 500 000 Ft" in letter and "Szőce, Fő utca 1." in letter
     page.goto(f"/partners/{partner.pk}/?tab=documents")
     assert "Szállítási keretszerződés – " + NAME in page.content()
+    screenshot(page, f"generator-partner-tab-{label}")
     page.goto("/documents/templates/")
     page.get_by_test_id("template-list").get_by_text("Szállítási keretszerződés").click()
     page.get_by_test_id("template-ok").wait_for()

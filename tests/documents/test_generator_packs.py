@@ -133,6 +133,7 @@ def test_a_pack_generates_every_document_linked_to_the_record(org):
         "Kísérőlevél – Győri Ütvefúró Kft.",
         "Átadás-átvételi lap – Győri Ütvefúró Kft.",
     ]
+    assert documents[0].current_version.original_name == "Szerződés – Győri Ütvefúró Kft.pdf"
     pdf, docx, xlsx = (output(d) for d in documents)
     text = pdf_text(pdf)
     assert "Szerződés – Győri Ütvefúró Kft." in text and "1 234 567 Ft" in text.replace(NBSP, " ")

@@ -298,3 +298,7 @@ def test_price_lists_and_discounts_are_the_current_companys(org, client):
     assert client.get(reverse("sales:pricelist", args=[theirs.pk])).status_code == 200
     page = client.get(reverse("sales:discounts")).content.decode()
     assert "Más cég akciója" in page and "Nyári akció" not in page
+    rule = DiscountRule(
+        kind="quantity", percent=D(5), min_quantity=D(10), product=make_product("Q")
+    )
+    assert rule.conditions()[0] == "Q Termék Q" and "10" in rule.conditions()[1]

@@ -96,3 +96,71 @@ def test_a_sent_quote_moves_the_opportunity_to_quoted_and_the_statuses_follow_th
     with pytest.raises(ValidationError):
         quote_set_status(user=org.owner, quote=quote, status="rejected")
     assert [e.status for e in quote.events.order_by("pk")] == ["draft", "sent", "accepted"]
+
+
+def test_quote_screens_are_for_those_who_see_the_opportunity(org, client):
+    from django.urls import reverse
+
+    from tests.access import check_access
+
+    allowed = {"owner", "supervisor", "second_supervisor", "boss", "superuser"}
+    opp = make_opportunity(org.owner)
+    add_line(org.owner, opp, make_product(price="1000"), quantity="3")
+
+    def create():
+        return reverse("sales:quote-create", args=[opp.pk]), None
+
+    check_access(client, org, create, allowed=allowed, method="post")
+    quote = Quote.objects.order_by("pk").first()
+    check_access(client, org, reverse("sales:quote", args=[quote.pk]), allowed=allowed)
+    check_access(
+        client,
+        org,
+        reverse("sales:quote-status", args=[quote.pk]),
+        allowed=allowed,
+        method="post",
+        data={"status": "nonsense"},
+        row=quote,
+    )
+    client.force_login(org.owner)
+    page = client.get(reverse("sales:opportunity", args=[opp.pk])).content.decode()
+    assert str(quote) in page
+    page = client.get(reverse("sales:quote", args=[quote.pk])).content.decode()
+    assert "3\xa0810\xa0Ft" in page  # 3 000 net + 27 % VAT
+    client.post(reverse("sales:quote-status", args=[quote.pk]), {"status": "sent"})
+    quote.refresh_from_db()
+    opp.refresh_from_db()
+    assert quote.status == "sent" and opp.stage.name_en == "Quoted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbers_taken_at_once_by_many_never_repeat_nor_skip():
+    """Eight threads, each its own database connection, take five numbers each at once."""
+    import threading
+
+    from django.db import connection
+
+    from crm.models import Company
+
+    company = Company.objects.create(name="Párhuzamos Kft.", tax_number="23451672-2-09")
+    taken, errors = [], []
+    start = threading.Barrier(8)
+
+    def worker():
+        try:
+            start.wait()
+            for _ in range(5):
+                with transaction.atomic():
+                    taken.append(next_number(company_id=company.pk, kind="quote", year=2026))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(taken) == [f"AJ-2026-{n:04d}" for n in range(1, 41)]
