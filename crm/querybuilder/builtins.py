@@ -147,7 +147,13 @@ DEMO_QUERY = {
                     "any": False,
                     "items": [
                         {"field": "kind", "op": "equals", "value": "meeting"},
-                        {"field": "starts_at", "op": "relative", "value": "this_quarter"},
+                        {
+                            "field": "starts_at",
+                            "op": "relative",
+                            "value": "this_quarter",
+                            "ask": True,
+                            "param": "idoszak",
+                        },
                     ],
                 },
             },
@@ -158,8 +164,9 @@ DEMO_QUERY = {
 
 
 def load_demo() -> None:
-    """The demo's saved queries: the built-in set, and a sales manager's query shared with the
-    sales reps, sent to his reps every Monday. Idempotent (found by name and owner)."""
+    """The demo's saved queries: the built-in set, and a sales manager's query (the meetings'
+    period asked) shared with the sales reps, sent to his reps every Monday with the last 30
+    days as its period. Idempotent (found by name and owner)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -195,6 +202,7 @@ def load_demo() -> None:
         frequency=Frequency.WEEKLY,
         weekday=0,
         created_by=manager,
+        params={"idoszak": "last_30_days"},  # its own period, not the query's quarter
     )
     report.recipients.set(
         User.objects.filter(username__in=["kovacs.anna", "toth.balazs", "molnar.david"])

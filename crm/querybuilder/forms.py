@@ -85,3 +85,9 @@ class ScheduleForm(BootstrapMixin, forms.ModelForm):
             if data.get("day_of_month") is None:
                 self.add_error("day_of_month", _("Choose the day of the month (1–28)."))
         return data
+
+
+class ScheduleEditForm(ScheduleForm):
+    """A schedule's change; ``version`` is the one the page was loaded with (lost updates)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -300,6 +300,13 @@ class ScheduledReport(models.Model):
         help_text=_("For monthly reports: 1 to 28, so that every month has it."),
     )
     active = models.BooleanField(_("active"), default=True)
+    params = models.JSONField(
+        _("parameters"),
+        default=dict,
+        blank=True,
+        help_text=_("The asked parameters' values for this report; else the query's own."),
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
     last_sent_on = models.DateField(_("last sent on"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

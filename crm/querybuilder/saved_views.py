@@ -317,10 +317,21 @@ def saved_schedules(request, pk: int):
         .filter(saved_query=query)
         .values_list("pk", flat=True)
     )
+    changeable = set(
+        ScheduledReport.objects.editable_by(user, "change")
+        .filter(saved_query=query)
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "querybuilder/saved_schedules.html",
-        {"query": query, "schedules": schedules, "form": form, "deletable": editable},
+        {
+            "query": query,
+            "schedules": schedules,
+            "form": form,
+            "deletable": editable,
+            "changeable": changeable,
+        },
     )
 
 

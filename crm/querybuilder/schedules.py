@@ -194,7 +194,7 @@ def send_one(report: ScheduledReport, recipient, day: datetime.date) -> Message 
     }
     attachments = ()
     try:
-        built = build(query.spec, runner)
+        built = build(query.spec, runner, params=report.params or None)  # its own values
     except QueryError as err:
         part = str(getattr(err, "part", "") or "")
         context["error"] = f"{part}: {err}" if part else str(err)

@@ -215,3 +215,38 @@ def schedule_save(*, user, query: SavedQuery, form) -> "ScheduledReport":  # noq
         schedule.save()
         form.save_m2m()
     return schedule
+
+
+def get_editable_schedule(user, pk) -> "ScheduledReport":  # noqa: F821
+    """A scheduled report the user may change (its maker, or a superuser); 404 for missing,
+    not visible and not theirs alike."""
+    from .models import ScheduledReport
+
+    found = (
+        ScheduledReport.objects.editable_by(user, "change")
+        .filter(pk=pk)
+        .select_related("saved_query", "company")
+        .first()
+        if str(pk).isdigit()
+        else None
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def schedule_update(*, user, schedule, form, params: dict, expected_version: int) -> None:
+    """Saves the edit form's fields, recipients and the asked parameters' values, if nobody
+    changed the schedule since ``expected_version`` (else ``Conflict``, nothing saved)."""
+    from .models import ScheduledReport
+
+    if not ScheduledReport.objects.editable_by(user, "change").filter(pk=schedule.pk).exists():
+        raise PermissionDenied
+    with transaction.atomic():
+        schedule.params = params
+        save_versioned(
+            schedule,
+            expected_version=expected_version,
+            fields=["frequency", "weekday", "day_of_month", "active", "params"],
+        )
+        schedule.recipients.set(form.cleaned_data["recipients"])

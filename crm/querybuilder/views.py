@@ -25,12 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from . import exports, sharing
 from . import params as asking
-from . import sharing
 from .builtins import translated
 from .catalog import catalog as build_catalog
 from .engine import QueryError, build
-from .models import SavedQuery
+from .models import ExportFormat, SavedQuery
 
 logger = logging.getLogger(__name__)
 
@@ -397,6 +397,15 @@ def print_view(request):
             result = _result(built, size=PRINT_ROWS)
             context.update(result)
             context["filters"] = built.describe()
+            # audited as every export is: who printed which query, when, how many rows
+            exports.export_record(
+                user=request.user,
+                spec=spec,
+                params=params,
+                saved_query=saved,
+                fmt=ExportFormat.PRINT,
+                rows=len(result["rows"]),
+            )
     except QueryError as err:
         context["problem"] = Problem(part=str(getattr(err, "part", "") or ""), message=str(err))
     except DatabaseError:

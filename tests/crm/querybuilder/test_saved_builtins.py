@@ -84,7 +84,7 @@ def test_the_list_shows_a_builtins_name_in_the_readers_language(client, org, shi
     assert "Nyitott feladatok felelős szerint" in hungarian.decode()
 
 
-def test_the_demo_loads_the_builtins_and_a_shared_query_twice_the_same(shipped):
+def test_the_demo_loads_the_builtins_and_a_shared_query_twice_the_same(shipped, client):
     from crm.demo import load_organisation
 
     load_organisation()
@@ -95,6 +95,15 @@ def test_the_demo_loads_the_builtins_and_a_shared_query_twice_the_same(shipped):
     query = demo.get()
     assert query.shared_with_groups.exists()
     assert query.schedules.get().recipients.count() == 3
+    assert query.schedules.get().params == {"idoszak": "last_30_days"}
+    owner = fresh(query.owner)
+    build(query.spec, owner, params=query.schedules.get().params)  # its own period builds
+    from django.urls import reverse
+
+    client.force_login(owner)
+    edit = reverse("querybuilder:saved_schedule_edit", args=[query.schedules.get().pk])
+    page = client.get(edit).content.decode()
+    assert 'name="p_idoszak"' in page and 'value="last_30_days" selected' in page
     rep = fresh(type(query.owner).objects.get(username="kovacs.anna"))
     assert SavedQuery.objects.visible_to(rep).filter(pk=query.pk).exists()
     build(query.spec, fresh(query.owner))  # the demo's query builds

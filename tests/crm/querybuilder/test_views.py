@@ -230,6 +230,25 @@ def test_the_print_view_has_the_title_filters_date_user_and_table(client, org):
     assert "qb-print-portrait" in html
 
 
+def test_a_print_is_audited_as_an_export_and_a_refused_one_is_not(client, org):
+    from crm.querybuilder.models import ExportRecord
+
+    make_partner(org.owner, name="Nyomtatott Kft.", county="PE")
+    client.force_login(org.supervisor)
+    spec = {"base": "partners", "columns": ["name"]}
+    client.post(reverse("querybuilder:print"), {"spec": json.dumps(spec)})
+    record = ExportRecord.objects.get()
+    assert (record.user, record.format, record.rows, record.state) == (
+        org.supervisor,
+        "print",
+        1,
+        "done",
+    )
+    assert record.spec["base"] == "partners" and record.finished_at is not None
+    client.post(reverse("querybuilder:print"), {"spec": json.dumps({"base": "nope"})})
+    assert ExportRecord.objects.count() == 1
+
+
 def test_the_print_view_is_landscape_past_six_columns(client, org):
     make_partner(org.owner, name="Széles Kft.")
     client.force_login(org.supervisor)
