@@ -101,3 +101,13 @@ def log_in(page, username: str, password: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("main form button[type=submit]")
+
+
+def open_menu(page, label: str) -> None:
+    """Clicks the top bar's entry ``label``: in the bar when it fits, else in "Továbbiak" (More),
+    which holds hidden copies of every entry (role locators skip hidden elements)."""
+    bar = page.get_by_test_id("app-menu")
+    link = bar.get_by_role("link", name=label, exact=True)
+    if link.count() == 0:
+        bar.get_by_test_id("more-menu").locator(".dropdown-toggle").click()
+    link.first.click()

@@ -9,7 +9,7 @@ from activities.models import Activity, Outcome
 from crm.demo import DEMO_PASSWORD
 from partners.models import Partner
 
-from .conftest import log_in, screenshot
+from .conftest import log_in, open_menu, screenshot
 
 
 def test_an_unclosed_meeting_must_be_closed_first(page, demo):
@@ -19,7 +19,7 @@ def test_an_unclosed_meeting_must_be_closed_first(page, demo):
     assert meetings.locator(".card").count() == 1
     screenshot(page, "activities-overdue")
     # The menu leads back here until the meeting is closed.
-    page.get_by_test_id("app-menu").get_by_text("Partnerek").click()
+    open_menu(page, "Partnerek")
     page.wait_for_url("**/activities/overdue/")
     card = meetings.locator(".card").first
     card.locator("button[type=submit]").click()  # no outcome: the browser refuses
@@ -111,7 +111,7 @@ def test_calendar_drag_to_move_and_a_reminder_pops_up(page, demo):
     screenshot(page, "reminder-popup")
     reminder.get_by_test_id("dismiss").click()
     reminder.wait_for(state="detached")
-    page.get_by_test_id("app-menu").get_by_text("Naptár").click()
+    open_menu(page, "Naptár")
     page.wait_for_url("**/activities/calendar/")
     screenshot(page, "calendar-month")
     page.goto(f"/activities/calendar/?view=week&date={monday.isoformat()}")

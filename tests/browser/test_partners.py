@@ -4,13 +4,13 @@ box, the partner page's tabs, quick-add of a contact, and the phone layout."""
 from crm.demo import DEMO_PASSWORD
 from partners.models import Contact, Partner
 
-from .conftest import log_in, screenshot
+from .conftest import log_in, open_menu, screenshot
 
 
 def test_a_rep_finds_and_opens_their_partner(page, demo):
     log_in(page, "kovacs.anna", DEMO_PASSWORD)
     page.wait_for_url("**/")
-    page.get_by_test_id("app-menu").get_by_text("Partnerek").click()
+    open_menu(page, "Partnerek")
     page.wait_for_url("**/partners/")
     rows = page.get_by_test_id("partners").locator("tbody tr")
     mine = Partner.objects.filter(owners__user__username="kovacs.anna").distinct().count()
@@ -46,7 +46,7 @@ def test_a_rep_finds_and_opens_their_partner(page, demo):
     page.locator("[data-tab=history]").click()
     page.get_by_test_id("tab-history").wait_for()
     # The contact list, with columns of the rep's choosing.
-    page.get_by_test_id("app-menu").get_by_text("Kapcsolattartók").click()
+    open_menu(page, "Kapcsolattartók")
     page.wait_for_url("**/partners/contacts/")
     page.get_by_test_id("columns-button").click()
     chooser = page.get_by_test_id("columns-form")

@@ -11,7 +11,7 @@ from partners.models import Partner
 from sales.models import Opportunity, Product, Quote, Subcontractor
 from sales.pipeline import opportunity_move, stages_of
 
-from .conftest import SIZES, log_in, screenshot, sized_page
+from .conftest import SIZES, log_in, open_menu, screenshot, sized_page
 
 
 def _add_line(page, code: str, quantity: str, *, subcontractor: str = ""):
@@ -36,7 +36,7 @@ def test_a_rep_records_an_opportunity_and_the_manager_moves_it_on_the_board(
     subcontractor = Subcontractor.objects.select_related("partner").first()
     log_in(page, "kovacs.anna", DEMO_PASSWORD)
     page.wait_for_url("**/")
-    page.get_by_test_id("app-menu").get_by_text("Értékesítés").click()
+    open_menu(page, "Értékesítés")
     page.wait_for_url("**/sales/")
     page.get_by_test_id("board").wait_for()
     page.get_by_test_id("board-new-opportunity").click()

@@ -68,7 +68,7 @@ def test_switching_to_english_and_back(anna):
 def test_the_menu_folds_on_a_phone(anna):
     page = anna
     page.set_viewport_size({"width": 390, "height": 844})
-    menu_link = page.get_by_test_id("app-menu").get_by_text("Napom")
+    menu_link = page.get_by_test_id("app-menu").locator(".nav-link", has_text="Napom")
     assert not menu_link.is_visible()
     page.get_by_label("Menü megnyitása").click()
     menu_link.wait_for(state="visible")
