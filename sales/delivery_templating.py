@@ -5,6 +5,7 @@ ordered, what this delivery hands over and what remains. Orders and deliveries a
 documents link to. Registered from ``SalesConfig.ready()``."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.templating import (
     Provider,
@@ -72,7 +73,11 @@ def _delivery(source: Source) -> dict:
 def register() -> None:
     from documents.linkables import Linkable, registry
 
-    registry.register(Linkable("order", "sales.Order", _("order"), "sales:order", order=52))
+    registry.register(
+        Linkable(
+            "order", "sales.Order", pgettext_lazy("sales order", "order"), "sales:order", order=52
+        )
+    )
     registry.register(
         Linkable("delivery", "sales.Delivery", _("delivery"), "sales:delivery", order=54)
     )
