@@ -112,7 +112,9 @@ class DeliveryForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.lines = [line for line in lines if line.quantity_remaining > 0]
+        # a posted form keeps every line, so a quantity typed for a line that somebody else
+        # delivered meanwhile is refused with what remains instead of being dropped
+        self.lines = [line for line in lines if self.is_bound or line.quantity_remaining > 0]
         for line in self.lines:
             self.fields[f"line-{line.pk}"] = _quantity_field(
                 line.name,

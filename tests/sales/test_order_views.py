@@ -192,3 +192,34 @@ def test_a_stale_order_edit_is_refused_and_lines_lock_after_the_first_delivery(o
     delivery_create(user=org.owner, order=order, quantities={first.pk: D(1)})
     form = client.get(url).content.decode()
     assert f'name="line-{first.pk}"' not in form and 'data-testid="lines-locked"' in form
+
+
+def test_a_delivery_form_left_open_while_another_delivered_the_line_is_refused(org, client):
+    order = make_order(org.owner, lines=[("A", "10", "4"), ("B", "10", "2")])
+    a, b = order.lines.all()
+    client.force_login(org.owner)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    url = reverse("sales:delivery-create", args=[order.pk])
+    assert f'name="line-{a.pk}"' in client.get(url).content.decode()
+    delivery_create(user=org.supervisor, order=order, quantities={a.pk: D(4)})  # meanwhile
+    response = client.post(
+        url, {"delivered_on": "2026-12-07", f"line-{a.pk}": "4", f"line-{b.pk}": "2"}
+    )
+    assert response.status_code == 200
+    assert "0 db remains to be delivered, 4 db cannot be" in response.content.decode()
+    assert Delivery.objects.count() == 1
+
+
+def test_the_order_page_costs_the_same_queries_for_3_and_60_lines(org, client):
+    few = make_order(org.owner, lines=[(f"F{n}", "10", "1") for n in range(3)])
+    many = make_order(org.owner, lines=[(f"M{n}", "10", "1") for n in range(60)])
+    for order in (few, many):
+        delivery_create(user=org.owner, order=order, quantities={order.lines.first().pk: D(1)})
+    client.force_login(org.owner)
+    client.get(reverse("sales:order", args=[few.pk]))  # the user's access profile, cached
+    counts = []
+    for order in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("sales:order", args=[order.pk])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
