@@ -183,10 +183,12 @@ def order_update(
     fields = list(HEADER_FIELDS)
     with transaction.atomic():
         # the order first, then its lines: the order deliveries lock them in
-        status = (
-            Order.objects.select_for_update().filter(pk=order.pk).values_list("status", flat=True)
-        )
-        if status.first() == CANCELLED:
+        now = Order.objects.select_for_update().filter(pk=order.pk).values("status", "version")
+        now = now.first()
+        if now is not None and now["version"] != expected_version:
+            # a newer save (an edit, a delivery) came first: Conflict says who and what
+            save_versioned(order, expected_version=expected_version, fields=fields)
+        if now is not None and now["status"] == CANCELLED:
             raise ValidationError(_("A cancelled order cannot be changed."))
         if quantities:
             lines = list(OrderLine.objects.select_for_update().filter(order=order))
