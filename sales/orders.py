@@ -49,6 +49,10 @@ TRANSITIONS = {
     DELIVERED: frozenset({OPEN, PARTLY}),
     CANCELLED: frozenset(),
 }
+# What later parts of the chain say before an order or a delivery is cancelled (invoices: an
+# invoiced delivery stays): each guard takes the locked record and returns the reason to refuse,
+# or "". Registered from ``AppConfig.ready()`` or the module that invoices.
+CANCEL_GUARDS: list = []
 HEADER_FIELDS = [
     "title",
     "contact",
@@ -62,6 +66,12 @@ HEADER_FIELDS = [
 def _totals(order: Order, lines) -> None:
     _rows, total = vat.summary([(line.vat_rate, line.value) for line in lines], order.currency)
     order.net_total, order.vat_total, order.gross_total = total.net, total.vat, total.gross
+
+
+def _check_guards(record) -> None:
+    reasons = [reason for guard in CANCEL_GUARDS if (reason := guard(record))]
+    if reasons:
+        raise ValidationError(reasons)
 
 
 def status_for(lines) -> str:
@@ -242,6 +252,7 @@ def order_cancel(*, user, order: Order, expected_version: int) -> Order:
         if current.lines.filter(quantity_delivered__gt=0).exists():
             raise ValidationError(_("Part of the order is delivered; cancel its deliveries first."))
         _set_status(current, CANCELLED)
+        _check_guards(current)
         order.status = CANCELLED
         save_versioned(order, expected_version=expected_version, fields=["status"])
     return order
@@ -372,6 +383,7 @@ def delivery_cancel(*, user, delivery: Delivery, reason: str = "") -> Delivery:
         current = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if current.status == DeliveryStatus.CANCELLED:
             raise ValidationError(_("The delivery is already cancelled."))
+        _check_guards(current)
         lines = list(OrderLine.objects.select_for_update().filter(order=order))
         change = {
             line.order_line_id: -line.quantity

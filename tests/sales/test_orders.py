@@ -241,3 +241,24 @@ def test_two_deliveries_at_once_cannot_deliver_more_than_was_ordered():
     assert refused == ["Termék A: még 1 db szállítható, 3 db nem."]
     line.refresh_from_db()
     assert line.quantity_delivered == D(3)
+
+
+def test_a_later_part_of_the_chain_can_keep_a_delivery_from_being_cancelled(org):
+    from sales.orders import CANCEL_GUARDS
+
+    order = order_from_quote(user=org.owner, quote=accepted_quote(org.owner))
+    line = order.lines.first()
+    delivery = delivery_create(user=org.owner, order=order, quantities={line.pk: D(1)})
+
+    def invoiced(record):
+        return "Számlázva: SZ-2026-0001" if record.pk == delivery.pk else ""
+
+    CANCEL_GUARDS.append(invoiced)
+    try:
+        with pytest.raises(ValidationError) as error:
+            delivery_cancel(user=org.owner, delivery=delivery)
+    finally:
+        CANCEL_GUARDS.remove(invoiced)
+    assert error.value.messages == ["Számlázva: SZ-2026-0001"]
+    line.refresh_from_db()
+    assert line.quantity_delivered == D(1)
