@@ -13,15 +13,18 @@ class SalesConfig(AppConfig):
         from crm.menu import MenuItem, menu
         from crm.sections import PageSection, partner_tabs
 
-        from . import demo, queryables, templating, views
-        from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS, QUOTE_GRANTS
+        from . import delivery_templating, demo, order_demo, queryables, templating, views
+        from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS, ORDER_GRANTS, QUOTE_GRANTS
 
         register_grants(CATALOGUE_GRANTS)
         register_grants(OPPORTUNITY_GRANTS)
         register_grants(QUOTE_GRANTS)
+        register_grants(ORDER_GRANTS)
         queryables.register()
         templating.register()  # the quote's variables and link kind for the document generator
+        delivery_templating.register()  # the delivery note's, and orders and deliveries as links
         register_demo(demo.load_sales)
+        register_demo(order_demo.load_orders)  # after the deals it orders
         menu.register(
             MenuItem(
                 key="sales",

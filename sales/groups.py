@@ -46,3 +46,20 @@ QUOTE_GRANTS = {
     "finance": ["sales.view_quote"],
     "administrator": [f"sales.{a}_quote" for a in ("view", "add", "change", "delete")],
 }
+
+_ORDER = [
+    f"sales.{action}_{model}"
+    for model in ("order", "delivery")
+    for action in ("view", "add", "change")
+]
+
+ORDER_GRANTS = {
+    "sales_rep": _ORDER,
+    "sales_manager": _ORDER,
+    "finance": ["sales.view_order", "sales.view_delivery"],
+    "administrator": [
+        f"sales.{action}_{model}"
+        for model in ("order", "delivery")
+        for action in ("view", "add", "change", "delete")
+    ],
+}

@@ -1,5 +1,6 @@
 """The sales models, by concern: the catalogue with its prices and discounts (``catalogue``),
-opportunities with their lines and stages (``opportunities``), quotes (``quotes``)."""
+opportunities with their lines and stages (``opportunities``), quotes (``quotes``),
+orders and their deliveries (``orders``)."""
 
 from .catalogue import (
     MONEY,
@@ -29,9 +30,27 @@ from .opportunities import (
     StageChange,
     Subcontractor,
 )
+from .orders import (
+    DELIVERY_COLOURS,
+    ORDER_COLOURS,
+    Delivery,
+    DeliveryLine,
+    DeliveryStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
 from .quotes import QUOTE_COLOURS, Counter, Quote, QuoteEvent, QuoteLine, QuoteStatus
 
 __all__ = [
+    "DELIVERY_COLOURS",
+    "ORDER_COLOURS",
+    "Delivery",
+    "DeliveryLine",
+    "DeliveryStatus",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
     "QUOTE_COLOURS",
     "Counter",
     "Quote",
