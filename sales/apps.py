@@ -13,7 +13,7 @@ class SalesConfig(AppConfig):
         from crm.menu import MenuItem, menu
         from crm.sections import PageSection, partner_tabs
 
-        from . import demo, queryables, templating, views
+        from . import delivery_templating, demo, queryables, templating, views
         from .groups import (
             CATALOGUE_GRANTS,
             INVOICE_GRANTS,
@@ -29,6 +29,7 @@ class SalesConfig(AppConfig):
         register_grants(INVOICE_GRANTS)
         queryables.register()
         templating.register()  # the quote's variables and link kind for the document generator
+        delivery_templating.register()  # the delivery note's, and orders and deliveries as links
         register_demo(demo.load_sales)
         menu.register(
             MenuItem(

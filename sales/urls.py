@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import board, catalogue_views, invoice_views, quote_views, views
+from . import board, catalogue_views, invoice_views, order_views, quote_views, views
 
 app_name = "sales"
 
@@ -34,6 +34,14 @@ urlpatterns = [
     path("price-lists/", catalogue_views.pricelist_list, name="pricelists"),
     path("discounts/", catalogue_views.discount_list, name="discounts"),
     path("price-lists/<int:pk>/", catalogue_views.pricelist_detail, name="pricelist"),
+    path("quotes/<int:pk>/order/", order_views.order_create, name="order-create"),
+    path("orders/", order_views.order_list, name="orders"),
+    path("orders/<int:pk>/", order_views.order_detail, name="order"),
+    path("orders/<int:pk>/edit/", order_views.order_edit, name="order-edit"),
+    path("orders/<int:pk>/cancel/", order_views.order_cancel_view, name="order-cancel"),
+    path("orders/<int:pk>/deliver/", order_views.delivery_new, name="delivery-create"),
+    path("deliveries/<int:pk>/", order_views.delivery_detail, name="delivery"),
+    path("deliveries/<int:pk>/cancel/", order_views.delivery_cancel_view, name="delivery-cancel"),
     path("invoices/", invoice_views.invoice_list, name="invoices"),
     path("invoices/<int:pk>/", invoice_views.invoice_detail, name="invoice"),
     path("invoices/<int:pk>/pdf/", invoice_views.invoice_pdf, name="invoice-pdf"),

@@ -11,6 +11,7 @@ import pghistory
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.scoping import ScopedModel
 
@@ -19,10 +20,10 @@ from .opportunities import QUANTITY
 
 
 class OrderStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    PARTLY_DELIVERED = "partly_delivered", _("Partly delivered")
-    DELIVERED = "delivered", _("Delivered")
-    CANCELLED = "cancelled", _("Cancelled")
+    OPEN = "open", pgettext_lazy("sales order", "Open")
+    PARTLY_DELIVERED = "partly_delivered", pgettext_lazy("sales order", "Partly delivered")
+    DELIVERED = "delivered", pgettext_lazy("sales order", "Delivered")
+    CANCELLED = "cancelled", pgettext_lazy("sales order", "Cancelled")
 
 
 ORDER_COLOURS = {
@@ -94,7 +95,7 @@ class Order(ScopedModel):
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta(ScopedModel.Meta):
-        verbose_name = _("order")
+        verbose_name = pgettext_lazy("sales order", "order")
         verbose_name_plural = _("orders")
         indexes = [
             *ScopedModel.Meta.indexes,
@@ -180,8 +181,8 @@ class OrderLine(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    DELIVERED = "delivered", _("Delivered")
-    CANCELLED = "cancelled", _("Cancelled")
+    DELIVERED = "delivered", pgettext_lazy("sales order", "Delivered")
+    CANCELLED = "cancelled", pgettext_lazy("sales order", "Cancelled")
 
 
 DELIVERY_COLOURS = {
@@ -202,7 +203,10 @@ class Delivery(ScopedModel):
 
     number = models.CharField(_("number"), max_length=30, editable=False)
     order = models.ForeignKey(
-        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="deliveries"
+        Order,
+        verbose_name=pgettext_lazy("sales order", "order"),
+        on_delete=models.PROTECT,
+        related_name="deliveries",
     )
     partner = models.ForeignKey(
         "partners.Partner", verbose_name=_("partner"), on_delete=models.PROTECT, related_name="+"

@@ -3,10 +3,9 @@ services, and the seller's invoicing settings."""
 
 from decimal import Decimal as D
 
-from sales.orders import delivery_create, order_from_quote
-
 from partners.models import Partner
 from sales.models import InvoiceSettings, Product
+from sales.orders import delivery_create, order_from_quote
 from sales.quotes import quote_from_opportunity, quote_set_status
 from tests.partners.conftest import make_partner
 
