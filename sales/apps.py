@@ -14,12 +14,19 @@ class SalesConfig(AppConfig):
         from crm.sections import PageSection, partner_tabs
 
         from . import delivery_templating, demo, order_demo, queryables, templating, views
-        from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS, ORDER_GRANTS, QUOTE_GRANTS
+        from .groups import (
+            CATALOGUE_GRANTS,
+            INVOICE_GRANTS,
+            OPPORTUNITY_GRANTS,
+            ORDER_GRANTS,
+            QUOTE_GRANTS,
+        )
 
         register_grants(CATALOGUE_GRANTS)
         register_grants(OPPORTUNITY_GRANTS)
         register_grants(QUOTE_GRANTS)
         register_grants(ORDER_GRANTS)
+        register_grants(INVOICE_GRANTS)
         queryables.register()
         templating.register()  # the quote's variables and link kind for the document generator
         delivery_templating.register()  # the delivery note's, and orders and deliveries as links

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import board, catalogue_views, order_views, quote_views, views
+from . import board, catalogue_views, invoice_views, order_views, quote_views, views
 
 app_name = "sales"
 
@@ -42,4 +42,15 @@ urlpatterns = [
     path("orders/<int:pk>/deliver/", order_views.delivery_new, name="delivery-create"),
     path("deliveries/<int:pk>/", order_views.delivery_detail, name="delivery"),
     path("deliveries/<int:pk>/cancel/", order_views.delivery_cancel_view, name="delivery-cancel"),
+    path("invoices/", invoice_views.invoice_list, name="invoices"),
+    path("invoices/<int:pk>/", invoice_views.invoice_detail, name="invoice"),
+    path("invoices/<int:pk>/pdf/", invoice_views.invoice_pdf, name="invoice-pdf"),
+    path("invoices/<int:pk>/status/", invoice_views.invoice_status, name="invoice-status"),
+    path("invoices/<int:pk>/cancel/", invoice_views.invoice_cancel, name="invoice-cancel"),
+    path(
+        "deliveries/<int:pk>/invoice/",
+        invoice_views.invoice_from_delivery,
+        name="invoice-from-delivery",
+    ),
+    path("orders/<int:pk>/invoice/", invoice_views.invoice_from_order, name="invoice-from-order"),
 ]

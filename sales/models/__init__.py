@@ -1,6 +1,6 @@
 """The sales models, by concern: the catalogue with its prices and discounts (``catalogue``),
 opportunities with their lines and stages (``opportunities``), quotes (``quotes``),
-orders and their deliveries (``orders``)."""
+orders and their deliveries (``orders``), invoices (``invoices``)."""
 
 from .catalogue import (
     MONEY,
@@ -17,6 +17,17 @@ from .catalogue import (
     Unit,
     VatRate,
     vat_percent,
+)
+from .invoices import (
+    INVOICE_COLOURS,
+    VAT_NOTES,
+    Invoice,
+    InvoiceEvent,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceSettings,
+    InvoiceStatus,
+    PaymentMethod,
 )
 from .opportunities import (
     STATUS_COLOURS,
@@ -43,6 +54,15 @@ from .orders import (
 from .quotes import QUOTE_COLOURS, Counter, Quote, QuoteEvent, QuoteLine, QuoteStatus
 
 __all__ = [
+    "INVOICE_COLOURS",
+    "VAT_NOTES",
+    "Invoice",
+    "InvoiceEvent",
+    "InvoiceKind",
+    "InvoiceLine",
+    "InvoiceSettings",
+    "InvoiceStatus",
+    "PaymentMethod",
     "DELIVERY_COLOURS",
     "ORDER_COLOURS",
     "Delivery",
