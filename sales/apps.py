@@ -13,12 +13,14 @@ class SalesConfig(AppConfig):
         from crm.menu import MenuItem, menu
         from crm.sections import PageSection, partner_tabs
 
-        from . import demo, queryables, templating, views
+        from . import demo, partner_section, projects, queryables, templating
         from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS, QUOTE_GRANTS
 
         register_grants(CATALOGUE_GRANTS)
         register_grants(OPPORTUNITY_GRANTS)
         register_grants(QUOTE_GRANTS)
+        register_grants(projects.PROJECT_GRANTS)
+        projects.register()  # a project is a record documents link to
         queryables.register()
         templating.register()  # the quote's variables and link kind for the document generator
         register_demo(demo.load_sales)
@@ -37,7 +39,7 @@ class SalesConfig(AppConfig):
                 key="sales",
                 label=_("Sales"),
                 template="sales/partials/partner_tab.html",
-                context=views.partner_tab_context,
+                context=partner_section.partner_sales_context,
                 order=30,
                 permission="sales.view_opportunity",
             )

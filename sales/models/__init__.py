@@ -1,5 +1,6 @@
 """The sales models, by concern: the catalogue with its prices and discounts (``catalogue``),
-opportunities with their lines and stages (``opportunities``), quotes (``quotes``)."""
+opportunities with their lines and stages (``opportunities``), quotes (``quotes``),
+projects (``projects``)."""
 
 from .catalogue import (
     MONEY,
@@ -29,9 +30,25 @@ from .opportunities import (
     StageChange,
     Subcontractor,
 )
+from .projects import (
+    OPEN_PROJECT,
+    PROJECT_COLOURS,
+    Project,
+    ProjectActivity,
+    ProjectOpportunity,
+    ProjectProduct,
+    ProjectStatus,
+)
 from .quotes import QUOTE_COLOURS, Counter, Quote, QuoteEvent, QuoteLine, QuoteStatus
 
 __all__ = [
+    "OPEN_PROJECT",
+    "PROJECT_COLOURS",
+    "Project",
+    "ProjectActivity",
+    "ProjectOpportunity",
+    "ProjectProduct",
+    "ProjectStatus",
     "QUOTE_COLOURS",
     "Counter",
     "Quote",
