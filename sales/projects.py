@@ -235,12 +235,35 @@ def product_progress(user, project: Project) -> list[ProductProgress]:
 
 
 def register() -> None:
-    """A project is a record documents link to (the documents app's generic link table);
-    called from ``SalesConfig.ready()``."""
+    """A project is a record documents link to (the documents app's generic link table), and
+    the activity page lists the projects of the activity; called from ``SalesConfig.ready()``."""
     from django.utils.translation import gettext_lazy
 
+    from crm.sections import PageSection, activity_sections
     from documents.linkables import Linkable, registry
 
     registry.register(
         Linkable("project", "sales.Project", gettext_lazy("project"), "sales:project", order=55)
     )
+    activity_sections.register(
+        PageSection(
+            key="projects",
+            label=gettext_lazy("Projects"),
+            template="sales/partials/project_activity_section.html",
+            context=activity_projects_context,
+            order=40,
+            permission="sales.view_project",
+        )
+    )
+
+
+def activity_projects_context(request, activity) -> dict:
+    """The activity page's "Projects" section: the projects the activity is linked to that
+    the user sees (one query)."""
+    rows = (
+        Project.objects.visible_to(request.user)
+        .filter(activity_links__activity=activity)
+        .select_related("partner")
+        .order_by("-id")[:20]
+    )
+    return {"projects": list(rows)}

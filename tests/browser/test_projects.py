@@ -92,8 +92,12 @@ def test_a_rep_plans_a_project_and_reads_planned_against_quoted(page, demo, brow
     assert tab.get_by_test_id("partner-quotes").count() == 1
     assert tab.get_by_test_id("pipeline-HUF").count() == 1
 
+    # the demo's own projects (sales/project_demo.py) came with the demo data
+    demo_project = Project.objects.exclude(pk=project.pk).filter(owner__username="kovacs.anna")
+    assert demo_project.exists() and demo_project[0].products.exists()
     pages = {
         "projects": "/sales/projects/",
+        "project-demo": f"/sales/projects/{demo_project[0].pk}/",
         "project": f"/sales/projects/{project.pk}/",
         "project-edit": f"/sales/projects/{project.pk}/edit/",
         "project-start": "/sales/projects/new/?q=Kft",

@@ -383,3 +383,16 @@ def test_the_page_costs_the_same_queries_whatever_it_holds(org, client, project)
         )
     client.get(url)  # the forced-closure check, forgotten when an activity was saved, again cached
     assert _queries(client, url) == empty
+
+
+def test_the_activity_page_names_its_projects_to_those_who_see_them(org, client, project):
+    call = plan_activity(org.owner, project.partner)
+    project_activity_link(user=org.owner, project=project, activity=call)
+    url = reverse("activities:detail", args=[call.pk])
+    client.force_login(org.owner)
+    section = client.get(url).content.decode().split('data-testid="activity-projects"')[1]
+    assert "Csarnokfűtés 2027" in section.split("</div>")[0]
+    Project.objects.filter(pk=project.pk).update(owner=org.peer)  # no longer the owner's
+    client.force_login(org.owner)
+    section = client.get(url).content.decode().split('data-testid="activity-projects"')[1]
+    assert "Csarnokfűtés 2027" not in section.split("</div>")[0]
