@@ -13,7 +13,15 @@ class SalesConfig(AppConfig):
         from crm.menu import MenuItem, menu
         from crm.sections import PageSection, partner_tabs
 
-        from . import demo, partner_section, project_demo, projects, queryables, templating
+        from . import (
+            demo,
+            partner_section,
+            project_demo,
+            project_queryables,
+            projects,
+            queryables,
+            templating,
+        )
         from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS, QUOTE_GRANTS
 
         register_grants(CATALOGUE_GRANTS)
@@ -22,6 +30,7 @@ class SalesConfig(AppConfig):
         register_grants(projects.PROJECT_GRANTS)
         projects.register()  # a project is a record documents link to
         queryables.register()
+        project_queryables.register()
         templating.register()  # the quote's variables and link kind for the document generator
         register_demo(demo.load_sales)
         register_demo(project_demo.load_projects)  # after the opportunities it links

@@ -396,3 +396,23 @@ def test_the_activity_page_names_its_projects_to_those_who_see_them(org, client,
     client.force_login(org.owner)
     section = client.get(url).content.decode().split('data-testid="activity-projects"')[1]
     assert "Csarnokfűtés 2027" not in section.split("</div>")[0]
+
+
+def test_projects_and_their_planned_products_in_the_query_builder(org, project):
+    from crm.querybuilder.engine import build
+    from tests.crm.querybuilder.conftest import fresh
+
+    project_product_save(
+        user=org.owner, project=project, product=make_product("KAZ"), planned=D("2.5")
+    )
+    make_project(org.peer, partner=make_partner(org.peer, name="Társ partnere"), name="A társé")
+    spec = {"base": "projects", "columns": ["name", "partner.name"], "sort": [{"field": "name"}]}
+    assert build(spec, fresh(org.owner)).page().rows == [["Csarnokfűtés 2027", "Projekt Vevő Kft."]]
+    assert [r[0] for r in build(spec, fresh(org.supervisor)).page().rows] == [
+        "A társé",
+        "Csarnokfűtés 2027",
+    ]
+    assert build(spec, fresh(org.other_company_user)).page().rows == []
+    lines = {"base": "project_products", "columns": ["project.name", "product.code", "planned"]}
+    assert build(lines, fresh(org.owner)).page().rows == [["Csarnokfűtés 2027", "KAZ", D("2.5")]]
+    assert build(lines, fresh(org.peer)).page().rows == []
