@@ -18,9 +18,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filters(request) -> tuple[reports.ReportForm, reports.Filters | None]:
-    form = reports.ReportForm(request.GET or None)
     if not request.GET:
-        return form, reports.Filters.default()
+        default = reports.Filters.default()
+        initial = {"start": default.start, "end": default.end, "currency": default.currency}
+        return reports.ReportForm(initial=initial), default
+    form = reports.ReportForm(request.GET)
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
