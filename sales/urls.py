@@ -1,12 +1,23 @@
 from django.urls import path
 
-from . import board, catalogue_views, invoice_views, order_views, project_views, quote_views, views
+from . import (
+    board,
+    catalogue_views,
+    invoice_views,
+    order_views,
+    project_views,
+    quote_views,
+    report_views,
+    views,
+)
 
 app_name = "sales"
 
 urlpatterns = [
     path("", board.board, name="board"),
     path("board/move/", board.board_move, name="board-move"),
+    path("reports/", report_views.report_page, name="reports"),
+    path("reports/export/", report_views.report_export, name="reports-export"),
     path("opportunities/", views.opportunity_list, name="opportunities"),
     path("opportunities/new/", views.opportunity_start, name="opportunity-start"),
     path(
