@@ -63,3 +63,21 @@ ORDER_GRANTS = {
         for action in ("view", "add", "change", "delete")
     ],
 }
+
+# Reps issue invoices; managers and finance also record payments and cancel (storno); finance
+# sees every invoice of its company.
+_INVOICE = [f"sales.{a}_invoice" for a in ("view", "add")]
+_SETTLE_INVOICE = [*_INVOICE, "sales.change_invoice", "sales.cancel_invoice"]
+
+INVOICE_GRANTS = {
+    "sales_rep": _INVOICE,
+    "sales_manager": _SETTLE_INVOICE,
+    "finance": [*_SETTLE_INVOICE, "sales.view_all_invoice"],
+    "administrator": [
+        *_SETTLE_INVOICE,
+        "sales.view_all_invoice",
+        "sales.view_invoicesettings",
+        "sales.add_invoicesettings",
+        "sales.change_invoicesettings",
+    ],
+}

@@ -10,6 +10,7 @@ PREFIXES = {
     "quote": "AJ",
     "order": "RE",
     "delivery": "SZL",
+    "invoice": "SZ",
 }
 
 

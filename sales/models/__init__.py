@@ -1,6 +1,6 @@
 """The sales models, by concern: the catalogue with its prices and discounts (``catalogue``),
 opportunities with their lines and stages (``opportunities``), quotes (``quotes``),
-orders and their deliveries (``orders``)."""
+orders and their deliveries (``orders``), invoices (``invoices``), projects (``projects``)."""
 
 from .catalogue import (
     MONEY,
@@ -17,6 +17,17 @@ from .catalogue import (
     Unit,
     VatRate,
     vat_percent,
+)
+from .invoices import (
+    INVOICE_COLOURS,
+    VAT_NOTES,
+    Invoice,
+    InvoiceEvent,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceSettings,
+    InvoiceStatus,
+    PaymentMethod,
 )
 from .opportunities import (
     STATUS_COLOURS,
@@ -40,9 +51,27 @@ from .orders import (
     OrderLine,
     OrderStatus,
 )
+from .projects import (
+    OPEN_PROJECT,
+    PROJECT_COLOURS,
+    Project,
+    ProjectActivity,
+    ProjectOpportunity,
+    ProjectProduct,
+    ProjectStatus,
+)
 from .quotes import QUOTE_COLOURS, Counter, Quote, QuoteEvent, QuoteLine, QuoteStatus
 
 __all__ = [
+    "INVOICE_COLOURS",
+    "VAT_NOTES",
+    "Invoice",
+    "InvoiceEvent",
+    "InvoiceKind",
+    "InvoiceLine",
+    "InvoiceSettings",
+    "InvoiceStatus",
+    "PaymentMethod",
     "DELIVERY_COLOURS",
     "ORDER_COLOURS",
     "Delivery",
@@ -51,6 +80,13 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderStatus",
+    "OPEN_PROJECT",
+    "PROJECT_COLOURS",
+    "Project",
+    "ProjectActivity",
+    "ProjectOpportunity",
+    "ProjectProduct",
+    "ProjectStatus",
     "QUOTE_COLOURS",
     "Counter",
     "Quote",
