@@ -198,6 +198,12 @@ def seller_of(company_id: int) -> tuple[Company, InvoiceSettings]:
     return company, settings
 
 
+def _address(partner) -> str:
+    """The partner's seat as an invoice prints it, with the country when it is abroad."""
+    address = partner.address
+    return f"{address}, {partner.country}" if partner.country != "HU" else address
+
+
 def _buyer_problems(partner, rates: set[str]) -> list[str]:
     problems = []
     if partner.country == "HU" and not partner.tax_number:
@@ -285,7 +291,7 @@ def _issue(
         seller_eu_vat_number=seller.eu_vat_number,
         seller_bank_account=seller.bank_account,
         buyer_name=partner.name,
-        buyer_address=partner.address,
+        buyer_address=_address(partner),
         buyer_tax_number=partner.tax_number or "",
         buyer_eu_vat_number=partner.eu_vat_number,
         currency=order.currency,
