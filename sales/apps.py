@@ -13,7 +13,16 @@ class SalesConfig(AppConfig):
         from crm.menu import MenuItem, menu
         from crm.sections import PageSection, partner_tabs
 
-        from . import delivery_templating, demo, queryables, templating, views
+        from . import (
+            delivery_templating,
+            demo,
+            invoice_demo,
+            invoices,
+            order_demo,
+            queryables,
+            templating,
+            views,
+        )
         from .groups import (
             CATALOGUE_GRANTS,
             INVOICE_GRANTS,
@@ -28,9 +37,12 @@ class SalesConfig(AppConfig):
         register_grants(ORDER_GRANTS)
         register_grants(INVOICE_GRANTS)
         queryables.register()
+        invoices.register()  # an invoiced order or delivery is not cancelled
         templating.register()  # the quote's variables and link kind for the document generator
         delivery_templating.register()  # the delivery note's, and orders and deliveries as links
         register_demo(demo.load_sales)
+        register_demo(order_demo.load_orders)  # after the deals it orders
+        register_demo(invoice_demo.load_invoices)  # after the deliveries it invoices
         menu.register(
             MenuItem(
                 key="sales",

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from crm import keyset
 from crm.edits import add_errors, save_edit
+from crm.history import history_rows
 from crm.scoping import get_editable_or_403, get_visible_or_404, reaches_as_for_viewing
 from crm.versioning import Conflict
 
@@ -139,6 +140,7 @@ def order_detail(request, pk: int):
             "may_deliver": may_change and live and user.has_perm("sales.add_delivery"),
             "may_cancel": may_change and live and not delivered,
             "delivered": delivered,
+            "history": history_rows(order, limit=30),
         },
     )
 

@@ -185,6 +185,8 @@ def test_a_stale_order_edit_is_refused_and_lines_lock_after_the_first_delivery(o
     assert response.status_code == 200 and "while you were editing" in response.content.decode()
     order.refresh_from_db()
     assert order.customer_reference == "PO-1"
+    page = client.get(reverse("sales:order", args=[order.pk])).content.decode()
+    assert 'data-testid="history"' in page and "PO-1" in page  # who changed what, and when
     response = client.post(
         url, data | {"base_version": str(order.version), f"line-{first.pk}": "-1"}
     )
