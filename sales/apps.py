@@ -19,9 +19,12 @@ class SalesConfig(AppConfig):
             invoice_demo,
             invoices,
             order_demo,
+            partner_section,
+            project_demo,
+            project_queryables,
+            projects,
             queryables,
             templating,
-            views,
         )
         from .groups import (
             CATALOGUE_GRANTS,
@@ -36,13 +39,17 @@ class SalesConfig(AppConfig):
         register_grants(QUOTE_GRANTS)
         register_grants(ORDER_GRANTS)
         register_grants(INVOICE_GRANTS)
+        register_grants(projects.PROJECT_GRANTS)
+        projects.register()  # a project is a record documents link to
         queryables.register()
         invoices.register()  # an invoiced order or delivery is not cancelled
+        project_queryables.register()
         templating.register()  # the quote's variables and link kind for the document generator
         delivery_templating.register()  # the delivery note's, and orders and deliveries as links
         register_demo(demo.load_sales)
         register_demo(order_demo.load_orders)  # after the deals it orders
         register_demo(invoice_demo.load_invoices)  # after the deliveries it invoices
+        register_demo(project_demo.load_projects)  # after the opportunities it links
         menu.register(
             MenuItem(
                 key="sales",
@@ -58,7 +65,7 @@ class SalesConfig(AppConfig):
                 key="sales",
                 label=_("Sales"),
                 template="sales/partials/partner_tab.html",
-                context=views.partner_tab_context,
+                context=partner_section.partner_sales_context,
                 order=30,
                 permission="sales.view_opportunity",
             )

@@ -1,12 +1,23 @@
 from django.urls import path
 
-from . import board, catalogue_views, invoice_views, order_views, quote_views, views
+from . import (
+    board,
+    catalogue_views,
+    invoice_views,
+    order_views,
+    project_views,
+    quote_views,
+    report_views,
+    views,
+)
 
 app_name = "sales"
 
 urlpatterns = [
     path("", board.board, name="board"),
     path("board/move/", board.board_move, name="board-move"),
+    path("reports/", report_views.report_page, name="reports"),
+    path("reports/export/", report_views.report_export, name="reports-export"),
     path("opportunities/", views.opportunity_list, name="opportunities"),
     path("opportunities/new/", views.opportunity_start, name="opportunity-start"),
     path(
@@ -53,4 +64,41 @@ urlpatterns = [
         name="invoice-from-delivery",
     ),
     path("orders/<int:pk>/invoice/", invoice_views.invoice_from_order, name="invoice-from-order"),
+    # projects (issue 25, item 4)
+    path("projects/", project_views.project_list, name="projects"),
+    path("projects/new/", project_views.project_start, name="project-start"),
+    path("projects/new/<int:partner_pk>/", project_views.project_create, name="project-create"),
+    path("projects/<int:pk>/", project_views.project_detail, name="project"),
+    path("projects/<int:pk>/edit/", project_views.project_edit, name="project-edit"),
+    path("projects/<int:pk>/products/", project_views.product_add, name="project-product-add"),
+    path(
+        "projects/<int:pk>/products/<int:item_pk>/",
+        project_views.product_edit,
+        name="project-product-edit",
+    ),
+    path(
+        "projects/<int:pk>/products/<int:item_pk>/remove/",
+        project_views.product_remove,
+        name="project-product-remove",
+    ),
+    path(
+        "projects/<int:pk>/opportunities/link/",
+        project_views.opportunity_link,
+        name="project-opportunity-link",
+    ),
+    path(
+        "projects/<int:pk>/opportunities/unlink/",
+        project_views.opportunity_unlink,
+        name="project-opportunity-unlink",
+    ),
+    path(
+        "projects/<int:pk>/activities/link/",
+        project_views.activity_link,
+        name="project-activity-link",
+    ),
+    path(
+        "projects/<int:pk>/activities/unlink/",
+        project_views.activity_unlink,
+        name="project-activity-unlink",
+    ),
 ]

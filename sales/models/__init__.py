@@ -1,6 +1,6 @@
 """The sales models, by concern: the catalogue with its prices and discounts (``catalogue``),
 opportunities with their lines and stages (``opportunities``), quotes (``quotes``),
-orders and their deliveries (``orders``), invoices (``invoices``)."""
+orders and their deliveries (``orders``), invoices (``invoices``), projects (``projects``)."""
 
 from .catalogue import (
     MONEY,
@@ -51,6 +51,15 @@ from .orders import (
     OrderLine,
     OrderStatus,
 )
+from .projects import (
+    OPEN_PROJECT,
+    PROJECT_COLOURS,
+    Project,
+    ProjectActivity,
+    ProjectOpportunity,
+    ProjectProduct,
+    ProjectStatus,
+)
 from .quotes import QUOTE_COLOURS, Counter, Quote, QuoteEvent, QuoteLine, QuoteStatus
 
 __all__ = [
@@ -71,6 +80,13 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderStatus",
+    "OPEN_PROJECT",
+    "PROJECT_COLOURS",
+    "Project",
+    "ProjectActivity",
+    "ProjectOpportunity",
+    "ProjectProduct",
+    "ProjectStatus",
     "QUOTE_COLOURS",
     "Counter",
     "Quote",
