@@ -59,6 +59,7 @@ class QuoteForm(BootstrapMixin, forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {"notes": _("Printed on the quote under the lines.")}
+        labels = {"title": _("subject of the quote")}
 
     def __init__(self, *args, partner, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,7 +128,7 @@ class TemplateChoiceField(forms.ModelChoiceField):
 
 
 class QuoteSendForm(BootstrapMixin, forms.Form):
-    recipient = forms.EmailField(label=_("To"), max_length=254)
+    recipient = forms.EmailField(label=_("Recipient"), max_length=254)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Text"), max_length=10_000, widget=forms.Textarea({"rows": 8}))
     template = TemplateChoiceField(

@@ -46,6 +46,7 @@ from .quotes import (
     quote_update,
     versions_of,
 )
+from .templatetags.sales_tags import SYMBOLS
 from .views import _company
 
 PAGE_SIZE = 50
@@ -190,6 +191,9 @@ def _lines_context(quote: Quote, *, may_edit: bool, form=None, editing=None, add
         "edit_form": form if editing is not None else None,
         "adding": adding,
         "inactive": [line for line in lines if not line.product.active],
+        # the VAT summary's cells: bare numbers, the currency in the header
+        "symbol": SYMBOLS.get(quote.currency, quote.currency),
+        "places": "0g" if quote.currency == "HUF" else "2g",
     }
 
 
@@ -309,6 +313,11 @@ def _line(request, pk: int, line_pk: int):
 @login_required
 def quote_line_edit(request, pk: int, line_pk: int):
     quote, line = _line(request, pk, line_pk)
+    if request.method != "POST" and not quote.is_draft:
+        messages.error(
+            request, _("Only a draft quote can be changed. Make a new version of it instead.")
+        )
+        return _lines_response(request, quote)
     if request.method != "POST":
         form = QuoteLineForm(
             line=line,

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
-from crm.templating import hungarian_date
+from crm.templating import hungarian_date, hungarian_number
 from crm.versioning import save_versioned
 from partners.models import Partner
 from partners.services import acting_company
@@ -366,7 +366,9 @@ def quote_line_save(
         line.discount_percent = max(manual.discount_percent, Decimal(-999))
         line.price_source = _("Typed by %(user)s (rules: %(price)s)") % {
             "user": user.get_full_name() or user.username,
-            "price": f"{priced.unit_price:f}",
+            "price": hungarian_number(
+                priced.unit_price, 0 if priced.unit_price == priced.unit_price.to_integral() else 2
+            ),
         }
     with transaction.atomic():
         locked = Quote.objects.select_for_update().filter(pk=quote.pk)
