@@ -387,3 +387,71 @@ def test_the_version_and_list_screens_are_refused_to_outsiders(org, client, quot
         allowed=ALLOWED | {"peer", "other_company_user"},
         denied_status=(403,),
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_new_versions_at_once_make_one_and_the_other_is_told():
+    """Two threads, each its own database connection, ask for a new version of the same sent
+    quote at the same moment."""
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connection as conn
+
+    from crm.groups import ensure_default_groups
+    from tests.access import build_org
+
+    ensure_default_groups()
+    org = build_org()
+    opp = make_opportunity(org.owner, name="Párhuzamos")
+    add_line(org.owner, opp, make_product("P", price="1000"))
+    quote = quote_from_opportunity(user=org.owner, opportunity=opp)
+    quote_set_status(user=org.owner, quote=quote, status="sent")
+    made, told, errors = [], [], []
+    start = threading.Barrier(2)
+
+    def worker(user):
+        try:
+            start.wait()
+            made.append(quote_new_version(user=user, quote=Quote.objects.get(pk=quote.pk)))
+        except ValidationError as error:
+            told.extend(error.messages)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(u,)) for u in (org.owner, org.supervisor)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(made) == 1 and len(told) == 1
+    assert told[0] in (
+        "This quote has a newer version already.",
+        "Ennek az árajánlatnak már van újabb változata.",
+    )
+    assert list(
+        Quote.objects.filter(number=quote.number)
+        .order_by("revision")
+        .values_list("revision", "status")
+    ) == [(1, "superseded"), (2, "draft")]
+
+
+def test_a_euro_quote_refuses_a_product_without_a_euro_price(org, client):
+    partner = make_partner(org.owner, name="Bécsi Partner GmbH")
+    client.force_login(org.owner)
+    client.post(
+        reverse("sales:quote-new", args=[partner.pk]),
+        {"title": "Export", "currency": "EUR", "valid_until": "2020-01-01"},
+    )
+    assert not Quote.objects.exists()  # expiring before it is issued
+    client.post(
+        reverse("sales:quote-new", args=[partner.pk]), {"title": "Export", "currency": "EUR"}
+    )
+    quote = Quote.objects.get()
+    forint_only = make_product("HUF-1", price="1000")
+    text = line_post(client, quote, product=forint_only.pk, quantity="1").content.decode()
+    assert "terméknek nincs ára EUR pénznemben" in text
+    assert not quote.lines.exists()
