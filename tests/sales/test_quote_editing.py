@@ -387,6 +387,22 @@ def test_the_version_and_list_screens_are_refused_to_outsiders(org, client, quot
         allowed=ALLOWED | {"peer", "other_company_user"},
         denied_status=(403,),
     )
+    # the partner master is shared: the other company's manager sees the partner (the
+    # partners app's rule) and may quote it for their own company
+    check_access(
+        client,
+        org,
+        reverse("sales:quote-new", args=[quote.partner_id]),
+        allowed=ALLOWED | {"other_company_user"},
+        denied_status=(403, 404),  # the outsider lacks the function; the peer the partner
+    )
+    check_access(
+        client,
+        org,
+        reverse("sales:quotes"),
+        allowed=ALLOWED | {"peer", "other_company_user"},
+        denied_status=(403,),
+    )
 
 
 @pytest.mark.django_db(transaction=True)
