@@ -153,3 +153,19 @@ def test_a_sent_quote_is_not_mailed_again(org, client, sendable, smtp_server):
     response = client.post(reverse("sales:quote-send", args=[quote.pk]), fields)
     assert response.status_code == 400
     assert Message.objects.count() == 1
+
+
+def test_the_quote_page_follows_the_mails_delivery(org, client, sendable, smtp_server):
+    """A refused mail shows on the quote as failed, with the server's answer."""
+    quote, _template = sendable
+    smtp_server.refuse_with = "554 5.7.1 Mailbox unavailable"
+    client.force_login(org.owner)
+    client.post(reverse("sales:quote-send", args=[quote.pk]), form_of(client, quote))
+    page = client.get(reverse("sales:quote", args=[quote.pk])).content.decode()
+    assert "sorban áll" in page
+    deliver()
+    message = Message.objects.get()
+    assert message.status == "failed"
+    page = client.get(reverse("sales:quote", args=[quote.pk])).content.decode()
+    assert "text-bg-danger" in page and "Mailbox unavailable" in page
+    assert reverse("messaging:detail", args=[message.pk]) in page
