@@ -18,6 +18,7 @@ from crm import keyset
 from crm.edits import add_errors, save_edit
 from crm.messaging.models import STATUS_COLOURS as MESSAGE_COLOURS
 from crm.scoping import get_editable_or_403, get_visible_or_404
+from crm.templating import hungarian_date
 from documents.views import client_ip
 from partners.models import Partner
 
@@ -35,6 +36,7 @@ from .quotes import (
     DECISIONS,
     TRANSITIONS,
     deactivated_codes,
+    expired_on,
     mail_defaults,
     pdf_templates,
     quote_from_opportunity,
@@ -398,6 +400,11 @@ def quote_send_view(request, pk: int):
                 "send it again."
             )
             % {"status": quote.get_status_display().lower()}
+        )
+    if quote.is_draft and (day := expired_on(quote)):
+        problems.append(
+            _("The quote expired on %(day)s; set a later validity date before sending it.")
+            % {"day": hungarian_date(day)}
         )
     if codes := deactivated_codes(quote):
         problems.append(

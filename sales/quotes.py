@@ -112,6 +112,20 @@ def _check_products(quote: Quote, status: str) -> None:
     raise ValidationError(message % {"codes": ", ".join(dict.fromkeys(codes))}, code="inactive")
 
 
+def expired_on(quote: Quote):
+    """The day a draft's validity ran out, if it did (it cannot be sent so)."""
+    return quote.valid_until if quote.valid_until < timezone.localdate() else None
+
+
+def _check_validity(quote: Quote) -> None:
+    if day := expired_on(quote):
+        raise ValidationError(
+            _("The quote expired on %(day)s; set a later validity date before sending it.")
+            % {"day": hungarian_date(day)},
+            code="expired",
+        )
+
+
 # ----------------------------------------------------------------------------- making
 
 
@@ -423,6 +437,8 @@ def quote_set_status(
             )
         if status == SENT and not current.lines.exists():
             raise ValidationError(_("Add at least one line before sending the quote."))
+        if status == SENT:
+            _check_validity(current)
         if status in (SENT, ACCEPTED):
             _check_products(current, status)
         changes = {"status": status, "updated_at": timezone.now()}
@@ -645,6 +661,7 @@ def quote_send(
     _check_draft(quote)
     if not quote.lines.exists():
         raise ValidationError(_("Add at least one line before sending the quote."))
+    _check_validity(quote)
     _check_products(quote, SENT)
     if template is None:
         raise ValidationError(

@@ -169,3 +169,20 @@ def test_the_quote_page_follows_the_mails_delivery(org, client, sendable, smtp_s
     page = client.get(reverse("sales:quote", args=[quote.pk])).content.decode()
     assert "text-bg-danger" in page and "Mailbox unavailable" in page
     assert reverse("messaging:detail", args=[message.pk]) in page
+
+
+def test_an_expired_draft_is_not_sent_until_its_validity_is_moved(org, client, sendable):
+    import datetime
+
+    quote, _template = sendable
+    Quote.objects.filter(pk=quote.pk).update(
+        issued_on=datetime.date(2025, 1, 2), valid_until=datetime.date(2025, 2, 1)
+    )
+    client.force_login(org.owner)
+    fields = form_of(client, quote)
+    page = client.get(reverse("sales:quote-send", args=[quote.pk])).content.decode()
+    assert "2025. 02. 01." in page and 'data-testid="quote-send-problem"' in page
+    response = client.post(reverse("sales:quote-send", args=[quote.pk]), fields)
+    assert response.status_code == 400 and not Message.objects.exists()
+    response = client.post(reverse("sales:quote-status", args=[quote.pk]), {"status": "sent"})
+    assert Quote.objects.get(pk=quote.pk).status == "draft"
