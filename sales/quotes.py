@@ -28,7 +28,7 @@ from partners.models import Partner
 from partners.services import acting_company
 
 from . import prices, pricing, vat
-from .models import Opportunity, Quote, QuoteEvent, QuoteLine, QuoteStatus
+from .models import LostReason, Opportunity, Quote, QuoteEvent, QuoteLine, QuoteStatus
 from .numbering import next_number
 from .pipeline import opportunity_mark_quoted
 
@@ -443,11 +443,12 @@ def quote_set_status(
             _check_products(current, status)
         changes = {"status": status, "updated_at": timezone.now()}
         if status == REJECTED:
-            if not reason:
-                raise ValidationError(
-                    {"reason": _("Choose why the partner rejected the quote.")}, code="reason"
-                )
-            changes |= {"rejection_reason": reason, "decision_note": note[:300]}
+            # the screens ask for the reason (``QuoteDecisionForm``); a caller without one
+            # records "other"
+            changes |= {
+                "rejection_reason": reason or LostReason.OTHER,
+                "decision_note": note[:300],
+            }
         elif status == ACCEPTED:
             changes["decision_note"] = note[:300]
         Quote.objects.filter(pk=quote.pk).update(**changes)

@@ -13,7 +13,8 @@ class Migration(migrations.Migration):
         ('crm', '0009_visibility_sort_key'),
         ('documents', '0006_text_search_readings'),
         ('partners', '0013_query_builder_grants'),
-        ('sales', '0006_quote_defaults'),
+        # after main's orders, invoices and projects (0008–0010, made beside this one)
+        ('sales', '0010_projects'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
