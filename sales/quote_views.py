@@ -23,7 +23,7 @@ from documents.views import client_ip
 from partners.models import Partner
 
 from . import quotes, vat
-from .models import Opportunity, OrderStatus, Quote, QuoteLine, QuoteStatus
+from .models import Opportunity, Quote, QuoteLine, QuoteStatus
 from .quote_forms import (
     ALIVE,
     QuoteDecisionForm,
@@ -209,7 +209,6 @@ def quote_detail(request, pk: int):
     context = _lines_context(quote, may_edit=may_change)
     next_statuses = [s for s in DECISIONS if s in TRANSITIONS[quote.status]] if may_change else []
     events = list(quote.events.select_related("by", "message", "document")[:30])
-    orders = list(quote.orders.visible_to(user).order_by("-pk")[:10])
     for event in events:
         if event.message is not None:
             event.message_colour = MESSAGE_COLOURS.get(event.message.status, "secondary")
@@ -228,12 +227,6 @@ def quote_detail(request, pk: int):
         ),
         "events": events,
         "may_generate": user.has_perm("documents.add_document"),
-        # the order part of the chain (sales/order_views.py)
-        "orders": orders,
-        "may_order": may_change
-        and quote.status == QuoteStatus.ACCEPTED
-        and user.has_perm("sales.add_order")
-        and all(o.status == OrderStatus.CANCELLED for o in orders),
     }
     return render(request, "sales/quote_detail.html", context)
 
