@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         ('crm', '0009_visibility_sort_key'),
         ('partners', '0013_query_builder_grants'),
         ('pghistory', '0007_auto_20250421_0444'),
-        ('sales', '0006_quote_defaults'),
+        ('sales', '0009_invoices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

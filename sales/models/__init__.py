@@ -1,6 +1,6 @@
 """The sales models, by concern: the catalogue with its prices and discounts (``catalogue``),
 opportunities with their lines and stages (``opportunities``), quotes (``quotes``),
-projects (``projects``)."""
+orders and their deliveries (``orders``), invoices (``invoices``), projects (``projects``)."""
 
 from .catalogue import (
     MONEY,
@@ -18,6 +18,17 @@ from .catalogue import (
     VatRate,
     vat_percent,
 )
+from .invoices import (
+    INVOICE_COLOURS,
+    VAT_NOTES,
+    Invoice,
+    InvoiceEvent,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceSettings,
+    InvoiceStatus,
+    PaymentMethod,
+)
 from .opportunities import (
     STATUS_COLOURS,
     Automation,
@@ -29,6 +40,16 @@ from .opportunities import (
     Stage,
     StageChange,
     Subcontractor,
+)
+from .orders import (
+    DELIVERY_COLOURS,
+    ORDER_COLOURS,
+    Delivery,
+    DeliveryLine,
+    DeliveryStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
 )
 from .projects import (
     OPEN_PROJECT,
@@ -42,6 +63,23 @@ from .projects import (
 from .quotes import QUOTE_COLOURS, Counter, Quote, QuoteEvent, QuoteLine, QuoteStatus
 
 __all__ = [
+    "INVOICE_COLOURS",
+    "VAT_NOTES",
+    "Invoice",
+    "InvoiceEvent",
+    "InvoiceKind",
+    "InvoiceLine",
+    "InvoiceSettings",
+    "InvoiceStatus",
+    "PaymentMethod",
+    "DELIVERY_COLOURS",
+    "ORDER_COLOURS",
+    "Delivery",
+    "DeliveryLine",
+    "DeliveryStatus",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
     "OPEN_PROJECT",
     "PROJECT_COLOURS",
     "Project",
