@@ -1,7 +1,7 @@
 """The document search page (``/documents/search/``): words inside the files, titles and
 descriptions, ranked, with the matched passage highlighted; filters by folder (and below),
 type, upload date and linked partner. A constant number of queries whatever the number of
-results (the results and a capped count)."""
+results (``search.ranked``: the page with its snippets and the capped count in one)."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -92,14 +92,11 @@ def document_search(request):
             start = (page - 1) * search.PAGE_SIZE
             text = form.cleaned_data["q"]
             with search.index_plans():
-                rows = list(
-                    search.ranked(user, query, filters, headline=text)[
-                        start : start + search.PAGE_SIZE + 1
-                    ]
+                found = search.ranked(
+                    user, query, filters, headline=text, offset=start, limit=search.PAGE_SIZE + 1
                 )
-                total = search.count_capped(user, query, filters)
-            for document in rows:
-                document.snippet = search.snippet_html(document.headline)
+            total = found.total
+            rows = list(found)
             context.update(
                 searched=True,
                 results=rows[: search.PAGE_SIZE],
