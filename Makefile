@@ -17,6 +17,10 @@ help: ## List the targets
 run: $(VENV)/.deps-base $(NODE_STAMP) ## Run the whole system with demo data (web, worker, beat) until Ctrl-C
 	@$(PY) scripts/stack.py run
 
+# The suite runs on every core (pytest-xdist; one database and Redis db per worker); the
+# benchmarks' tests stay together on one worker. PYTEST_ARGS="tests/sales -n 0" for one process.
+PYTEST_ARGS ?= -n auto --dist loadgroup
+
 test: $(VENV)/.deps-dev $(NODE_STAMP) ## Run the whole test suite (checks, ruff, browser tests included)
 	@$(PY) scripts/stack.py test $(PYTEST_ARGS)
 

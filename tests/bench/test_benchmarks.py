@@ -22,7 +22,8 @@ from django.db import connections
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.bench
+# one worker runs them all under pytest-xdist: they share the benchmarks' Redis databases
+pytestmark = [pytest.mark.bench, pytest.mark.xdist_group("bench")]
 
 
 def _server_url(db: dict, name: str) -> str:
