@@ -43,7 +43,6 @@ from bench import env  # noqa: E402
 from bench import partners as bp  # noqa: E402
 
 TARGET_MS = 100.0
-PLAN_SETTINGS = ["SET enable_seqscan = off", "SET enable_indexscan = off"]
 SESSION_OPTIONS = "-c jit=off -c max_parallel_workers_per_gather=0"
 RATIO = 2.0
 CHARS_PER_DOCUMENT = 10_000  # 200,000 × 10,000 = 2 GB
@@ -367,10 +366,6 @@ def measure_search(args, people: dict, environment: dict) -> None:
     screens += [bp.Screen("floor", label, "rep", [url]) for label, url in bp.FLOOR_SCREENS]
     bp.TARGETS["docsearch"] = TARGET_MS
     bp.capture(screens, bp.InProcess(people))
-    # The page plans its search statements with the GIN index only (documents.search.
-    # index_plans, SET LOCAL in its transaction); pgbench's sessions run the same settings.
-    for screen in screens:
-        screen.captured = [[*PLAN_SETTINGS, *statements] for statements in screen.captured]
     pgbench = bp.pgbench_path()
     # pgbench's sessions with the web server's connection settings (crm/settings.py): no JIT
     # compilation, no parallel workers, as the page's own statements run.

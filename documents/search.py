@@ -10,7 +10,6 @@ A page of results is one statement (``PAGE_SQL``: matches, ranks, count and the 
 snippets) and one more for the page's documents, whatever the number of matches.
 """
 
-import contextlib
 import datetime
 import html
 import re
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchQueryCombinable, SearchQueryField
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Func, Value
 from django.db.models.sql import Query
 from django.urls import reverse
@@ -89,17 +88,6 @@ def needle(text: str) -> str:
         plain = "".join(c for c in plain if not unicodedata.combining(c))
         return plain[: max(4, len(plain) - 4)]
     return ""
-
-
-@contextlib.contextmanager
-def index_plans():
-    """Plain index scans off for the statements of this block, in its transaction: the
-    documents are joined to the matches by primary key through a bitmap (bitmap scans remain,
-    which is how the GIN index is read). bench/documents_search.py runs its SQL baseline with
-    the same settings (PLAN_SETTINGS)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
-        yield
 
 
 @dataclass
@@ -173,8 +161,7 @@ def ranked(
 ) -> Results:
     """The best of the first ``CANDIDATES`` matches that ``user`` sees, best first: ``limit``
     of them from ``offset``, as ``Hit``; their snippets given ``headline`` (the typed text).
-    One statement whatever the number of matches (``PAGE_SQL``). Run it inside
-    ``index_plans()``."""
+    One statement whatever the number of matches (``PAGE_SQL``)."""
     visible = Document.objects.visible_to(user)
     if filters:
         visible = filters.apply(visible)
@@ -211,11 +198,12 @@ def ranked(
 # A page of results in one statement. The matches come from the GIN index only: they are read
 # in a subquery the planner may not merge into the rest (OFFSET 0), so that it never tests the
 # documents' vectors one by one instead (each a value of about 13 kB stored apart, read and
-# decompressed: for a common word hundreds of times slower than the index). A match is kept
-# when its document is visible (the documents' visible_to and the filters, joined by primary
-# key), the first CANDIDATES + 1; only those are counted and ranked (ts_rank reads each one's
-# vector), and only the page's rows get their document's fields and a snippet. The text query
-# is computed once.
+# decompressed: for a common word hundreds of times slower than the index); the text query
+# reaches it as an init plan's value, unknown when planning, so the plan is the same for every
+# word (no planner settings needed, which cost the page a transaction and three round trips).
+# A match is kept when its document is visible (the documents' visible_to and the filters,
+# joined by primary key), the first CANDIDATES + 1; only those are counted and ranked (ts_rank
+# reads each one's vector), and only the page's rows get their document's fields and a snippet.
 PAGE_SQL = """
 WITH query AS MATERIALIZED (SELECT {query} AS q),
 matched AS MATERIALIZED (
@@ -283,8 +271,7 @@ def find_for_box(user, text: str, limit: int):
     query = text_query(text, prefix=True)
     if query is None or len(text.strip()) < 3:
         return []
-    with index_plans():
-        rows = ranked(user, query, limit=limit)
+    rows = ranked(user, query, limit=limit)
     return [
         SearchHit(
             url=document.get_absolute_url(),

@@ -122,10 +122,9 @@ def document_search(request):
             page = _page(request.GET.get("page"))
             start = (page - 1) * search.PAGE_SIZE
             text = form.cleaned_data["q"]
-            with search.index_plans():
-                found = search.ranked(
-                    user, query, filters, headline=text, offset=start, limit=search.PAGE_SIZE + 1
-                )
+            found = search.ranked(
+                user, query, filters, headline=text, offset=start, limit=search.PAGE_SIZE + 1
+            )
             total = found.total
             rows = list(found)
             context.update(
