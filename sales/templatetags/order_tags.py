@@ -4,10 +4,9 @@ that makes one when the quote is accepted, the user may change it and add orders
 order was made of it yet."""
 
 from django import template
-from django.db.models import F
 
 from crm.scoping import reaches_as_for_viewing
-from sales.models import Order, OrderStatus, Quote, QuoteStatus
+from sales.models import OrderStatus, Quote, QuoteStatus
 
 register = template.Library()
 
@@ -41,27 +40,3 @@ def opportunity_orders(context, opportunity):
         return {"orders": []}
     rows = opportunity.orders.visible_to(user).order_by("-pk")[:10]
     return {"orders": list(rows)}
-
-
-LISTED = 10
-
-
-@register.inclusion_tag("sales/partials/partner_orders.html", takes_context=True)
-def partner_orders(context, partner):
-    """The partner page's pending orders (open or partly delivered) that the user sees, those
-    wanted soonest first: what is still to be delivered to the partner."""
-    user = context["request"].user
-    if not user.has_perm("sales.view_order"):
-        return {"shown": False}
-    rows = list(
-        Order.objects.visible_to(user)
-        .filter(partner=partner, status__in=[OrderStatus.OPEN, OrderStatus.PARTLY_DELIVERED])
-        .order_by(F("requested_delivery_on").asc(nulls_last=True), "-id")[: LISTED + 1]
-    )
-    return {
-        "shown": True,
-        "orders": rows[:LISTED],
-        "more": len(rows) > LISTED,
-        "partner": partner,
-        "listed": LISTED,
-    }
