@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 NODE_STAMP := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format check messages env clean bench bench-scoping bench-outbox bench-import bench-activities bench-instructions bench-queries bench-documents
+.PHONY: help run test lint format check messages env clean bench bench-scoping bench-outbox bench-import bench-activities bench-instructions bench-queries bench-documents bench-sales
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ bench-activities: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: the timeline, ho
 
 bench-queries: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: the query builder's screen page, grouped report and 100,000-row exports on 5M × BENCH_SCALE activities beside their SQL
 	@$(PY) scripts/stack.py bench bench/queries.py
+
+bench-sales: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: the pipeline board and the forecast report on 100,000 open opportunities and 1M lines × BENCH_SCALE beside their SQL
+	@$(PY) scripts/stack.py bench bench/sales.py
 
 bench-documents: $(VENV)/.deps-dev $(NODE_STAMP) ## Benchmark: document search on 200,000 documents beside its SQL, text extraction, a 100 MB upload's memory, 500 generated PDFs beside WeasyPrint (× BENCH_SCALE)
 	@$(PY) scripts/stack.py bench bench/documents_search.py

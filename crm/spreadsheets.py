@@ -24,20 +24,27 @@ def looks_like_formula(text: str) -> bool:
 def xlsx(title: str, header: list[str], rows) -> bytes:
     """One sheet: a bold header, then the rows. Text cells are neutralised; numbers, dates
     and None are written as they are."""
+    return xlsx_sheets([(title, header, rows)])
+
+
+def xlsx_sheets(sheets) -> bytes:
+    """A workbook of several sheets, each ``(title, header, rows)`` written as ``xlsx``
+    writes its one (a report of several tables)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append([neutralise(h) for h in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([neutralise(v) if isinstance(v, str) else v for v in row])
-    for column in sheet.columns:
-        width = max(len(str(c.value or "")) for c in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 50)
+    book.remove(book.active)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title[:31])
+        sheet.append([neutralise(h) for h in header])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([neutralise(v) if isinstance(v, str) else v for v in row])
+        for column in sheet.columns:
+            width = max(len(str(c.value or "")) for c in column)
+            sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 50)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

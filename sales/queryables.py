@@ -1,9 +1,13 @@
-"""Opportunities, their lines and the products as the query builder offers them (registered in
-``SalesConfig.ready``). Opportunities and lines start from ``visible_to``; the prices a line was
-given (its base price, discount and where they came from) are need-to-know: only users who may
-read the discount rules are offered them."""
+"""Opportunities, quotes, their lines and the products as the query builder offers them
+(registered in ``SalesConfig.ready``). Opportunities, quotes and their lines start from
+``visible_to``; the prices a line was given (its base or list price, discount, where they came
+from, what the discount took off) are need-to-know: only users who may read the discount rules
+are offered them. (The catalogue has no cost prices yet, so there is no margin to offer; when
+one comes, it goes behind the same function.) Orders and invoices register here the same way
+when they land."""
 
-from django.db.models import DecimalField, ExpressionWrapper, F
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from crm.querybuilder.registry import Entity, Field, Relation, queryables
@@ -17,6 +21,9 @@ from .models import (
     Product,
     ProductCategory,
     ProductKind,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
     Source,
     Stage,
     Unit,
@@ -71,6 +78,62 @@ LINE_FIELDS = [
     Field("manual", _("Priced by hand"), "boolean", permission=DISCOUNTS),
 ]
 
+
+def _list_price(context, prefix):
+    """The product's list price in the quote's currency (the unit price when it has none)."""
+    return Coalesce(
+        Case(
+            When(
+                **{prefix + "quote__currency": Currency.EUR}, then=F(prefix + "product__price_eur")
+            ),
+            default=F(prefix + "product__price_huf"),
+        ),
+        F(prefix + "unit_price"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def _quote_discount(context, prefix):
+    """What the line's price took off its list value: quantity × list price − value."""
+    return ExpressionWrapper(
+        F(prefix + "quantity") * _list_price(context, prefix) - F(prefix + "value"),
+        output_field=DecimalField(max_digits=18, decimal_places=2),
+    )
+
+
+QUOTE_FIELDS = [
+    Field("number", _("Number"), "text"),
+    Field("revision", _("Revision"), "number"),
+    Field("title", _("Title"), "text"),
+    Field("status", _("Status"), "choice", choices=QuoteStatus.choices),
+    Field("owner", _("Owner"), "user", path="owner_id"),
+    Field("issued_on", _("Issued on"), "date"),
+    Field("valid_until", _("Valid until"), "date"),
+    Field("currency", _("Currency"), "choice", choices=Currency.choices),
+    Field("net_total", _("Net total"), "money"),
+    Field("vat_total", _("VAT"), "money"),
+    Field("gross_total", _("Gross total"), "money"),
+    Field("created_at", _("Created"), "datetime"),
+]
+
+QUOTE_LINE_FIELDS = [
+    Field("name", _("Name"), "text"),
+    Field("quantity", _("Quantity"), "number"),
+    Field("unit", _("Unit"), "choice", choices=Unit.choices),
+    Field("vat_rate", _("VAT"), "choice", choices=VatRate.choices),
+    Field("unit_price", _("Unit price"), "money"),
+    Field("value", _("Value"), "money"),
+    Field("discount_percent", _("Discount (%)"), "number", permission=DISCOUNTS),
+    Field("list_price", _("List price"), "money", expression=_list_price, permission=DISCOUNTS),
+    Field(
+        "discount_amount",
+        _("Discount given"),
+        "money",
+        expression=_quote_discount,
+        permission=DISCOUNTS,
+    ),
+]
+
 PRODUCT_FIELDS = [
     Field("code", _("Code"), "text"),
     Field("name_hu", _("Name"), "text"),
@@ -103,6 +166,15 @@ def register() -> None:
                     "lines",
                     many=True,
                     back="opportunity",
+                ),
+                Relation(
+                    "quotes",
+                    _("Quotes"),
+                    "quotes",
+                    "quotes",
+                    many=True,
+                    back="opportunity",
+                    permission="sales.view_quote",
                 ),
             ],
             default_columns=(
@@ -142,6 +214,52 @@ def register() -> None:
                 "value",
             ),
             audience={"partner": "opportunity__partner_id"},
+        )
+    )
+    queryables.register(
+        Entity(
+            key="quotes",
+            label=_("Quotes"),
+            model=Quote,
+            base=True,
+            order=42,
+            fields=QUOTE_FIELDS,
+            relations=[
+                Relation("partner", _("Partner"), "partners", "partner"),
+                Relation("contact", _("Contact"), "contacts", "contact"),
+                Relation("opportunity", _("Opportunity"), "opportunities", "opportunity"),
+                Relation("lines", _("Lines"), "quote_lines", "lines", many=True, back="quote"),
+            ],
+            default_columns=(
+                "number",
+                "partner.name",
+                "title",
+                "status",
+                "issued_on",
+                "valid_until",
+                "net_total",
+            ),
+            audience={"partner": "partner_id", "contact": "contact_id"},
+        )
+    )
+    queryables.register(
+        Entity(
+            key="quote_lines",
+            label=_("Quote lines"),
+            model=QuoteLine,
+            base=True,
+            order=43,
+            fields=QUOTE_LINE_FIELDS,
+            scope=lambda user: QuoteLine.objects.filter(
+                quote__in=Quote.objects.visible_to(user).values("pk")
+            ),
+            permission="sales.view_quote",
+            relations=[
+                Relation("quote", _("Quote"), "quotes", "quote"),
+                Relation("product", _("Product"), "products", "product"),
+            ],
+            default_columns=("quote.number", "name", "quantity", "unit_price", "value"),
+            audience={"partner": "quote__partner_id"},
         )
     )
     queryables.register(
