@@ -107,3 +107,6 @@ class SubcontractorAdmin(admin.ModelAdmin):
     list_filter = ["company", "active"]
     search_fields = ["partner__name", "trade"]
     autocomplete_fields = ["partner"]
+
+
+from . import invoice_admin  # noqa: E402, F401 - invoicing settings, read-only invoices

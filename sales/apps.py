@@ -13,15 +13,39 @@ class SalesConfig(AppConfig):
         from crm.menu import MenuItem, menu
         from crm.sections import PageSection, partner_tabs
 
-        from . import demo, queryables, templating, views
-        from .groups import CATALOGUE_GRANTS, OPPORTUNITY_GRANTS, QUOTE_GRANTS
+        from . import (
+            delivery_templating,
+            demo,
+            order_demo,
+            partner_section,
+            project_demo,
+            project_queryables,
+            projects,
+            queryables,
+            templating,
+        )
+        from .groups import (
+            CATALOGUE_GRANTS,
+            INVOICE_GRANTS,
+            OPPORTUNITY_GRANTS,
+            ORDER_GRANTS,
+            QUOTE_GRANTS,
+        )
 
         register_grants(CATALOGUE_GRANTS)
         register_grants(OPPORTUNITY_GRANTS)
         register_grants(QUOTE_GRANTS)
+        register_grants(ORDER_GRANTS)
+        register_grants(INVOICE_GRANTS)
+        register_grants(projects.PROJECT_GRANTS)
+        projects.register()  # a project is a record documents link to
         queryables.register()
+        project_queryables.register()
         templating.register()  # the quote's variables and link kind for the document generator
+        delivery_templating.register()  # the delivery note's, and orders and deliveries as links
         register_demo(demo.load_sales)
+        register_demo(order_demo.load_orders)  # after the deals it orders
+        register_demo(project_demo.load_projects)  # after the opportunities it links
         menu.register(
             MenuItem(
                 key="sales",
@@ -37,7 +61,7 @@ class SalesConfig(AppConfig):
                 key="sales",
                 label=_("Sales"),
                 template="sales/partials/partner_tab.html",
-                context=views.partner_tab_context,
+                context=partner_section.partner_sales_context,
                 order=30,
                 permission="sales.view_opportunity",
             )

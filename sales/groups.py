@@ -46,3 +46,38 @@ QUOTE_GRANTS = {
     "finance": ["sales.view_quote"],
     "administrator": [f"sales.{a}_quote" for a in ("view", "add", "change", "delete")],
 }
+
+_ORDER = [
+    f"sales.{action}_{model}"
+    for model in ("order", "delivery")
+    for action in ("view", "add", "change")
+]
+
+ORDER_GRANTS = {
+    "sales_rep": _ORDER,
+    "sales_manager": _ORDER,
+    "finance": ["sales.view_order", "sales.view_delivery"],
+    "administrator": [
+        f"sales.{action}_{model}"
+        for model in ("order", "delivery")
+        for action in ("view", "add", "change", "delete")
+    ],
+}
+
+# Reps issue invoices; managers and finance also record payments and cancel (storno); finance
+# sees every invoice of its company.
+_INVOICE = [f"sales.{a}_invoice" for a in ("view", "add")]
+_SETTLE_INVOICE = [*_INVOICE, "sales.change_invoice", "sales.cancel_invoice"]
+
+INVOICE_GRANTS = {
+    "sales_rep": _INVOICE,
+    "sales_manager": _SETTLE_INVOICE,
+    "finance": [*_SETTLE_INVOICE, "sales.view_all_invoice"],
+    "administrator": [
+        *_SETTLE_INVOICE,
+        "sales.view_all_invoice",
+        "sales.view_invoicesettings",
+        "sales.add_invoicesettings",
+        "sales.change_invoicesettings",
+    ],
+}

@@ -6,7 +6,12 @@ from django.db import transaction
 
 from .models.quotes import Counter
 
-PREFIXES = {"quote": "AJ"}
+PREFIXES = {
+    "quote": "AJ",
+    "order": "RE",
+    "delivery": "SZL",
+    "invoice": "SZ",
+}
 
 
 def next_number(*, company_id: int, kind: str, year: int) -> str:

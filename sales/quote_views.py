@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from crm.scoping import get_editable_or_403, get_visible_or_404
 
 from . import vat
-from .models import Opportunity, Quote, QuoteStatus
+from .models import Opportunity, OrderStatus, Quote, QuoteStatus
 from .quotes import TRANSITIONS, quote_from_opportunity, quote_set_status
 
 
@@ -43,6 +43,7 @@ def quote_detail(request, pk: int):
     may_change = request.user.has_perm("sales.change_quote") and (
         Quote.objects.editable_by(request.user).filter(pk=quote.pk).exists()
     )
+    orders = list(quote.orders.visible_to(request.user).order_by("-pk")[:10])
     return render(
         request,
         "sales/quote_detail.html",
@@ -56,6 +57,12 @@ def quote_detail(request, pk: int):
             else [],
             "events": list(quote.events.select_related("by")[:20]),
             "may_generate": request.user.has_perm("documents.add_document"),
+            # the order part of the chain (sales/order_views.py)
+            "orders": orders,
+            "may_order": may_change
+            and quote.status == QuoteStatus.ACCEPTED
+            and request.user.has_perm("sales.add_order")
+            and all(o.status == OrderStatus.CANCELLED for o in orders),
         },
     )
 

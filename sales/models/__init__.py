@@ -1,5 +1,6 @@
 """The sales models, by concern: the catalogue with its prices and discounts (``catalogue``),
-opportunities with their lines and stages (``opportunities``), quotes (``quotes``)."""
+opportunities with their lines and stages (``opportunities``), quotes (``quotes``),
+orders and their deliveries (``orders``), invoices (``invoices``), projects (``projects``)."""
 
 from .catalogue import (
     MONEY,
@@ -17,6 +18,17 @@ from .catalogue import (
     VatRate,
     vat_percent,
 )
+from .invoices import (
+    INVOICE_COLOURS,
+    VAT_NOTES,
+    Invoice,
+    InvoiceEvent,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceSettings,
+    InvoiceStatus,
+    PaymentMethod,
+)
 from .opportunities import (
     STATUS_COLOURS,
     Automation,
@@ -29,9 +41,52 @@ from .opportunities import (
     StageChange,
     Subcontractor,
 )
+from .orders import (
+    DELIVERY_COLOURS,
+    ORDER_COLOURS,
+    Delivery,
+    DeliveryLine,
+    DeliveryStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
+from .projects import (
+    OPEN_PROJECT,
+    PROJECT_COLOURS,
+    Project,
+    ProjectActivity,
+    ProjectOpportunity,
+    ProjectProduct,
+    ProjectStatus,
+)
 from .quotes import QUOTE_COLOURS, Counter, Quote, QuoteEvent, QuoteLine, QuoteStatus
 
 __all__ = [
+    "INVOICE_COLOURS",
+    "VAT_NOTES",
+    "Invoice",
+    "InvoiceEvent",
+    "InvoiceKind",
+    "InvoiceLine",
+    "InvoiceSettings",
+    "InvoiceStatus",
+    "PaymentMethod",
+    "DELIVERY_COLOURS",
+    "ORDER_COLOURS",
+    "Delivery",
+    "DeliveryLine",
+    "DeliveryStatus",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "OPEN_PROJECT",
+    "PROJECT_COLOURS",
+    "Project",
+    "ProjectActivity",
+    "ProjectOpportunity",
+    "ProjectProduct",
+    "ProjectStatus",
     "QUOTE_COLOURS",
     "Counter",
     "Quote",
