@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('crm', '0009_visibility_sort_key'),
         ('partners', '0013_query_builder_grants'),
-        ('sales', '0006_quote_defaults'),
+        ('sales', '0010_projects'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
