@@ -31,12 +31,14 @@ captured from a request in this process) sent raw through ``pgbench``:
     months, as the manager and the "see all" user, one client at a time (a manager reads a
     report; eight at once on two cores would measure the queue). Targets: p95 ≤ 1 s and ≤ 2 ×
     its SQL's p95.
-(c) **a 200-line quote's PDF** (target ≤ 2 s) and (d) **an order made from that quote** (a
-    constant number of queries): not measured yet: they come with the quote PDF bench and the
-    orders (issue 25 item 5); ``quote_pdf`` and ``order_from_quote`` below are their places.
+(c) **a 200-line quote's PDF** through the document generator (the template shipped in
+    ``sales/data``), five times beside WeasyPrint alone on the same HTML. Target ≤ 2 s.
+(d) **an order made from that quote**: its queries beside those of a 20-line quote's order
+    (a constant number), and its time. (c) and (d) run as the rep in one transaction that is
+    rolled back, so the data stays as built.
 
 Options as in ``bench/partners.py``: ``BENCH_SCALE``, ``BENCH_SECONDS``, ``BENCH_CLIENTS``,
-``BENCH_ONLY`` (text in "screen / persona"; or ``board``, ``report``), ``BENCH_REPEAT``,
+``BENCH_ONLY`` (text in "screen / persona"; or ``board``, ``report``, ``quote``), ``BENCH_REPEAT``,
 ``BENCH_WEB_WORKERS``; ``BENCH_OPPORTUNITIES``, ``BENCH_LINES``.
 """
 
@@ -327,16 +329,110 @@ def measure_part(title, screens, args, personas, environment, target, ratio) -> 
     print(f"  (web server log: {logs / 'web.log'})")
 
 
-def quote_pdf(args, personas: dict) -> None:
-    """(c) A 200-line quote's PDF, timed beside WeasyPrint on the same HTML (target ≤ 2 s):
-    to be written with the quote PDF bench (issue 25 item 5)."""
-    print("\n(c) A 200-line quote's PDF (target ≤ 2 s): not measured yet (issue 25 item 5)")
+class _RolledBack(Exception):
+    """Raised to undo the quote parts' records: the bench database stays as it was built."""
 
 
-def order_from_quote(args, personas: dict) -> None:
-    """(d) An order made from the 200-line quote: its queries counted for 20 and 200 lines
-    (constant), timed: to be written with the orders (issue 25 item 5)."""
-    print("\n(d) An order from the quote (constant queries): not measured yet (issue 25 item 5)")
+def _quote_of(user, lines: int):
+    """A draft quote with ``lines`` lines, made as a rep makes one: an opportunity on one of
+    the rep's partners, its lines priced by the services, the quote made from it."""
+    from decimal import Decimal
+
+    from partners.models import Partner
+    from sales.models import Opportunity, OpportunityLine, Product
+    from sales.quotes import quote_from_opportunity
+    from sales.services import line_save, opportunity_create
+
+    partner = Partner.objects.visible_to(user).order_by("pk").first()
+    opportunity = opportunity_create(
+        user=user, opportunity=Opportunity(name=f"Mérő ajánlat {lines} sor", partner=partner)
+    )
+    products = list(Product.objects.filter(code__startswith="BENCH-").order_by("pk")[:lines])
+    for n in range(lines):
+        line = OpportunityLine(product=products[n % len(products)], quantity=Decimal(1 + n % 7))
+        line_save(user=user, opportunity=opportunity, line=line)
+    return quote_from_opportunity(user=user, opportunity=opportunity)
+
+
+def quote_parts(personas: dict) -> None:
+    """(c) A 200-line quote's PDF through the document generator (the template shipped in
+    ``sales/data``), timed beside WeasyPrint alone on the same HTML; (d) an order made of it,
+    its queries counted beside those of a 20-line quote's order (constant), timed. As the rep,
+    in one transaction rolled back at the end."""
+    import io
+    import logging
+    import statistics
+    import tempfile
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from pypdf import PdfReader
+
+    from crm import templating
+    from crm.models import User
+    from documents import engines, generator
+    from documents.models import DocumentType
+    from sales.orders import order_from_quote
+    from sales.quotes import quote_set_status
+
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    user = User.objects.get(pk=personas["rep"])
+    template_html = (ROOT / "sales" / "data" / "quote_template.html").read_bytes()
+    print("\n(c) A 200-line quote's PDF (target ≤ 2 s) and (d) an order made of it", flush=True)
+    settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="crm-bench-sales-"))
+    try:
+        with transaction.atomic():
+            big, small, warm = _quote_of(user, 200), _quote_of(user, 20), _quote_of(user, 20)
+            template = generator.template_create(
+                user=user,
+                company_id=user.current_company_id,
+                name="Árajánlat",
+                uploaded=SimpleUploadedFile("arajanlat.html", template_html),
+                folder=None,
+                output_type=DocumentType.CONTRACT,
+            )
+            source = generator.source_for(user=user, kind="quote", record=big)
+            data, key = generator.template_bytes(template)
+            html = engines.render_html(data, templating.context(source), key=key)
+            import weasyprint
+
+            weasyprint.HTML(string=html).write_pdf()  # warm: imports, fonts
+            drawn, alone = [], []
+            for _ in range(5):  # interleaved, so the machine's load falls on both alike
+                start = time.perf_counter()
+                weasyprint.HTML(string=html).write_pdf()
+                alone.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                pdf = generator.draw(template=template, source=source)
+                drawn.append(time.perf_counter() - start)
+            pages = len(PdfReader(io.BytesIO(pdf.content)).pages)
+            median, worst = statistics.median(drawn), max(drawn)
+            print(
+                f"  the PDF through the generator: median {median * 1000:.0f} ms, slowest"
+                f" {worst * 1000:.0f} ms ({len(pdf.content) // 1024} kB, {pages} pages);"
+                f" WeasyPrint alone on its HTML: median {statistics.median(alone) * 1000:.0f} ms"
+                f"  → {'ok' if worst <= 2 else 'SLOW'} (target ≤ 2 s)"
+            )
+            counts, took = {}, {}
+            for quote in (warm, small, big):  # the first fills the caches; not counted
+                quote_set_status(user=user, quote=quote, status="sent")
+                quote_set_status(user=user, quote=quote, status="accepted")
+                with CaptureQueriesContext(connection) as queries:
+                    start = time.perf_counter()
+                    order_from_quote(user=user, quote=quote)
+                    took[quote.lines.count()] = time.perf_counter() - start
+                counts[quote.lines.count()] = len(queries)
+            same = counts[20] == counts[200]
+            print(
+                f"  the order from the 20-line quote: {counts[20]} queries,"
+                f" {took[20] * 1000:.0f} ms; from the 200-line quote: {counts[200]} queries,"
+                f" {took[200] * 1000:.0f} ms  → {'ok' if same else 'NOT CONSTANT'}"
+            )
+            raise _RolledBack
+    except _RolledBack:
+        pass
 
 
 def main(argv=None) -> int:
@@ -404,9 +500,8 @@ def main(argv=None) -> int:
             REPORT_TARGET_MS,
             REPORT_RATIO,
         )
-    if not args.only:
-        quote_pdf(args, personas)
-        order_from_quote(args, personas)
+    if args.only in ("", "quote"):
+        quote_parts(personas)
     return 0
 
 
