@@ -16,6 +16,8 @@ class SalesConfig(AppConfig):
         from . import (
             delivery_templating,
             demo,
+            invoice_demo,
+            invoices,
             order_demo,
             partner_section,
             project_demo,
@@ -40,11 +42,13 @@ class SalesConfig(AppConfig):
         register_grants(projects.PROJECT_GRANTS)
         projects.register()  # a project is a record documents link to
         queryables.register()
+        invoices.register()  # an invoiced order or delivery is not cancelled
         project_queryables.register()
         templating.register()  # the quote's variables and link kind for the document generator
         delivery_templating.register()  # the delivery note's, and orders and deliveries as links
         register_demo(demo.load_sales)
         register_demo(order_demo.load_orders)  # after the deals it orders
+        register_demo(invoice_demo.load_invoices)  # after the deliveries it invoices
         register_demo(project_demo.load_projects)  # after the opportunities it links
         menu.register(
             MenuItem(

@@ -198,6 +198,12 @@ def seller_of(company_id: int) -> tuple[Company, InvoiceSettings]:
     return company, settings
 
 
+def _address(partner) -> str:
+    """The partner's seat as an invoice prints it, with the country when it is abroad."""
+    address = partner.address
+    return f"{address}, {partner.country}" if partner.country != "HU" else address
+
+
 def _buyer_problems(partner, rates: set[str]) -> list[str]:
     problems = []
     if partner.country == "HU" and not partner.tax_number:
@@ -285,7 +291,7 @@ def _issue(
         seller_eu_vat_number=seller.eu_vat_number,
         seller_bank_account=seller.bank_account,
         buyer_name=partner.name,
-        buyer_address=partner.address,
+        buyer_address=_address(partner),
         buyer_tax_number=partner.tax_number or "",
         buyer_eu_vat_number=partner.eu_vat_number,
         currency=order.currency,
@@ -553,6 +559,32 @@ def invoice_cancel(*, user, invoice: Invoice, reason: str) -> Invoice:
     return storno
 
 
+def cancel_guard(record) -> str:
+    """One of ``sales.orders.CANCEL_GUARDS``: an order or a delivery that live invoices (not
+    cancelled by a storno) stand on is not cancelled; the reason names them."""
+    if isinstance(record, Delivery):
+        live = _who(_live_invoices(lines__delivery_line__delivery=record).distinct())
+        message = _(
+            "Delivery %(number)s is invoiced (%(invoices)s): cancel those invoices with a storno "
+            "invoice first."
+        )
+    else:
+        live = _who(_live_invoices(order=record))
+        message = _(
+            "Order %(number)s is invoiced (%(invoices)s): cancel those invoices with a storno "
+            "invoice first."
+        )
+    return message % {"number": record.number, "invoices": live} if live else ""
+
+
+def register() -> None:
+    """Called from ``SalesConfig.ready()``: invoiced orders and deliveries stay."""
+    from .orders import CANCEL_GUARDS
+
+    if cancel_guard not in CANCEL_GUARDS:
+        CANCEL_GUARDS.append(cancel_guard)
+
+
 def invoiced_per_order_line(order_id: int) -> dict[int, Decimal]:
     """Quantities invoiced per order line (storno invoices subtracted): for the order's page."""
     return {
@@ -572,6 +604,7 @@ def chain_invoices(**lookup) -> list[Invoice]:
 __all__ = [
     "TRANSITIONS",
     "Invoiceable",
+    "cancel_guard",
     "chain_invoices",
     "huf_vat_rows",
     "invoice_cancel",
@@ -581,5 +614,6 @@ __all__ = [
     "invoiceable_from_delivery",
     "invoiceable_from_order",
     "invoiced_per_order_line",
+    "register",
     "seller_of",
 ]

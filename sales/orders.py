@@ -49,6 +49,10 @@ TRANSITIONS = {
     DELIVERED: frozenset({OPEN, PARTLY}),
     CANCELLED: frozenset(),
 }
+# What later parts of the chain say before an order or a delivery is cancelled (invoices: an
+# invoiced delivery stays): each guard takes the locked record and returns the reason to refuse,
+# or "". Registered from ``AppConfig.ready()`` or the module that invoices.
+CANCEL_GUARDS: list = []
 HEADER_FIELDS = [
     "title",
     "contact",
@@ -62,6 +66,12 @@ HEADER_FIELDS = [
 def _totals(order: Order, lines) -> None:
     _rows, total = vat.summary([(line.vat_rate, line.value) for line in lines], order.currency)
     order.net_total, order.vat_total, order.gross_total = total.net, total.vat, total.gross
+
+
+def _check_guards(record) -> None:
+    reasons = [reason for guard in CANCEL_GUARDS if (reason := guard(record))]
+    if reasons:
+        raise ValidationError(reasons)
 
 
 def status_for(lines) -> str:
@@ -184,10 +194,12 @@ def order_update(
     fields = list(HEADER_FIELDS)
     with transaction.atomic():
         # the order first, then its lines: the order deliveries lock them in
-        status = (
-            Order.objects.select_for_update().filter(pk=order.pk).values_list("status", flat=True)
-        )
-        if status.first() == CANCELLED:
+        now = Order.objects.select_for_update().filter(pk=order.pk).values("status", "version")
+        now = now.first()
+        if now is not None and now["version"] != expected_version:
+            # a newer save (an edit, a delivery) came first: Conflict says who and what
+            save_versioned(order, expected_version=expected_version, fields=fields)
+        if now is not None and now["status"] == CANCELLED:
             raise ValidationError(_("A cancelled order cannot be changed."))
         if quantities:
             lines = list(OrderLine.objects.select_for_update().filter(order=order))
@@ -241,6 +253,7 @@ def order_cancel(*, user, order: Order, expected_version: int) -> Order:
         if current.lines.filter(quantity_delivered__gt=0).exists():
             raise ValidationError(_("Part of the order is delivered; cancel its deliveries first."))
         _set_status(current, CANCELLED)
+        _check_guards(current)
         order.status = CANCELLED
         save_versioned(order, expected_version=expected_version, fields=["status"])
         partner_status.order_withdrawn(order)
@@ -372,6 +385,7 @@ def delivery_cancel(*, user, delivery: Delivery, reason: str = "") -> Delivery:
         current = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if current.status == DeliveryStatus.CANCELLED:
             raise ValidationError(_("The delivery is already cancelled."))
+        _check_guards(current)
         lines = list(OrderLine.objects.select_for_update().filter(order=order))
         change = {
             line.order_line_id: -line.quantity

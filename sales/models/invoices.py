@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.scoping import ScopedModel
 
@@ -23,9 +24,9 @@ from .opportunities import QUANTITY
 
 
 class InvoiceStatus(models.TextChoices):
-    ISSUED = "issued", _("Issued")
-    PAID = "paid", _("Paid")
-    CANCELLED = "cancelled", _("Cancelled")
+    ISSUED = "issued", pgettext_lazy("invoice status", "Issued")
+    PAID = "paid", pgettext_lazy("invoice status", "Paid")
+    CANCELLED = "cancelled", pgettext_lazy("invoice status", "Cancelled")
 
 
 INVOICE_COLOURS = {

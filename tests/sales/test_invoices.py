@@ -316,3 +316,37 @@ def test_invoice_numbers_saved_at_once_never_skip_nor_repeat(org):
     numbers = sorted(r.number for r in results if isinstance(r, Invoice))
     assert numbers == [_number(n) for n in range(1, 6)]
     assert sorted(Invoice.objects.values_list("number", flat=True)) == numbers
+
+
+def test_an_invoiced_delivery_or_order_is_not_cancelled_until_its_invoices_are(org):
+    from sales.orders import delivery_cancel, order_cancel
+
+    order, (boiler, pipe) = make_chain(org)
+    delivery = deliver(org.owner, order, {boiler: "1"})
+    invoice = invoice_from_delivery(user=org.owner, delivery=delivery)
+    with pytest.raises(ValidationError) as refused:
+        delivery_cancel(user=org.owner, delivery=delivery, reason="Tévedés")
+    assert invoice.number in " ".join(refused.value.messages)
+    invoice_cancel(user=org.supervisor, invoice=invoice, reason="Tévedés")
+    delivery_cancel(user=org.owner, delivery=delivery, reason="Tévedés")
+    delivery.refresh_from_db()
+    assert delivery.status == "cancelled"
+    # an advance invoice keeps the order
+    advance = invoice_from_order(user=org.owner, order=order, quantities={pipe.pk: "2"})
+    order.refresh_from_db()
+    with pytest.raises(ValidationError) as refused:
+        order_cancel(user=org.owner, order=order, expected_version=order.version)
+    assert advance.number in " ".join(refused.value.messages)
+
+
+def test_the_demo_shows_a_partly_invoiced_delivery_and_loads_once():
+    from django.core.management import call_command
+
+    call_command("load_demo")
+    invoice = Invoice.objects.select_related("delivery").get()
+    assert InvoiceSettings.objects.count() == 2
+    assert invoice.number == _number(1) and invoice.delivery is not None
+    left = [item.remaining for item in invoiceable_from_delivery(invoice.delivery)]
+    assert any(left), "the demo leaves part of the delivery to invoice"
+    call_command("load_demo")
+    assert Invoice.objects.count() == 1

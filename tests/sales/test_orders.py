@@ -63,7 +63,7 @@ def test_only_an_accepted_quote_makes_an_order_and_only_once(org):
     quote = quote_from_opportunity(user=org.owner, opportunity=opp)
     with pytest.raises(ValidationError) as error:
         order_from_quote(user=org.owner, quote=quote)
-    assert "accepted" in str(error.value)
+    assert "elfogadott árajánlat" in str(error.value)  # Hungarian first
     quote_set_status(user=org.owner, quote=quote, status="sent")
     quote_set_status(user=org.owner, quote=quote, status="accepted")
     first = order_from_quote(user=org.owner, quote=quote)
@@ -123,7 +123,7 @@ def test_deliveries_in_parts_move_the_status_and_refuse_more_than_ordered(org):
     assert order.status == OrderStatus.PARTLY_DELIVERED
     with pytest.raises(ValidationError) as error:
         delivery_create(user=org.owner, order=order, quantities={h.pk: D(2)})
-    assert "Termék H: 1 db remains to be delivered, 2 db cannot be." in error.value.messages
+    assert "Termék H: még 1 db szállítható, 2 db nem." in error.value.messages
     with pytest.raises(ValidationError):
         delivery_create(user=org.owner, order=order, quantities={h.pk: D(-1)})
     with pytest.raises(ValidationError):
@@ -180,7 +180,7 @@ def test_lines_are_editable_until_something_is_delivered_and_stale_edits_are_ref
         order_update(
             user=org.owner, order=order, expected_version=order.version, quantities={h.pk: D(9)}
         )
-    assert "delivered" in str(error.value)
+    assert "ki van szállítva" in str(error.value)
     with pytest.raises(ValidationError):
         order_cancel(user=org.owner, order=order, expected_version=order.version)
     with pytest.raises(PermissionDenied):
@@ -238,6 +238,27 @@ def test_two_deliveries_at_once_cannot_deliver_more_than_was_ordered():
         thread.join()
     assert errors == []
     assert len(done) == 1
-    assert refused == ["Termék A: 1 db remains to be delivered, 3 db cannot be."]
+    assert refused == ["Termék A: még 1 db szállítható, 3 db nem."]
     line.refresh_from_db()
     assert line.quantity_delivered == D(3)
+
+
+def test_a_later_part_of_the_chain_can_keep_a_delivery_from_being_cancelled(org):
+    from sales.orders import CANCEL_GUARDS
+
+    order = order_from_quote(user=org.owner, quote=accepted_quote(org.owner))
+    line = order.lines.first()
+    delivery = delivery_create(user=org.owner, order=order, quantities={line.pk: D(1)})
+
+    def invoiced(record):
+        return "Számlázva: SZ-2026-0001" if record.pk == delivery.pk else ""
+
+    CANCEL_GUARDS.append(invoiced)
+    try:
+        with pytest.raises(ValidationError) as error:
+            delivery_cancel(user=org.owner, delivery=delivery)
+    finally:
+        CANCEL_GUARDS.remove(invoiced)
+    assert error.value.messages == ["Számlázva: SZ-2026-0001"]
+    line.refresh_from_db()
+    assert line.quantity_delivered == D(1)
