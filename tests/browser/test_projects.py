@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 from crm.demo import DEMO_PASSWORD
 from partners.models import Partner
-from sales.models import Opportunity, Product, Project
+from sales.models import Invoice, Opportunity, Order, Product, Project
 from sales.quotes import quote_from_opportunity
 from sales.services import line_save, opportunity_create
 
@@ -109,8 +109,33 @@ def test_a_rep_plans_a_project_and_reads_planned_against_quoted(page, demo, brow
         sized.wait_for_url("**/")
         for name, url in pages.items():
             sized.goto(url)
+            screenshot(sized, f"sales-{name}-{label}")
             width = sized.evaluate("document.documentElement.scrollWidth")
             assert width <= size[0], f"{name} at {label}: {width} px wide"
-            screenshot(sized, f"sales-{name}-{label}")
+        assert not sized.errors, sized.errors
+        sized.context.close()
+    # a partner with the demo's orders, seen by the reps' manager: the tab's orders and invoices
+    order = Order.objects.select_related("owner").order_by("pk").first()
+    assert order is not None, "the demo makes orders"
+    from sales.invoices import invoice_from_order
+    from sales.models import InvoiceSettings
+
+    InvoiceSettings.objects.get_or_create(
+        company_id=order.company_id,
+        defaults={"postcode": "1037", "city": "Budapest", "street": "Bécsi út 100."},
+    )
+    if order.partner.tax_number and not Invoice.objects.exists():
+        invoice_from_order(user=order.owner, order=order)
+    for label, size in SIZES:
+        sized = sized_page(browser, live_server, size)
+        log_in(sized, "nagy.peter", DEMO_PASSWORD)
+        sized.wait_for_url("**/")
+        sized.goto(f"/partners/{order.partner_id}/?tab=sales")
+        sized.get_by_test_id("partner-orders").or_(
+            sized.get_by_text("Nincs függő rendelés.")
+        ).wait_for()
+        screenshot(sized, f"sales-partner-sales-orders-{label}")
+        width = sized.evaluate("document.documentElement.scrollWidth")
+        assert width <= size[0], f"partner sales tab at {label}: {width} px wide"
         assert not sized.errors, sized.errors
         sized.context.close()
