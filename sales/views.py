@@ -212,10 +212,9 @@ def opportunity_detail(request, pk: int):
         "quotes": list(
             Quote.objects.visible_to(user).filter(opportunity=opportunity).order_by("-pk")[:20]
         ),
-        "may_quote": may_edit
-        and opportunity.is_open
-        and user.has_perm("sales.add_quote")
-        and bool(context["lines"]),
+        # shown without lines too: lines added over HTMX do not redraw this part of the page,
+        # and the quote of no lines is refused with a message
+        "may_quote": may_edit and opportunity.is_open and user.has_perm("sales.add_quote"),
         "may_change": may_edit,
     }
     return render(request, "sales/opportunity_detail.html", context)

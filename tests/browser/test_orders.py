@@ -6,7 +6,6 @@ and delivery page at desktop and phone size."""
 from decimal import Decimal as D
 
 import pytest
-from django.db.models import F
 
 from crm.groups import ensure_default_groups
 from sales.models import Delivery, Order, OrderStatus
@@ -14,6 +13,7 @@ from tests.access import build_org
 from tests.sales.test_orders import accepted_quote
 
 from .conftest import SIZES, log_in, screenshot, sized_page
+from .sales_steps import deliver
 
 PASSWORD = "jelszo-Teszt-2026"
 
@@ -22,17 +22,6 @@ PASSWORD = "jelszo-Teszt-2026"
 def org(transactional_db):
     ensure_default_groups()
     return build_org()
-
-
-def _deliver(page, order, quantities: dict[str, str], received_by: str):
-    page.goto(f"/sales/orders/{order.pk}/")
-    page.get_by_test_id("order-deliver").click()
-    page.wait_for_url("**/deliver/")
-    form = page.get_by_test_id("delivery-form")
-    for line in order.lines.filter(quantity_delivered__lt=F("quantity")):
-        form.locator(f"[name=line-{line.pk}]").fill(quantities.get(line.name, "0"))
-    form.locator("[name=received_by]").fill(received_by)
-    return form
 
 
 def test_a_rep_orders_an_accepted_quote_and_delivers_it_in_two_parts(browser, live_server, org):
@@ -57,7 +46,7 @@ def test_a_rep_orders_an_accepted_quote_and_delivers_it_in_two_parts(browser, li
     screenshot(page, "orders-order-new")
 
     # the first part: both boilers and part of the pipes, typed the Hungarian way
-    form = _deliver(page, order, {"Termék KAZ": "2", "Termék CSO": "1 000,5"}, "Kiss János")
+    form = deliver(page, order, {"Termék KAZ": "2", "Termék CSO": "1 000,5"}, "Kiss János")
     screenshot(page, "orders-delivery-form")
     form.get_by_test_id("save-delivery").click()
     page.wait_for_url("**/sales/deliveries/*/")
@@ -71,7 +60,7 @@ def test_a_rep_orders_an_accepted_quote_and_delivers_it_in_two_parts(browser, li
     assert [text.replace("\xa0", " ").strip() for text in remaining] == ["0", "234", "16"]
 
     # more than remains is refused with the reason, and nothing is saved
-    form = _deliver(page, order, {"Termék CSO": "300"}, "")
+    form = deliver(page, order, {"Termék CSO": "300"}, "")
     form.get_by_test_id("save-delivery").click()
     errors = page.get_by_test_id("form-errors")
     errors.wait_for()
@@ -80,7 +69,7 @@ def test_a_rep_orders_an_accepted_quote_and_delivers_it_in_two_parts(browser, li
     assert Delivery.objects.count() == 1
 
     # the second part: the rest
-    form = _deliver(page, order, {"Termék CSO": "234", "Termék TEL": "16"}, "Nagy Éva")
+    form = deliver(page, order, {"Termék CSO": "234", "Termék TEL": "16"}, "Nagy Éva")
     form.get_by_test_id("save-delivery").click()
     page.wait_for_url("**/sales/deliveries/*/")
     order.refresh_from_db()

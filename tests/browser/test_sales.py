@@ -12,21 +12,7 @@ from sales.models import Opportunity, Product, Quote, Subcontractor
 from sales.pipeline import opportunity_move, stages_of
 
 from .conftest import SIZES, log_in, open_menu, screenshot, sized_page
-
-
-def _add_line(page, code: str, quantity: str, *, subcontractor: str = ""):
-    add = page.get_by_test_id("add-line")
-    if add.get_attribute("open") is None:
-        add.locator("summary").click()
-    form = page.get_by_test_id("line-form")
-    product = Product.objects.get(code=code)
-    form.locator("[name=product]").select_option(str(product.pk))
-    form.locator("[name=quantity]").fill(quantity)
-    if subcontractor:
-        form.get_by_label(subcontractor).check()
-    before = page.get_by_test_id("line").count()
-    form.get_by_test_id("add-line-button").click()
-    page.get_by_test_id("line").nth(before).wait_for()  # the new row, drawn by HTMX
+from .sales_steps import add_line
 
 
 def test_a_rep_records_an_opportunity_and_the_manager_moves_it_on_the_board(
@@ -53,9 +39,9 @@ def test_a_rep_records_an_opportunity_and_the_manager_moves_it_on_the_board(
     opportunity = Opportunity.objects.get(name="Tornacsarnok hőszivattyú")
     assert opportunity.owner.username == "kovacs.anna"
     # three lines, a quantity typed the Hungarian way, a subcontractor on the installation
-    _add_line(page, "HSZ-08", "2")
-    _add_line(page, "CSO-22", "1 234,5")
-    _add_line(page, "TEL-01", "16", subcontractor=str(subcontractor))
+    add_line(page, "HSZ-08", "2")
+    add_line(page, "CSO-22", "1 234,5")
+    add_line(page, "TEL-01", "16", subcontractor=str(subcontractor))
     lines = list(opportunity.lines.order_by("position"))
     assert [line.product.code for line in lines] == ["HSZ-08", "CSO-22", "TEL-01"]
     assert lines[1].quantity == D("1234.5")

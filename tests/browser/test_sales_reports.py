@@ -6,31 +6,10 @@ from tests.sales.conftest import org  # noqa: F401 - the persona fixture
 from tests.sales.test_reports import deals  # noqa: F401 - the deals fixture
 
 from .conftest import SIZES, log_in, open_menu, screenshot, sized_page
+from .sales_steps import chart_drawn
 
 PASSWORD = "Titkos-jelszo-2026"
 NBSP = "\xa0"
-
-
-def _chart_drawn(page, testid: str) -> dict:
-    canvas = page.get_by_test_id(testid)
-    canvas.wait_for()
-    page.wait_for_function(
-        "id => document.querySelector(`[data-testid='${id}']`).dataset.drawn === '1'", arg=testid
-    )
-    return page.evaluate(
-        """id => {
-            const canvas = document.querySelector(`[data-testid='${id}']`);
-            const chart = canvas.salesChart;
-            return {
-                width: canvas.width,
-                height: canvas.height,
-                labels: chart.data.labels,
-                sets: chart.data.datasets.map(s => s.label),
-                weighted: chart.data.datasets[0].data.reduce((a, b) => a + b, 0),
-            };
-        }""",
-        testid,
-    )
 
 
 def test_the_manager_reads_the_forecast_chart_and_downloads_the_report(
@@ -49,12 +28,12 @@ def test_the_manager_reads_the_forecast_chart_and_downloads_the_report(
     page.wait_for_url("**/sales/")
     page.get_by_test_id("sales-nav-reports").click()
     page.wait_for_url("**/sales/reports/")
-    chart = _chart_drawn(page, "forecast-chart")
+    chart = chart_drawn(page, "forecast-chart")
     assert chart["width"] > 300 and chart["height"] > 150
     assert chart["sets"] == ["Súlyozott előrejelzés", "Megnyert"]
     assert chart["weighted"] == 11750  # 6 750 (the owner's, 75 %) + 5 000 (the peer's, 10 %)
     assert len(chart["labels"]) == 12 and chart["labels"][0].endswith("január")
-    assert _chart_drawn(page, "stages-chart")["width"] > 100
+    assert chart_drawn(page, "stages-chart")["width"] > 100
     summary = page.get_by_test_id("report-summary").inner_text()
     assert f"59{NBSP}000{NBSP}Ft" in summary and "50 %" in summary
     screenshot(page, "sales-reports")
@@ -63,7 +42,7 @@ def test_the_manager_reads_the_forecast_chart_and_downloads_the_report(
     page.get_by_test_id("report-apply").click()
     page.get_by_test_id("report-errors").get_by_text("kezdete előtt van").wait_for()
     page.get_by_test_id("report-presets").get_by_text("Ez az év").click()
-    _chart_drawn(page, "forecast-chart")
+    chart_drawn(page, "forecast-chart")
     with page.expect_download() as download:
         page.get_by_test_id("report-export").click()
     assert download.value.suggested_filename.endswith(".xlsx")
@@ -74,7 +53,7 @@ def test_the_manager_reads_the_forecast_chart_and_downloads_the_report(
         log_in(sized, manager.username, PASSWORD)
         sized.wait_for_url("**/")
         sized.goto("/sales/reports/")
-        _chart_drawn(sized, "forecast-chart")
+        chart_drawn(sized, "forecast-chart")
         width = sized.evaluate("document.documentElement.scrollWidth")
         assert width <= size[0] + 1, f"{label}: the page is {width} px wide"
         screenshot(sized, f"sales-reports-{label}")

@@ -12,6 +12,12 @@ document.addEventListener("htmx:responseError", (event) => {
   box.prepend(alert);
 });
 
+// A form with data-confirm="question" is submitted only after the user says yes.
+document.addEventListener("submit", (event) => {
+  const ask = event.target.dataset && event.target.dataset.confirm;
+  if (ask && !window.confirm(ask)) event.preventDefault();
+});
+
 // The calendar: drag a planned activity onto another day (or hour, in the day view) to move it.
 (() => {
   const csrf = () => {
