@@ -375,18 +375,3 @@ def callback(request, pk: int):
         messages.success(request, _("Call back planned: %(task)s.") % {"task": task.subject})
     return redirect("sales:opportunity", pk)
 
-
-def partner_tab_context(request, partner) -> dict:
-    """The partner page's sales tab: the partner's opportunities that the user sees."""
-    user = request.user
-    rows = (
-        Opportunity.objects.visible_to(user)
-        .filter(partner=partner)
-        .select_related("stage", "owner")
-        .order_by("-id")[:30]
-    )
-    return {
-        "opportunities": list(rows),
-        "may_add_opportunity": user.has_perm("sales.add_opportunity"),
-        "partner": partner,
-    }
