@@ -374,4 +374,3 @@ def callback(request, pk: int):
     else:
         messages.success(request, _("Call back planned: %(task)s.") % {"task": task.subject})
     return redirect("sales:opportunity", pk)
-
