@@ -30,7 +30,7 @@ def _history_snapshot(obj: models.Model, version: int):
 
 def _last_editor(obj: models.Model) -> str:
     events = getattr(obj, "events", None)
-    if events is None:
+    if events is None or not hasattr(events.model, "pgh_id"):  # a relation of another kind
         return ""
     event = events.order_by("-pgh_id").select_related("pgh_context").first()
     user_id = (

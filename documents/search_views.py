@@ -1,12 +1,15 @@
 """The document search page (``/documents/search/``): words inside the files, titles and
 descriptions, ranked, with the matched passage highlighted; filters by folder (and below),
 type, upload date and linked partner. A constant number of queries whatever the number of
-results (the results and a capped count)."""
+results (``search.ranked``: the page with its snippets and the capped count in one)."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.forms.utils import flatatt
 from django.shortcuts import render
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from . import search
@@ -14,9 +17,37 @@ from .linkables import registry
 from .models import DocumentType, Folder
 
 
+class FolderSelect(forms.Select):
+    """The folder list drawn in Python: one string per option instead of a template each (a
+    director's company has dozens of folders, drawn on every search)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = "" if value is None else str(value)
+        attrs = self.build_attrs(self.attrs, attrs)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) == value else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+
+
 class FolderChoice(forms.ModelChoiceField):
-    def label_from_instance(self, folder):
-        return "\u2003" * min(folder.level, 4) + folder.name
+    """A folder the user sees: validated against the queryset, listed from its (id, name,
+    level) only, indented by level."""
+
+    widget = FolderSelect
+
+    def _get_choices(self):
+        rows = self.queryset.values_list("pk", "name", "level")
+        return [("", self.empty_label)] + [
+            (pk, "\u2003" * min(level, 4) + name) for pk, name, level in rows
+        ]
+
+    choices = property(_get_choices, forms.ChoiceField.choices.fset)
 
 
 class SearchForm(forms.Form):
@@ -91,15 +122,11 @@ def document_search(request):
             page = _page(request.GET.get("page"))
             start = (page - 1) * search.PAGE_SIZE
             text = form.cleaned_data["q"]
-            with search.index_plans():
-                rows = list(
-                    search.ranked(user, query, filters, headline=text)[
-                        start : start + search.PAGE_SIZE + 1
-                    ]
-                )
-                total = search.count_capped(user, query, filters)
-            for document in rows:
-                document.snippet = search.snippet_html(document.headline)
+            found = search.ranked(
+                user, query, filters, headline=text, offset=start, limit=search.PAGE_SIZE + 1
+            )
+            total = found.total
+            rows = list(found)
             context.update(
                 searched=True,
                 results=rows[: search.PAGE_SIZE],

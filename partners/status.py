@@ -115,3 +115,18 @@ def refresh_statuses(
         written = cursor.rowcount
         cursor.execute(_ORPHANS.format(where_s=" AND ".join(where_s)), params)
     return written
+
+
+def forget_business_event(*, company_id: int, source: str, reference: str) -> int:
+    """Withdraws the event ``source`` + ``reference`` (a cancelled order or invoice) and
+    refreshes its partner's status in that company (back to inactive or potential when it was
+    the only one). Safe to call twice; returns the number of events removed."""
+    with transaction.atomic():
+        events = BusinessEvent.objects.filter(
+            company_id=company_id, source=source, reference=reference
+        )
+        partner_ids = list(events.values_list("partner_id", flat=True))
+        removed, _details = events.delete()
+        if partner_ids:
+            refresh_statuses(company_id=company_id, partner_ids=partner_ids)
+    return removed

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Company
 
-from . import vat
+from . import partner_status, vat
 from .models import (
     Delivery,
     DeliveryLine,
@@ -334,6 +334,7 @@ def _issue(
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)
     InvoiceEvent.objects.create(invoice=invoice, status=ISSUED, by=user)
+    partner_status.invoice_recorded(invoice)  # turnover for the partner's status
     return invoice
 
 
@@ -554,6 +555,7 @@ def invoice_cancel(*, user, invoice: Invoice, reason: str) -> Invoice:
             invoice=original, status=CANCELLED, by=user, note=f"{storno.number}: {reason}"[:300]
         )
         InvoiceEvent.objects.create(invoice=storno, status=ISSUED, by=user, note=reason[:300])
+        partner_status.invoice_withdrawn(original)
     return storno
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from crm.versioning import save_versioned
 
-from . import vat
+from . import partner_status, vat
 from .models import (
     Delivery,
     DeliveryLine,
@@ -173,6 +173,7 @@ def order_from_quote(*, user, quote: Quote) -> Order:
         for line in order_lines:
             line.order = order
         OrderLine.objects.bulk_create(order_lines)
+        partner_status.order_recorded(order)  # the partner is active (partners.status)
         if quote.opportunity_id:
             opportunity_mark_won(user=user, opportunity=quote.opportunity, reference=order.number)
     return order
@@ -255,6 +256,7 @@ def order_cancel(*, user, order: Order, expected_version: int) -> Order:
         _check_guards(current)
         order.status = CANCELLED
         save_versioned(order, expected_version=expected_version, fields=["status"])
+        partner_status.order_withdrawn(order)
     return order
 
 

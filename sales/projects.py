@@ -1,6 +1,6 @@
 """Project services (issue 25, item 4): create and change a project, its planned products, the
 opportunities and activities linked to it; and the per-product comparison the project page
-shows: planned vs quoted (vs ordered vs delivered as the chain's models arrive).
+shows: planned vs quoted vs ordered vs delivered.
 
 Every write checks that the user may change the project (``editable_by``) and sees what they
 link (``visible_to``); a refusal of something not seen is ``PermissionDenied`` (a 404 for the
@@ -20,6 +20,9 @@ from partners.services import acting_company
 
 from .models import (
     Opportunity,
+    Order,
+    OrderLine,
+    OrderStatus,
     Product,
     Project,
     ProjectActivity,
@@ -177,9 +180,11 @@ def project_activity_unlink(*, user, project: Project, activity_id: int) -> None
 @dataclass
 class ProductProgress:
     product: Product
-    planned: Decimal | None  # None: quoted, but not on the project's plan
+    planned: Decimal | None  # None: quoted or ordered, but not on the project's plan
     quoted: Decimal
     item: ProjectProduct | None = None
+    ordered: Decimal = Decimal(0)
+    delivered: Decimal = Decimal(0)
 
     @property
     def unplanned(self) -> bool:
@@ -195,6 +200,13 @@ class ProductProgress:
     @property
     def open_to_quote(self) -> Decimal:
         return max((self.planned or Decimal(0)) - self.quoted, Decimal(0))
+
+    @property
+    def delivered_share(self) -> int | None:
+        """The delivered quantity as a percentage of the planned one."""
+        if not self.planned:
+            return None
+        return int(min(self.delivered / self.planned * 100, Decimal(100)))
 
 
 def quoted_quantities(user, project: Project) -> dict[int, Decimal]:
@@ -215,22 +227,54 @@ def quoted_quantities(user, project: Project) -> dict[int, Decimal]:
     return {row["product_id"]: row["total"] for row in rows}
 
 
+def ordered_quantities(user, project: Project) -> dict[int, tuple[Decimal, Decimal]]:
+    """Product id → (ordered, delivered) on the orders of the project's opportunities that
+    ``user`` sees, cancelled orders left out. One query."""
+    orders = (
+        Order.objects.visible_to(user)
+        .filter(opportunity__project_link__project=project)
+        .exclude(status=OrderStatus.CANCELLED)
+    )
+    rows = (
+        OrderLine.objects.filter(order__in=orders)
+        .values("product_id")
+        .annotate(ordered=Sum("quantity"), delivered=Sum("quantity_delivered"))
+        .order_by()
+    )
+    return {row["product_id"]: (row["ordered"], row["delivered"]) for row in rows}
+
+
 def product_progress(user, project: Project) -> list[ProductProgress]:
-    """One row per planned product, then those quoted without being planned: three queries."""
+    """One row per planned product, then those quoted or ordered without being planned: four
+    queries whatever the number of products, quotes and orders."""
     items = list(project.products.select_related("product"))
     quoted = quoted_quantities(user, project)
+    ordered = ordered_quantities(user, project)
+    zero = (Decimal(0), Decimal(0))
     rows = [
         ProductProgress(
             product=item.product,
             planned=item.planned,
-            quoted=quoted.pop(item.product_id, Decimal(0)),
+            quoted=quoted.get(item.product_id, Decimal(0)),
             item=item,
+            ordered=ordered.get(item.product_id, zero)[0],
+            delivered=ordered.get(item.product_id, zero)[1],
         )
         for item in items
     ]
-    if quoted:
-        extra = Product.objects.filter(pk__in=list(quoted)).order_by("code")
-        rows += [ProductProgress(product=p, planned=None, quoted=quoted[p.pk]) for p in extra]
+    planned = {item.product_id for item in items}
+    extra = (set(quoted) | set(ordered)) - planned
+    if extra:
+        rows += [
+            ProductProgress(
+                product=product,
+                planned=None,
+                quoted=quoted.get(product.pk, Decimal(0)),
+                ordered=ordered.get(product.pk, zero)[0],
+                delivered=ordered.get(product.pk, zero)[1],
+            )
+            for product in Product.objects.filter(pk__in=extra).order_by("code")
+        ]
     return rows
 
 

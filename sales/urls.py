@@ -101,4 +101,22 @@ urlpatterns = [
         project_views.activity_unlink,
         name="project-activity-unlink",
     ),
+    # quotes: the list, from scratch, editing a draft, versions, sending (issue 25 item 5)
+    path("quotes/", quote_views.quote_list, name="quotes"),
+    path("quotes/new/", quote_views.quote_start, name="quote-start"),
+    path("quotes/new/<int:partner_pk>/", quote_views.quote_new, name="quote-new"),
+    path("quotes/<int:pk>/edit/", quote_views.quote_edit, name="quote-edit"),
+    path("quotes/<int:pk>/lines/", quote_views.quote_line_add, name="quote-line-add"),
+    path(
+        "quotes/<int:pk>/lines/<int:line_pk>/",
+        quote_views.quote_line_edit,
+        name="quote-line-edit",
+    ),
+    path(
+        "quotes/<int:pk>/lines/<int:line_pk>/delete/",
+        quote_views.quote_line_delete_view,
+        name="quote-line-delete",
+    ),
+    path("quotes/<int:pk>/version/", quote_views.quote_version, name="quote-version"),
+    path("quotes/<int:pk>/send/", quote_views.quote_send_view, name="quote-send"),
 ]

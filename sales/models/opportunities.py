@@ -9,7 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.scoping import ScopedModel, ScopedQuerySet
@@ -218,6 +218,20 @@ class Opportunity(ScopedModel):
             *ScopedModel.Meta.indexes,
             # the board: a company's open deals by stage
             models.Index(fields=["company", "stage", "-id"], name="sales_opportunity_board"),
+            # the board's cards: a stage's first ones by expected close (sales.board)
+            models.Index(
+                "company",
+                "stage",
+                F("expected_close").asc(nulls_last=True),
+                F("id").desc(),
+                name="sales_opportunity_cards",
+            ),
+            # the board's column totals and the reports' sums, read from the index alone
+            models.Index(
+                fields=["company", "status", "currency"],
+                include=["stage", "owner", "value", "probability", "expected_close", "closed_on"],
+                name="sales_opportunity_sums",
+            ),
             models.Index(fields=["partner", "company", "-id"], name="sales_opportunity_partner"),
             models.Index(
                 fields=["company", "status", "expected_close"], name="sales_opportunity_close"
@@ -304,6 +318,14 @@ class OpportunityLine(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+        indexes = [
+            # the discounts report sums the lines of many deals from the index alone
+            models.Index(
+                fields=["opportunity"],
+                include=["quantity", "base_price", "value", "discount_percent", "manual"],
+                name="sales_line_discounts",
+            )
+        ]
         verbose_name = _("opportunity line")
         verbose_name_plural = _("opportunity lines")
         constraints = [

@@ -6,6 +6,8 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.scoping import ScopedModel
 
 from .catalogue import MONEY, Currency, Unit, VatRate
-from .opportunities import QUANTITY
+from .opportunities import QUANTITY, LostReason
 
 
 class Counter(models.Model):
@@ -41,6 +43,8 @@ class QuoteStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
+    # a newer version (revision) of the quote replaced it
+    SUPERSEDED = "superseded", _("Superseded")
 
 
 QUOTE_COLOURS = {
@@ -48,6 +52,7 @@ QUOTE_COLOURS = {
     QuoteStatus.SENT: "primary",
     QuoteStatus.ACCEPTED: "success",
     QuoteStatus.REJECTED: "danger",
+    QuoteStatus.SUPERSEDED: "light",
 }
 
 
@@ -83,7 +88,7 @@ class Quote(ScopedModel):
     issued_on = models.DateField(_("issued on"), default=datetime.date.today)
     valid_until = models.DateField(_("valid until"), default=_in_thirty_days)
     status = models.CharField(
-        _("status"), max_length=8, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT
+        _("status"), max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT
     )
     # a new version of a quote keeps its number and says which one it replaces
     revision = models.PositiveSmallIntegerField(_("revision"), default=1)
@@ -94,13 +99,32 @@ class Quote(ScopedModel):
     vat_total = models.DecimalField(_("VAT"), default=Decimal(0), **MONEY)
     gross_total = models.DecimalField(_("gross total"), default=Decimal(0), **MONEY)
     notes = models.TextField(_("notes"), blank=True)
+    # why the partner said no (the opportunity's reasons lost), and the note of the decision
+    rejection_reason = models.CharField(
+        _("reason rejected"), max_length=12, choices=LostReason.choices, blank=True
+    )
+    decision_note = models.CharField(_("note of the decision"), max_length=300, blank=True)
 
     class Meta(ScopedModel.Meta):
         verbose_name = _("quote")
         verbose_name_plural = _("quotes")
+        indexes = [
+            *ScopedModel.Meta.indexes,
+            # the list filtered by status or by partner, newest first
+            models.Index(fields=["company", "status", "-id"], name="sales_quote_status"),
+            models.Index(fields=["partner", "company", "-id"], name="sales_quote_partner"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["company", "number", "revision"], name="sales_quote_number"
+            ),
+            # of a quote's versions only the newest one is alive: two "new version" clicks at
+            # once make one
+            models.UniqueConstraint(
+                fields=["company", "number"],
+                condition=~Q(status="superseded"),
+                name="sales_quote_one_alive",
+                violation_error_message=_("This quote has a newer version already."),
             ),
             models.CheckConstraint(
                 condition=Q(valid_until__gte=models.F("issued_on")),
@@ -115,6 +139,14 @@ class Quote(ScopedModel):
     @property
     def status_colour(self) -> str:
         return QUOTE_COLOURS.get(self.status, "secondary")
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == QuoteStatus.DRAFT
+
+    def clean(self):
+        if self.contact_id and self.partner_id and self.contact.partner_id != self.partner_id:
+            raise ValidationError({"contact": _("The contact belongs to another partner.")})
 
 
 class QuoteLine(models.Model):
@@ -135,9 +167,28 @@ class QuoteLine(models.Model):
     vat_rate = models.CharField(_("VAT"), max_length=5, choices=VatRate.choices)
     unit_price = models.DecimalField(_("unit price"), **MONEY)
     discount_percent = models.DecimalField(
-        _("discount (%)"), max_digits=5, decimal_places=2, default=Decimal(0)
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(-1000)), MaxValueValidator(Decimal(100))],
     )
     value = models.DecimalField(_("value"), **MONEY)
+    # how the price came about, as on the opportunity's lines (``sales.pricing``)
+    base_price = models.DecimalField(_("base price"), default=Decimal(0), **MONEY)
+    price_source = models.CharField(_("price from"), max_length=500, blank=True)
+    manual = models.BooleanField(_("priced by hand"), default=False)
+    manual_reason = models.CharField(
+        _("reason of the hand-typed price"), max_length=300, blank=True
+    )
+    manual_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("priced by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["position", "pk"]
@@ -152,15 +203,23 @@ class QuoteLine(models.Model):
 
 
 class QuoteEvent(models.Model):
-    """What happened to a quote (made, sent, accepted, rejected), by whom and when."""
+    """What happened to a quote (made, sent, accepted, rejected, superseded), by whom and
+    when; a send by mail keeps its outbox message (whose delivery the page shows) and the PDF
+    that went out."""
 
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="events")
-    status = models.CharField(max_length=8, choices=QuoteStatus.choices)
+    status = models.CharField(max_length=10, choices=QuoteStatus.choices)
     at = models.DateTimeField(auto_now_add=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.CharField(max_length=300, blank=True)
+    message = models.ForeignKey(
+        "crm.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    document = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-at", "-pk"]

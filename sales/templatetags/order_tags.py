@@ -30,3 +30,13 @@ def quote_orders(context, quote):
         "may_order": may_order,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("sales/partials/opportunity_orders.html", takes_context=True)
+def opportunity_orders(context, opportunity):
+    """The orders of an opportunity that the user sees, for its page."""
+    user = context["request"].user
+    if not user.has_perm("sales.view_order"):
+        return {"orders": []}
+    rows = opportunity.orders.visible_to(user).order_by("-pk")[:10]
+    return {"orders": list(rows)}

@@ -6,7 +6,9 @@ import pytest
 
 from tests.bench.test_benchmarks import TINY, benches, partners_database  # noqa: F401
 
-pytestmark = [pytest.mark.bench, pytest.mark.timeout(600)]
+# one worker runs the benchmarks under pytest-xdist (they share its Redis database and the
+# partners data set, which this module builds again for itself)
+pytestmark = [pytest.mark.bench, pytest.mark.xdist_group("bench"), pytest.mark.timeout(600)]
 
 
 def test_the_sales_benchmark_builds_its_deals_and_measures_board_and_report(

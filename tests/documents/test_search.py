@@ -31,8 +31,7 @@ def found(user, text, filters=None) -> list[int]:
     query = search.text_query(text)
     if query is None:
         return []
-    with search.index_plans():
-        return [d.pk for d in search.ranked(user, query, filters)]
+    return [d.pk for d in search.ranked(user, query, filters)]
 
 
 def test_a_word_inside_a_pdf_is_found_in_another_form_without_accents(org):

@@ -42,6 +42,10 @@ def test_an_order_is_made_from_the_accepted_quotes_page_by_those_who_may_change_
     client.force_login(org.owner)
     page = client.get(reverse("sales:quote", args=[quote.pk])).content.decode()
     assert 'data-testid="quote-order"' not in page and order.number in page
+    page = client.get(reverse("sales:opportunity", args=[quote.opportunity_id])).content.decode()
+    assert order.number in page  # the chain links forward too
+    client.force_login(org.peer)
+    assert client.get(reverse("sales:order", args=[order.pk])).status_code == 404
 
 
 def test_order_and_delivery_pages_are_for_those_who_see_the_order(org, client):

@@ -8,20 +8,22 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from sales.invoices import invoice_from_delivery
 from sales.models import Opportunity, Project
 from sales.projects import project_create
 from sales.quotes import quote_from_opportunity, quote_set_status
 from tests.access import check_access
-from tests.partners.conftest import make_partner
 
 from .helpers import add_line, make_opportunity, make_product, stage
+from .invoice_kit import deliver, make_buyer, make_chain
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def partner(org):
-    return make_partner(org.owner, name="Körkép Vevő Kft.")
+    """A partner with a tax number and an address: invoices can be issued to it."""
+    return make_buyer(org.owner, name="Körkép Vevő Kft.")
 
 
 def _tab(client, partner):
@@ -118,6 +120,9 @@ def test_the_tab_costs_the_same_queries_for_one_record_and_many(org, client, par
     client.force_login(org.supervisor)
     _tab(client, partner)
     one = _queries(client, partner)
+    for n in range(12):
+        order, (boiler, _pipe) = make_chain(org, partner=partner, name=f"Rendelés {n}")
+        invoice_from_delivery(user=org.owner, delivery=deliver(org.owner, order, {boiler: "1"}))
     for n in range(15):
         more = make_opportunity(org.owner, partner=partner, name=f"Lehetőség {n}")
         add_line(org.owner, more, product, quantity=str(n + 1))
@@ -128,3 +133,60 @@ def test_the_tab_costs_the_same_queries_for_one_record_and_many(org, client, par
     context = _tab(client, partner).context
     assert len(context["opportunities"]) == 10 and context["more_opportunities"]
     assert len(context["quotes"]) == 10 and context["more_quotes"]
+    assert len(context["orders"]) == 10 and context["more_orders"]
+    assert len(context["invoices"]) == 10 and context["more_invoices"]
+
+
+def test_orders_deliveries_due_invoices_and_turnover(org, client):
+    import datetime
+
+    from django.utils import timezone
+
+    from sales.invoices import invoice_set_status
+    from sales.models import Invoice, Order
+
+    today = timezone.localdate()
+    buyer = make_buyer(org.owner)
+    late, (boiler, pipe) = make_chain(org, partner=buyer, name="Késő")
+    Order.objects.filter(pk=late.pk).update(
+        requested_delivery_on=today - datetime.timedelta(days=3)
+    )
+    soon, _lines = make_chain(org, partner=buyer, name="Hamarosan")
+    Order.objects.filter(pk=soon.pk).update(
+        requested_delivery_on=today + datetime.timedelta(days=5)
+    )
+    later, _lines = make_chain(org, partner=buyer, name="Később")
+    Order.objects.filter(pk=later.pk).update(
+        requested_delivery_on=today + datetime.timedelta(days=60)
+    )
+    done, (d_boiler, d_pipe) = make_chain(org, partner=buyer, name="Kész")
+    delivery = deliver(org.owner, done, {d_boiler: "1", d_pipe: "10"})  # all: not pending
+    paid = invoice_from_delivery(user=org.owner, delivery=delivery)
+    invoice_set_status(user=org.superuser, invoice=paid, status="paid")
+    part = deliver(org.owner, late, {boiler: "1"})  # partly delivered: still pending
+    open_invoice = invoice_from_delivery(user=org.owner, delivery=part)
+    Invoice.objects.filter(pk=open_invoice.pk).update(
+        issued_on=today - datetime.timedelta(days=40),
+        due_on=today - datetime.timedelta(days=10),
+        fulfilled_on=datetime.date(today.year - 1, 12, 20),
+    )
+    client.force_login(org.owner)
+    context = _tab(client, buyer).context
+    assert [o.number for o in context["orders"]] == [late.number, soon.number, later.number]
+    assert context["order_figures"] == {"count": 3, "due": 2, "late": 1}
+    figures = context["invoice_figures"]
+    assert (figures["open_count"], figures["overdue"], figures["paid_count"]) == (1, 1, 1)
+    assert figures["open_huf"] == open_invoice.gross_total
+    assert figures["paid_huf"] == paid.gross_total
+    assert figures["this_year"] == paid.net_total
+    assert figures["last_year"] == open_invoice.net_total
+    assert [i.number for i in context["invoices"]] == [open_invoice.number]
+    page = _tab(client, buyer).content.decode()
+    assert late.number in page and done.number not in page
+    # the peer sees none of it; the other company's manager neither
+    for persona in ("peer", "other_company_user"):
+        client.force_login(org.users[persona])
+        response = _tab(client, buyer)
+        if response.status_code == 200:
+            assert response.context["orders"] == []
+            assert response.context["invoice_figures"]["this_year"] == 0

@@ -292,7 +292,7 @@ def test_the_page_shows_planned_and_quoted_and_the_linked_records(org, client, p
     assert "Első ütem" in page and "Bejárás a helyszínen" in page and "Kiviteli terv" in page
     row = page.split('data-testid="project-product-KAZ"')[1].split("</tr>")[0]
     assert ">4 db<" in row.replace("\xa0", " ") and ">3 db<" in row.replace("\xa0", " ")
-    assert "75 %" in row
+    assert ">0 db<" in row.replace("\xa0", " ")  # nothing ordered yet
     # the attach button carries the project, so the new document is linked to it
     assert f"?project={project.pk}" in page
 
@@ -416,3 +416,45 @@ def test_projects_and_their_planned_products_in_the_query_builder(org, project):
     lines = {"base": "project_products", "columns": ["project.name", "product.code", "planned"]}
     assert build(lines, fresh(org.owner)).page().rows == [["Csarnokfűtés 2027", "KAZ", D("2.5")]]
     assert build(lines, fresh(org.peer)).page().rows == []
+
+
+def test_ordered_and_delivered_per_product_from_the_projects_orders(org, project):
+    from sales.orders import delivery_create, order_cancel, order_from_quote
+
+    boiler, pipe = make_product("KAZ", price="1000"), make_product("CSO", price="10")
+    project_product_save(user=org.owner, project=project, product=boiler, planned=D(4))
+    project_product_save(user=org.owner, project=project, product=pipe, planned=D(100))
+
+    def ordered(name, quantities):
+        opportunity = make_opportunity(org.owner, partner=project.partner, name=name)
+        for product, quantity in quantities:
+            add_line(org.owner, opportunity, product, quantity=quantity)
+        project_opportunity_link(user=org.owner, project=project, opportunity=opportunity)
+        quote = quote_from_opportunity(user=org.owner, opportunity=opportunity)
+        quote_set_status(user=org.owner, quote=quote, status="sent")
+        quote_set_status(user=org.owner, quote=quote, status="accepted")
+        return order_from_quote(user=org.owner, quote=quote)
+
+    first = ordered("Első ütem", [(boiler, "2"), (pipe, "40")])
+    lines = {line.product_id: line for line in first.lines.all()}
+    delivery_create(
+        user=org.owner,
+        order=first,
+        quantities={lines[boiler.pk].pk: D(1), lines[pipe.pk].pk: D(40)},
+    )
+    cancelled = ordered("Visszavont", [(boiler, "5")])
+    order_cancel(user=org.owner, order=cancelled, expected_version=cancelled.version)
+    outside = make_opportunity(org.owner, partner=project.partner, name="Nem a projekté")
+    add_line(org.owner, outside, boiler, quantity="9")
+
+    rows = {row.product.code: row for row in product_progress(org.owner, project)}
+    kaz, cso = rows["KAZ"], rows["CSO"]
+    assert (kaz.planned, kaz.quoted, kaz.ordered, kaz.delivered) == (D(4), D(7), D(2), D(1))
+    assert (cso.planned, cso.ordered, cso.delivered, cso.delivered_share) == (
+        D(100),
+        D(40),
+        D(40),
+        40,
+    )
+    # the peer, who sees none of the orders, reads none of it
+    assert product_progress(org.peer, project)[0].ordered == D(0)
