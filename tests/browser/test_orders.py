@@ -101,6 +101,8 @@ def test_a_rep_orders_an_accepted_quote_and_delivers_it_in_two_parts(browser, li
         "edit": f"/sales/orders/{order.pk}/edit/",
         "delivery": f"/sales/deliveries/{second.pk}/",
         "quote": f"/sales/quotes/{quote.pk}/",
+        "opportunity": f"/sales/opportunities/{quote.opportunity_id}/",
+        "partner-sales": f"/partners/{order.partner_id}/?tab=sales",
     }
     for label, size in SIZES:
         page = sized_page(browser, live_server, size)

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sales.models import Delivery, DeliveryStatus, Order, OrderStatus
-from sales.orders import delivery_create, order_from_quote
+from sales.orders import delivery_create, order_cancel, order_from_quote
 from tests.access import check_access
 
 from .test_orders import accepted_quote
@@ -229,3 +229,17 @@ def test_the_order_page_costs_the_same_queries_for_3_and_60_lines(org, client):
             assert client.get(reverse("sales:order", args=[order.pk])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_partner_page_lists_its_orders_to_deliver_to_those_who_see_them(org, client):
+    order = make_order(org.owner)
+    url = reverse("partners:detail", args=[order.partner_id]) + "?tab=sales"
+    client.force_login(org.supervisor)
+    page = client.get(url).content.decode()
+    assert 'data-testid="partner-orders"' in page and order.number in page
+    client.force_login(org.peer)  # sees the partner? then still not the order
+    response = client.get(url)
+    assert order.number not in response.content.decode()
+    order_cancel(user=org.owner, order=order, expected_version=order.version)
+    client.force_login(org.owner)
+    assert order.number not in client.get(url).content.decode()
