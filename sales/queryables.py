@@ -3,8 +3,8 @@
 ``visible_to``; the prices a line was given (its base or list price, discount, where they came
 from, what the discount took off) are need-to-know: only users who may read the discount rules
 are offered them. (The catalogue has no cost prices yet, so there is no margin to offer; when
-one comes, it goes behind the same function.) Orders and invoices register here the same way
-when they land."""
+one comes, it goes behind the same function.) Orders, their lines and invoices are registered
+the same way, an order line's discount behind the same function."""
 
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, When
 from django.db.models.functions import Coalesce
@@ -14,10 +14,17 @@ from crm.querybuilder.registry import Entity, Field, Relation, queryables
 
 from .models import (
     Currency,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
     LostReason,
     Opportunity,
     OpportunityLine,
     OpportunityStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
     Product,
     ProductCategory,
     ProductKind,
@@ -132,6 +139,48 @@ QUOTE_LINE_FIELDS = [
         expression=_quote_discount,
         permission=DISCOUNTS,
     ),
+]
+
+ORDER_FIELDS = [
+    Field("number", _("Number"), "text"),
+    Field("title", _("Title"), "text"),
+    Field("status", _("Status"), "choice", choices=OrderStatus.choices),
+    Field("owner", _("Owner"), "user", path="owner_id"),
+    Field("ordered_on", _("Ordered on"), "date"),
+    Field("requested_delivery_on", _("Requested delivery date"), "date"),
+    Field("customer_reference", _("Customer's reference"), "text"),
+    Field("currency", _("Currency"), "choice", choices=Currency.choices),
+    Field("net_total", _("Net total"), "money"),
+    Field("vat_total", _("VAT"), "money"),
+    Field("gross_total", _("Gross total"), "money"),
+]
+
+ORDER_LINE_FIELDS = [
+    Field("name", _("Name"), "text"),
+    Field("quantity", _("Quantity"), "number"),
+    Field("quantity_delivered", _("Quantity delivered"), "number"),
+    Field("unit", _("Unit"), "choice", choices=Unit.choices),
+    Field("unit_price", _("Unit price"), "money"),
+    Field("value", _("Value"), "money"),
+    Field("discount_percent", _("Discount (%)"), "number", permission=DISCOUNTS),
+]
+
+INVOICE_FIELDS = [
+    Field("number", _("Number"), "text"),
+    Field("kind", _("Kind"), "choice", choices=InvoiceKind.choices),
+    Field("status", _("Status"), "choice", choices=InvoiceStatus.choices),
+    Field("owner", _("Owner"), "user", path="owner_id"),
+    Field("buyer_name", _("Buyer"), "text"),
+    Field("buyer_tax_number", _("Buyer's tax number"), "text"),
+    Field("issued_on", _("Issued on"), "date"),
+    Field("fulfilled_on", _("Fulfilment date"), "date"),
+    Field("due_on", _("Due date"), "date"),
+    Field("paid_on", _("Paid on"), "date"),
+    Field("payment_method", _("Payment method"), "choice", choices=PaymentMethod.choices),
+    Field("currency", _("Currency"), "choice", choices=Currency.choices),
+    Field("net_total", _("Net total"), "money"),
+    Field("vat_total", _("VAT"), "money"),
+    Field("gross_total", _("Gross total"), "money"),
 ]
 
 PRODUCT_FIELDS = [
@@ -264,11 +313,79 @@ def register() -> None:
     )
     queryables.register(
         Entity(
+            key="orders",
+            label=_("Orders"),
+            model=Order,
+            base=True,
+            order=44,
+            fields=ORDER_FIELDS,
+            relations=[
+                Relation("partner", _("Partner"), "partners", "partner"),
+                Relation("quote", _("Quote"), "quotes", "quote"),
+                Relation("opportunity", _("Opportunity"), "opportunities", "opportunity"),
+                Relation("lines", _("Lines"), "order_lines", "lines", many=True, back="order"),
+            ],
+            default_columns=(
+                "number",
+                "partner.name",
+                "title",
+                "status",
+                "ordered_on",
+                "net_total",
+            ),
+            audience={"partner": "partner_id", "contact": "contact_id"},
+        )
+    )
+    queryables.register(
+        Entity(
+            key="order_lines",
+            label=_("Order lines"),
+            model=OrderLine,
+            base=True,
+            order=45,
+            fields=ORDER_LINE_FIELDS,
+            scope=lambda user: OrderLine.objects.filter(
+                order__in=Order.objects.visible_to(user).values("pk")
+            ),
+            permission="sales.view_order",
+            relations=[
+                Relation("order", _("Order"), "orders", "order"),
+                Relation("product", _("Product"), "products", "product"),
+            ],
+            default_columns=("order.number", "name", "quantity", "quantity_delivered", "value"),
+            audience={"partner": "order__partner_id"},
+        )
+    )
+    queryables.register(
+        Entity(
+            key="invoices",
+            label=_("Invoices"),
+            model=Invoice,
+            base=True,
+            order=46,
+            fields=INVOICE_FIELDS,
+            relations=[
+                Relation("partner", _("Partner"), "partners", "partner"),
+                Relation("order", _("Order"), "orders", "order"),
+            ],
+            default_columns=(
+                "number",
+                "buyer_name",
+                "issued_on",
+                "due_on",
+                "status",
+                "gross_total",
+            ),
+            audience={"partner": "partner_id"},
+        )
+    )
+    queryables.register(
+        Entity(
             key="products",
             label=_("Products"),
             model=Product,
             base=True,
-            order=45,
+            order=47,
             fields=PRODUCT_FIELDS,
             scope=lambda user: Product.objects.all(),
             default_columns=("code", "name_hu", "unit", "vat_rate", "price_huf"),

@@ -13,7 +13,8 @@ What falls in the period:
   (``StageChange``; the closing day when the history has none, as for imported deals);
 - **discounts** compare the list price with the price given: on the lines of the opportunities
   that close in the period (open ones by their expected close, won ones by their closing day;
-  lost ones left out) and on the lines of the quotes issued in it (rejected ones left out). They
+  lost ones left out) and on the lines of the quotes issued in it (rejected ones and versions
+  replaced by a newer one left out). They
   are need-to-know (``DISCOUNTS``), as in the query builder.
 
 Everything is aggregated in PostgreSQL (a constant number of queries, whatever the number of
@@ -477,7 +478,8 @@ def _line_discounts(rows, filters: Filters, names: dict, currency: str) -> list[
 
 
 def _quote_discounts(user, company_id: int, filters: Filters, currency: str) -> list[dict]:
-    """Per owner: the lines of the quotes issued in the period (not rejected): list value
+    """Per owner: the lines of the quotes issued in the period (not rejected, not superseded by
+    a newer version, so a quote sent three times counts once): list value
     (quantity × the product's list price in the quote's currency), the value given."""
     quotes = (
         Quote.objects.visible_to(user)
@@ -486,7 +488,7 @@ def _quote_discounts(user, company_id: int, filters: Filters, currency: str) -> 
             currency=currency,
             issued_on__range=(filters.start, filters.end),
         )
-        .exclude(status=QuoteStatus.REJECTED)
+        .exclude(status__in=[QuoteStatus.REJECTED, QuoteStatus.SUPERSEDED])
     )
     if filters.mine:
         quotes = quotes.filter(owner=user)

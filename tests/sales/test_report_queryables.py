@@ -81,3 +81,34 @@ def test_opportunities_with_a_sent_quote(org, quotes):
         "sort": [{"field": "name"}],
     }
     assert build(spec, fresh(org.supervisor)).page().rows == [["Olga üzlete"], ["Péter üzlete"]]
+
+
+def test_orders_and_their_lines_are_scoped_and_the_discount_need_to_know(org, quotes):
+    from sales.orders import order_from_quote
+    from sales.quotes import quote_set_status
+
+    for quote, owner in ((quotes[0], org.owner), (quotes[1], org.peer)):
+        quote_set_status(user=owner, quote=quote, status="sent")
+        quote_set_status(user=owner, quote=quote, status="accepted")
+        order_from_quote(user=owner, quote=quote)
+    spec = {
+        "base": "orders",
+        "columns": ["opportunity.name", "net_total"],
+        "sort": [{"field": "net_total"}],
+    }
+    assert build(spec, fresh(org.supervisor)).page().rows == [
+        ["Péter üzlete", D(100000)],
+        ["Olga üzlete", D(270000)],
+    ]
+    assert build(spec, fresh(org.owner)).page().rows == [["Olga üzlete", D(270000)]]
+    assert build(spec, fresh(org.other_company_user)).page().rows == []
+    lines = {"base": "order_lines", "columns": ["order.number", "quantity", "discount_percent"]}
+    assert [row[1:] for row in build(lines, fresh(org.owner)).page().rows] == [[D(3), D(10)]]
+    viewer = member(UserFactory(username="viewer"), org.company)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="sales", codename="view_order"),
+        Permission.objects.get(content_type__app_label="crm", codename="run_query_builder"),
+    )
+    with pytest.raises(QueryError):
+        build(lines, fresh(viewer))
+    assert build({"base": "invoices", "columns": ["number"]}, fresh(org.owner)).page().rows == []

@@ -17,7 +17,7 @@ from crm.models import Membership
 from sales import reports
 from sales.models import Opportunity
 from sales.pipeline import opportunity_move
-from sales.quotes import quote_from_opportunity
+from sales.quotes import quote_from_opportunity, quote_new_version, quote_set_status
 from tests.access import check_access
 from tests.factories import UserFactory
 
@@ -139,6 +139,16 @@ def test_discounts_compare_the_list_price_with_the_price_given(org, deals):
         D(9000),
         D("10.0"),
     )
+
+
+def test_a_quote_sent_in_several_versions_counts_once_in_the_discounts(org, deals):
+    quote = quote_from_opportunity(
+        user=org.owner, opportunity=Opportunity.objects.get(name="Tárgyalt")
+    )
+    quote_set_status(user=org.owner, quote=quote, status="sent")
+    quote_new_version(user=org.owner, quote=quote)  # the first version is superseded
+    quoted = _report(org.supervisor).quote_discounts[0]
+    assert (quoted["listed"], quoted["given"]) == (D(10000), D(9000))
 
 
 def test_discounts_are_need_to_know(org, client, deals):

@@ -51,7 +51,13 @@
       options: {
         responsive: true,
         maintainAspectRatio: false,
-        animation: { duration: 300 },
+        // "drawn" once the bars have grown (a browser test and its screenshot wait for it)
+        animation: {
+          duration: 300,
+          onComplete: () => {
+            canvas.dataset.drawn = "1";
+          },
+        },
         plugins: {
           legend: { position: "bottom" },
           tooltip: {
@@ -61,7 +67,6 @@
         scales: { y: { beginAtZero: true, ticks: { callback: (value) => axis(value) } } },
       },
     });
-    canvas.dataset.drawn = "1";
   };
 
   const start = () => document.querySelectorAll("canvas[data-sales-chart]").forEach(draw);
