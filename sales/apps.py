@@ -17,6 +17,7 @@ class SalesConfig(AppConfig):
             delivery_templating,
             demo,
             invoice_demo,
+            invoice_queryables,
             invoices,
             order_demo,
             partner_section,
@@ -43,6 +44,7 @@ class SalesConfig(AppConfig):
         projects.register()  # a project is a record documents link to
         queryables.register()
         invoices.register()  # an invoiced order or delivery is not cancelled
+        invoice_queryables.register()
         project_queryables.register()
         templating.register()  # the quote's variables and link kind for the document generator
         delivery_templating.register()  # the delivery note's, and orders and deliveries as links

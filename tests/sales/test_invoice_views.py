@@ -275,3 +275,23 @@ def test_an_eur_and_a_reverse_charge_pdf_say_what_the_law_asks(org, client):
     text = text.replace("\xa0", " ")
     assert "ATU12345675" in text and "142. §" in text and "fordított adózás" in text.lower()
     assert "391,25" in text and "EUR" in text
+
+
+def test_invoices_in_the_query_builder_are_scoped_like_the_screens(org):
+    from crm.querybuilder.engine import build
+    from tests.crm.querybuilder.conftest import fresh
+
+    order, (boiler, _pipe) = make_chain(org)
+    invoice = invoice_from_order(user=org.owner, order=order, quantities={boiler.pk: "1"})
+    spec = {
+        "base": "invoices",
+        "columns": ["number", "partner.name", "gross_total"],
+        "filter": {"items": [{"field": "status", "op": "equals", "value": "issued"}]},
+    }
+    expected = [[invoice.number, order.partner.name, invoice.gross_total]]
+    assert build(spec, fresh(org.supervisor)).page().rows == expected
+    assert build(spec, fresh(org.peer)).page().rows == []
+    assert build(spec, fresh(org.other_company_user)).page().rows == []
+    lines = {"base": "invoice_lines", "columns": ["invoice.number", "quantity"]}
+    assert build(lines, fresh(org.owner)).page().rows == [[invoice.number, D(1)]]
+    assert build(lines, fresh(org.peer)).page().rows == []
