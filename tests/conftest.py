@@ -11,6 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from .factories import UserFactory
 
@@ -23,6 +24,15 @@ def _clean_cache():
     """Each test starts with an empty test cache (Redis database 15)."""
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language, whatever an earlier test in the same process
+    (an xdist worker runs many) left active."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

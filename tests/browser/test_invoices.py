@@ -8,9 +8,9 @@ import pytest
 from crm.groups import ensure_default_groups
 from sales.models import Invoice, InvoiceStatus
 from tests.access import build_org
-from tests.browser.conftest import SIZES, browser, log_in, screenshot, sized_page  # noqa: F401
+from tests.sales.invoice_kit import deliver, make_chain
 
-from .invoice_kit import deliver, make_chain
+from .conftest import SIZES, log_in, screenshot, sized_page
 
 pytestmark = pytest.mark.browser
 PASSWORD = "jelszo-Teszt-2026"
@@ -29,7 +29,7 @@ def _fill(page, values: list[str]):
         inputs.nth(n).fill(value)
 
 
-def test_a_rep_invoices_a_delivery_in_two_parts(browser, live_server, org):  # noqa: F811
+def test_a_rep_invoices_a_delivery_in_two_parts(browser, live_server, org):
     order, (boiler, pipe) = make_chain(org, boilers="4", pipes="10")  # one boiler to come
     delivery = deliver(org.owner, order, {boiler: "3", pipe: "10"})
     page = sized_page(browser, live_server, SIZES[0][1])
