@@ -14,12 +14,12 @@ os.environ["REDIS_URL"] = os.environ.get(
     "TEST_REDIS_URL", re.sub(r"(/\d+)?$", "/15", _redis.rstrip("/"), count=1)
 )
 # Under pytest-xdist each worker (gw0, gw1, …) empties its own Redis database: gw0 keeps the
-# test database, gw1 takes the one three below (the two between are the benchmarks' children,
-# tests/bench), gw2 the next below, and so on.
+# test database, gw1 takes the sixth below (15 → 9: the benchmarks' tests use 12 to 14 for
+# their Celery workers), gw2 the next below, and so on.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _worker.startswith("gw") and _worker[2:].isdigit() and int(_worker[2:]):
     _base, _number = re.match(r"(.*/)(\d+)$", os.environ["REDIS_URL"]).groups()
-    os.environ["REDIS_URL"] = f"{_base}{(int(_number) - 2 - int(_worker[2:])) % 16}"
+    os.environ["REDIS_URL"] = f"{_base}{(int(_number) - 5 - int(_worker[2:])) % 16}"
 os.environ.pop("CACHE_URL", None)
 os.environ.pop("CELERY_BROKER_URL", None)
 
